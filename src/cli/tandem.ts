@@ -1,0 +1,34 @@
+// `tandem`: the umbrella command. Subcommands are added by the layers that own them
+// (explain, sim, lab, passwd ...) through the table below.
+
+import type { Command, CommandIO } from "./io.js";
+
+type Sub = { summary: string; load: () => Promise<Command> };
+
+export const tandemSubcommands: Record<string, Sub> = {};
+
+function usage(io: CommandIO): void {
+  const lines = ["Usage: tandem COMMAND [ARGS...]", "", "Commands:"];
+  for (const [name, s] of Object.entries(tandemSubcommands).sort())
+    lines.push(`  ${name.padEnd(12)} ${s.summary}`);
+  lines.push("  version      print the version");
+  io.stdout(`${lines.join("\n")}\n`);
+}
+
+export const tandemCommand: Command = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") {
+    usage(io);
+    return sub === undefined ? 1 : 0;
+  }
+  if (sub === "version" || sub === "--version") {
+    io.stdout("tandem 0.1.0\n");
+    return 0;
+  }
+  const s = tandemSubcommands[sub];
+  if (!s) {
+    io.stderr(`tandem: unknown command '${sub}' (see 'tandem help')\n`);
+    return 2;
+  }
+  return (await s.load())(rest, io);
+};
