@@ -21,6 +21,42 @@ export const ErrorCodes = {
   BAD_DURATION: "TANDEM_E_BAD_DURATION",
   /** A resource agent class is not known. */
   UNKNOWN_AGENT_CLASS: "TANDEM_E_UNKNOWN_AGENT_CLASS",
+  /** corosync.conf text is not well-formed (line and column in the message). */
+  COROSYNC_CONF_SYNTAX: "TANDEM_E_COROSYNC_CONF_SYNTAX",
+  /** corosync.conf is well-formed but its content is wrong (missing nodeid, duplicate node...). */
+  COROSYNC_CONF_INVALID: "TANDEM_E_COROSYNC_CONF_INVALID",
+  /** The cluster key (authkey) is missing, unreadable or of the wrong size. */
+  AUTHKEY_INVALID: "TANDEM_E_AUTHKEY_INVALID",
+  /** No daemon answers on the local IPC socket. */
+  IPC_UNAVAILABLE: "TANDEM_E_IPC_UNAVAILABLE",
+  /** An IPC peer sent a malformed, oversized or unexpected frame. */
+  IPC_PROTOCOL: "TANDEM_E_IPC_PROTOCOL",
+  /** The cluster transport cannot start (bind failure, no local address in the nodelist...). */
+  TRANSPORT: "TANDEM_E_TRANSPORT",
+  /** A pcs command failed (validation, missing object, unsupported option...). */
+  PCS: "TANDEM_E_PCS",
+  /** pcsd: wrong user name or password. */
+  PCSD_AUTH_FAILED: "TANDEM_E_PCSD_AUTH_FAILED",
+  /** pcsd: the request has no token, or the token is not valid on that node. */
+  PCSD_TOKEN: "TANDEM_E_PCSD_TOKEN",
+  /** pcsd: too many failed logins; retry later. */
+  PCSD_RATE_LIMITED: "TANDEM_E_PCSD_RATE_LIMITED",
+  /** pcsd: malformed request (not JSON, wrong shape, unknown endpoint or method). */
+  PCSD_BAD_REQUEST: "TANDEM_E_PCSD_BAD_REQUEST",
+  /** pcsd: request body larger than the limit. */
+  PCSD_TOO_LARGE: "TANDEM_E_PCSD_TOO_LARGE",
+  /** pcsd: the node already belongs to a cluster (use --force to override). */
+  PCSD_IN_CLUSTER: "TANDEM_E_PCSD_IN_CLUSTER",
+  /** pcsd client: the node's pcsd cannot be reached. */
+  PCSD_UNREACHABLE: "TANDEM_E_PCSD_UNREACHABLE",
+  /** pcsd client: the node's TLS certificate differs from the one pinned at auth time. */
+  PCSD_CERT_MISMATCH: "TANDEM_E_PCSD_CERT_MISMATCH",
+  /** pcsd client: the host is not in the known-hosts file (run pcs host auth). */
+  PCSD_UNKNOWN_HOST: "TANDEM_E_PCSD_UNKNOWN_HOST",
+  /** pcsd: starting or stopping the cluster daemon failed. */
+  PCSD_DAEMON: "TANDEM_E_PCSD_DAEMON",
+  /** pcsd: the TLS certificate or key cannot be created or loaded. */
+  PCSD_TLS: "TANDEM_E_PCSD_TLS",
   /** An internal invariant was violated: a bug. */
   INVARIANT: "TANDEM_E_INVARIANT",
 } as const;
