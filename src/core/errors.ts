@@ -57,6 +57,14 @@ export const ErrorCodes = {
   PCSD_DAEMON: "TANDEM_E_PCSD_DAEMON",
   /** pcsd: the TLS certificate or key cannot be created or loaded. */
   PCSD_TLS: "TANDEM_E_PCSD_TLS",
+  /** cibadmin-style CIB operation: the object to change or replace does not exist (Pacemaker -6 ENXIO). */
+  CIB_NOT_FOUND: "TANDEM_E_CIB_NOT_FOUND",
+  /** cibadmin --create: an object with that tag and id already exists (Pacemaker -76 ENOTUNIQ). */
+  CIB_EXISTS: "TANDEM_E_CIB_EXISTS",
+  /** A whole-CIB replace carries a version older than the current one (Pacemaker -205). */
+  CIB_OLD_DATA: "TANDEM_E_CIB_OLD_DATA",
+  /** The CIB service did not answer in time or the node left the cluster before the change was safe. */
+  CIB_TIMEOUT: "TANDEM_E_CIB_TIMEOUT",
   /** An internal invariant was violated: a bug. */
   INVARIANT: "TANDEM_E_INVARIANT",
 } as const;
