@@ -7,4 +7,5 @@ type Loader = () => Promise<Command>;
 
 export const commands: Record<string, Loader> = {
   tandem: async () => (await import("./tandem.js")).tandemCommand,
+  pcs: async () => (await import("./pcs.js")).pcsCommand,
 };
