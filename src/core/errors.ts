@@ -65,6 +65,14 @@ export const ErrorCodes = {
   CIB_OLD_DATA: "TANDEM_E_CIB_OLD_DATA",
   /** The CIB service did not answer in time or the node left the cluster before the change was safe. */
   CIB_TIMEOUT: "TANDEM_E_CIB_TIMEOUT",
+  /** A protocol packet could not be decoded (truncated, garbage, wrong version). */
+  WIRE_DECODE: "TANDEM_E_WIRE_DECODE",
+  /** A simulation run found a violated invariant (seed printed with it). */
+  SIM_FAILED: "TANDEM_E_SIM_FAILED",
+  /** A request to the executor is malformed (bad resource id, action, interval, timeout or parameter name). */
+  EXEC_BAD_REQUEST: "TANDEM_E_EXEC_BAD_REQUEST",
+  /** A resource or fence agent could not be found or did not give usable meta-data. */
+  AGENT_NOT_FOUND: "TANDEM_E_AGENT_NOT_FOUND",
   /** An internal invariant was violated: a bug. */
   INVARIANT: "TANDEM_E_INVARIANT",
 } as const;
