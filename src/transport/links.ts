@@ -1,0 +1,157 @@
+// Link monitoring and link choice (knet-like): every node pings every peer on every link;
+// a (peer, link) pair goes down when nothing was heard on it for `timeoutMs`, and comes back
+// up only after `upAfter` consecutive pongs (hysteresis, so a flapping link does not bounce
+// traffic). Traffic to a peer uses its best live link (lowest link number = highest priority,
+// as knet's passive mode with default priorities); with no live link known, every link.
+// Pure bookkeeping: the caller passes `now` and does the sending.
+
+export interface LinkMonitorOptions {
+  links: number[];
+  peers: number[];
+  /** Interval between pings on each (peer, link) (ms). */
+  pingIntervalMs: number;
+  /** Nothing heard for this long: the link is down (ms). */
+  timeoutMs: number;
+  /** Consecutive pongs needed to bring a down link up. */
+  upAfter: number;
+}
+
+export interface LinkState {
+  up: boolean;
+  lastHeard: number;
+  /** Consecutive pongs received while down. */
+  pongStreak: number;
+  /** Smoothed round-trip time (ms), -1 before the first pong. */
+  rttMs: number;
+  /** Times the link went down. */
+  downCount: number;
+}
+
+export type LinkChange = { peer: number; link: number; up: boolean };
+
+export class LinkMonitor {
+  private readonly state = new Map<string, LinkState>();
+
+  constructor(
+    readonly opts: LinkMonitorOptions,
+    now: number,
+  ) {
+    for (const p of opts.peers)
+      for (const l of opts.links)
+        this.state.set(key(p, l), {
+          up: false,
+          lastHeard: now - opts.timeoutMs,
+          pongStreak: 0,
+          rttMs: -1,
+          downCount: 0,
+        });
+  }
+
+  get(peer: number, link: number): LinkState | undefined {
+    return this.state.get(key(peer, link));
+  }
+
+  /** Any authenticated packet from the peer on that link proves the path works. */
+  heard(peer: number, link: number, now: number): LinkChange | null {
+    const s = this.state.get(key(peer, link));
+    if (!s) return null;
+    s.lastHeard = now;
+    return null;
+  }
+
+  /** A pong came back: counts towards bringing the link up. */
+  pong(peer: number, link: number, now: number, rttMs: number): LinkChange | null {
+    const s = this.state.get(key(peer, link));
+    if (!s) return null;
+    s.lastHeard = now;
+    s.rttMs = s.rttMs < 0 ? rttMs : s.rttMs * 0.8 + rttMs * 0.2;
+    if (s.up) return null;
+    s.pongStreak++;
+    if (s.pongStreak >= this.opts.upAfter) {
+      s.up = true;
+      s.pongStreak = 0;
+      return { peer, link, up: true };
+    }
+    return null;
+  }
+
+  /** Called every ping interval: marks silent links down; returns the changes. */
+  check(now: number): LinkChange[] {
+    const changes: LinkChange[] = [];
+    for (const [k, s] of this.state) {
+      if (now - s.lastHeard > this.opts.timeoutMs) {
+        s.pongStreak = 0;
+        if (s.up) {
+          s.up = false;
+          s.downCount++;
+          const [peer, link] = k.split(":").map(Number);
+          changes.push({ peer, link, up: false });
+        }
+      }
+    }
+    return changes;
+  }
+
+  /** The links to send to a peer on: its best live link, or all links when none is known up. */
+  routes(peer: number): number[] {
+    for (const l of this.opts.links) if (this.state.get(key(peer, l))?.up) return [l];
+    return this.opts.links;
+  }
+
+  isConnected(peer: number): boolean {
+    return this.opts.links.some((l) => this.state.get(key(peer, l))?.up);
+  }
+}
+
+function key(peer: number, link: number): string {
+  return `${peer}:${link}`;
+}
+
+/** A fault rule for tests and the lab: drop (probability) and/or delay packets to/from a peer. */
+export interface FaultRule {
+  peer: number;
+  /** A link number or "*" for every link. */
+  link: number | "*";
+  direction: "in" | "out" | "both";
+  /** Probability of dropping a packet, 0..1 (1 = cut). */
+  drop: number;
+  delayMs: number;
+}
+
+/** The current fault rules of a node's transport. */
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+
+  set(rules: FaultRule[]): void {
+    for (const r of rules) {
+      if (!(r.drop >= 0 && r.drop <= 1)) throw new RangeError(`fault drop must be 0..1: got ${r.drop}`);
+      if (!(r.delayMs >= 0)) throw new RangeError(`fault delayMs must be >= 0: got ${r.delayMs}`);
+    }
+    this.rules = rules.map((r) => ({ ...r }));
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  /** What to do with one packet: drop it, or deliver it after `delayMs` (0 = now). */
+  decide(
+    peer: number,
+    link: number,
+    dir: "in" | "out",
+    rand: () => number = Math.random,
+  ): { drop: boolean; delayMs: number } {
+    let delayMs = 0;
+    for (const r of this.rules) {
+      if (
+        r.peer !== peer ||
+        (r.link !== "*" && r.link !== link) ||
+        (r.direction !== "both" && r.direction !== dir)
+      )
+        continue;
+      if (r.drop > 0 && rand() < r.drop) return { drop: true, delayMs: 0 };
+      delayMs = Math.max(delayMs, r.delayMs);
+    }
+    return { drop: false, delayMs };
+  }
+}
