@@ -73,10 +73,6 @@ export const ErrorCodes = {
   EXEC_BAD_REQUEST: "TANDEM_E_EXEC_BAD_REQUEST",
   /** A resource or fence agent could not be found or did not give usable meta-data. */
   AGENT_NOT_FOUND: "TANDEM_E_AGENT_NOT_FOUND",
-  /** A request to the executor is malformed (bad resource id, action, interval, timeout or parameter name). */
-  EXEC_BAD_REQUEST: "TANDEM_E_EXEC_BAD_REQUEST",
-  /** A resource or fence agent could not be found or did not give usable meta-data. */
-  AGENT_NOT_FOUND: "TANDEM_E_AGENT_NOT_FOUND",
   /** An internal invariant was violated: a bug. */
   INVARIANT: "TANDEM_E_INVARIANT",
 } as const;
