@@ -7,5 +7,10 @@ type Loader = () => Promise<Command>;
 
 export const commands: Record<string, Loader> = {
   tandem: async () => (await import("./tandem.js")).tandemCommand,
+  crm_verify: async () => (await import("./crm_verify.js")).crmVerifyCommand,
+  "corosync-cmapctl": async () => (await import("./corosync-cmapctl.js")).cmapctlCommand,
+  "corosync-quorumtool": async () => (await import("./corosync-quorumtool.js")).quorumtoolCommand,
+  "corosync-cfgtool": async () => (await import("./corosync-cfgtool.js")).cfgtoolCommand,
+  "corosync-keygen": async () => (await import("./corosync-keygen.js")).keygenCommand,
   pcs: async () => (await import("./pcs.js")).pcsCommand,
 };
