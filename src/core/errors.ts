@@ -73,6 +73,12 @@ export const ErrorCodes = {
   EXEC_BAD_REQUEST: "TANDEM_E_EXEC_BAD_REQUEST",
   /** A resource or fence agent could not be found or did not give usable meta-data. */
   AGENT_NOT_FOUND: "TANDEM_E_AGENT_NOT_FOUND",
+  /** The CIB is well-formed but a setting is unusable (Pacemaker would ignore or reset it). */
+  CIB_CONFIG: "TANDEM_E_CIB_CONFIG",
+  /** A CIB diff does not apply: its source version differs from the CIB's version. */
+  CIB_DIFF_VERSION: "TANDEM_E_CIB_DIFF_VERSION",
+  /** A CIB diff is malformed or does not fit the tree it is applied to. */
+  CIB_DIFF_INVALID: "TANDEM_E_CIB_DIFF_INVALID",
   /** An internal invariant was violated: a bug. */
   INVARIANT: "TANDEM_E_INVARIANT",
 } as const;

@@ -1,0 +1,368 @@
+// The second validation phase: what the scheduler notices when it unpacks a
+// structurally sound CIB (cluster options with unusable values, fencing
+// enabled without any fencing device, target-role values, constraints that
+// point at something that is not a resource, duplicate recurring operations,
+// node state for nodes no longer configured). Findings carry Pacemaker 2.1.5's
+// wording and log function names so crm_verify can print them the same way.
+
+import { parseDurationMs } from "../core/duration.js";
+import { ErrorCodes } from "../core/errors.js";
+import { elements, type XmlElement } from "../core/xml.js";
+import { describe, type Findings } from "./validate.js";
+
+type OptionCheck = (v: string) => boolean;
+
+const TRUE_WORDS = ["true", "on", "yes", "y", "1"];
+const FALSE_WORDS = ["false", "off", "no", "n", "0"];
+/** Pacemaker's crm_is_true: undefined when the text is not a boolean at all. */
+export function parseBoolean(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  const l = v.toLowerCase();
+  if (TRUE_WORDS.includes(l)) return true;
+  if (FALSE_WORDS.includes(l)) return false;
+  return undefined;
+}
+
+const isBoolean: OptionCheck = (v) => parseBoolean(v) !== undefined;
+const isTime: OptionCheck = (v) => parseDurationMs(v) !== undefined;
+const isNumber: OptionCheck = (v) => /^[+-]?\d+$/.test(v.trim()) || /^[+-]?INFINITY$/i.test(v.trim());
+const oneOf =
+  (...values: string[]): OptionCheck =>
+  (v) =>
+    values.includes(v.toLowerCase());
+
+/** Cluster options the scheduler reads, with the check Pacemaker applies to each. */
+export const CLUSTER_OPTIONS: Record<string, { check: OptionCheck; default: string }> = {
+  "no-quorum-policy": { check: oneOf("stop", "freeze", "ignore", "demote", "suicide"), default: "stop" },
+  "symmetric-cluster": { check: isBoolean, default: "true" },
+  "maintenance-mode": { check: isBoolean, default: "false" },
+  "start-failure-is-fatal": { check: isBoolean, default: "true" },
+  "enable-startup-probes": { check: isBoolean, default: "true" },
+  "shutdown-lock": { check: isBoolean, default: "false" },
+  "shutdown-lock-limit": { check: isTime, default: "0" },
+  "stonith-enabled": { check: isBoolean, default: "true" },
+  "stonith-action": { check: oneOf("reboot", "off", "poweroff"), default: "reboot" },
+  "stonith-timeout": { check: isTime, default: "60s" },
+  "have-watchdog": { check: isBoolean, default: "false" },
+  "concurrent-fencing": { check: isBoolean, default: "false" },
+  "startup-fencing": { check: isBoolean, default: "true" },
+  "priority-fencing-delay": { check: isTime, default: "0" },
+  "cluster-delay": { check: isTime, default: "60s" },
+  "batch-limit": { check: isNumber, default: "0" },
+  "migration-limit": { check: isNumber, default: "-1" },
+  "stop-all-resources": { check: isBoolean, default: "false" },
+  "stop-orphan-resources": { check: isBoolean, default: "true" },
+  "stop-orphan-actions": { check: isBoolean, default: "true" },
+  "remove-after-stop": { check: isBoolean, default: "false" },
+  "pe-error-series-max": { check: isNumber, default: "-1" },
+  "pe-warn-series-max": { check: isNumber, default: "5000" },
+  "pe-input-series-max": { check: isNumber, default: "4000" },
+  "node-health-strategy": {
+    check: oneOf("none", "migrate-on-red", "only-green", "progressive", "custom"),
+    default: "none",
+  },
+  "node-health-base": { check: isNumber, default: "0" },
+  "node-health-green": { check: isNumber, default: "0" },
+  "node-health-yellow": { check: isNumber, default: "0" },
+  "node-health-red": { check: isNumber, default: "-INFINITY" },
+  "placement-strategy": { check: oneOf("default", "utilization", "minimal", "balanced"), default: "default" },
+};
+
+interface PropertyValue {
+  value: string;
+  pair: XmlElement;
+}
+
+/**
+ * The cluster properties in effect (rule-less sets only, as crm_verify sees
+ * them without a node or time): sets by descending score, cib-bootstrap-options
+ * first among equals, first value of a name wins.
+ */
+export function effectiveProperties(conf: XmlElement): Map<string, PropertyValue> {
+  const crm = elements(conf, "crm_config")[0];
+  const out = new Map<string, PropertyValue>();
+  if (!crm) return out;
+  const sets = elements(crm, "cluster_property_set")
+    .filter((s) => elements(s, "rule").length === 0)
+    .map((s, i) => ({ s, i, score: Number.parseInt(s.attrs.score ?? "0", 10) || 0 }))
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        Number(b.s.attrs.id === "cib-bootstrap-options") - Number(a.s.attrs.id === "cib-bootstrap-options") ||
+        a.i - b.i,
+    );
+  for (const { s } of sets)
+    for (const p of elements(s, "nvpair")) {
+      const name = p.attrs.name;
+      if (name !== undefined && p.attrs.value !== undefined && !out.has(name))
+        out.set(name, { value: p.attrs.value, pair: p });
+    }
+  return out;
+}
+
+function walkResources(
+  parent: XmlElement,
+  visit: (r: XmlElement, promotable: boolean) => void,
+  promotable = false,
+) {
+  for (const r of elements(parent)) {
+    if (!["primitive", "group", "clone", "master", "bundle"].includes(r.name)) continue;
+    const isPromotable =
+      promotable ||
+      r.name === "master" ||
+      (r.name === "clone" && parseBoolean(metaValue(r, "promotable")) === true);
+    visit(r, isPromotable);
+    walkResources(r, visit, isPromotable);
+  }
+}
+
+/** A meta-attribute set directly on the element (rule-less sets, first value wins). */
+function metaValue(r: XmlElement, name: string): string | undefined {
+  for (const set of elements(r, "meta_attributes")) {
+    if (elements(set, "rule").length > 0) continue;
+    for (const p of elements(set, "nvpair")) if (p.attrs.name === name) return p.attrs.value;
+  }
+  return undefined;
+}
+
+const ROLE_NAMES = ["stopped", "started", "promoted", "unpromoted", "master", "slave"];
+const CANNOT_RECUR = ["stop", "start", "demote", "promote", "reload-agent", "migrate_to", "migrate_from"];
+const CONSTRAINT_FN: Record<string, string> = {
+  rsc_location: "unpack_location_tags",
+  rsc_colocation: "unpack_colocation_tags",
+  rsc_order: "unpack_order_tags",
+  rsc_ticket: "unpack_rsc_ticket_tags",
+};
+const REFERABLE = new Set(["primitive", "group", "clone", "master", "bundle", "template", "tag"]);
+
+/** Phase two. `ids` maps every configuration id to its element. */
+export function checkConfiguration(
+  _cib: XmlElement,
+  conf: XmlElement,
+  ids: Map<string, XmlElement>,
+  f: Findings,
+): void {
+  const cfgErr = (e: XmlElement, message: string, fn: string, text: string) =>
+    f.add("error", ErrorCodes.CIB_CONFIG, e, message, { form: "log", fn, level: "error", text });
+
+  // unpack_config: cluster options
+  const props = effectiveProperties(conf);
+  for (const [name, { value, pair }] of props) {
+    const opt = CLUSTER_OPTIONS[name];
+    if (opt && !opt.check(value))
+      cfgErr(
+        pair,
+        `${describe(pair)}: cluster option '${name}' has an invalid value '${value}' (the default '${opt.default}' is used)`,
+        "cluster_option_value",
+        `Using default value for cluster option '${name}' because '${value}' is invalid`,
+      );
+  }
+  const opt = (name: string): string => {
+    const p = props.get(name);
+    return p && CLUSTER_OPTIONS[name].check(p.value) ? p.value : CLUSTER_OPTIONS[name].default;
+  };
+  const stonithEnabled = parseBoolean(opt("stonith-enabled")) === true;
+  const nqp = opt("no-quorum-policy").toLowerCase();
+  if (nqp === "suicide" && !stonithEnabled) {
+    const p = props.get("no-quorum-policy")!;
+    cfgErr(
+      p.pair,
+      `${describe(p.pair)}: no-quorum-policy 'suicide' needs fencing, which is disabled ('stop' is used)`,
+      "unpack_config",
+      "Resetting no-quorum-policy to 'stop' because fencing is disabled",
+    );
+  } else if (nqp === "ignore" || nqp === "suicide") {
+    const p = props.get("no-quorum-policy")!;
+    f.add("notice", ErrorCodes.CIB_CONFIG, p.pair, `on loss of quorum: ${nqp}`, {
+      form: "log",
+      fn: "unpack_config",
+      level: "notice",
+      text: `On loss of quorum: ${nqp === "ignore" ? "Ignore" : "Fence all remaining nodes"}`,
+    });
+  }
+  const startupFencing = stonithEnabled && parseBoolean(opt("startup-fencing")) === true;
+  if (!startupFencing)
+    f.add(
+      "notice",
+      ErrorCodes.CIB_CONFIG,
+      props.get("stonith-enabled")?.pair ?? conf,
+      "unseen nodes will not be fenced",
+      {
+        form: "log",
+        fn: "unpack_config",
+        level: "warning",
+        text: "Blind faith: not fencing unseen nodes",
+      },
+    );
+
+  // unpack_nodes
+  const nodesSec = elements(conf, "nodes")[0];
+  const nodeIds = new Set<string>();
+  const unames = new Set<string>();
+  for (const n of nodesSec ? elements(nodesSec, "node") : []) {
+    const uname = n.attrs.uname;
+    if (unames.has(uname))
+      f.add("warning", ErrorCodes.CIB_CONFIG, n, `${describe(n)}: more than one node is named '${uname}'`, {
+        form: "log",
+        fn: "pe_create_node",
+        level: "warning",
+        text: `More than one node entry has name '${uname}'`,
+      });
+    unames.add(uname);
+    nodeIds.add(n.attrs.id);
+  }
+
+  // unpack_resources
+  const resourcesSec = elements(conf, "resources")[0];
+  let haveStonith = false;
+  if (resourcesSec)
+    walkResources(resourcesSec, (r, promotable) => {
+      if (r.name === "primitive" && r.attrs.class === "stonith") haveStonith = true;
+      const role = metaValue(r, "target-role");
+      if (role !== undefined) {
+        if (!ROLE_NAMES.includes(role.toLowerCase()))
+          cfgErr(
+            r,
+            `${describe(r)}: target-role '${role}' is not a role (Stopped, Started, Unpromoted, Promoted); it is ignored`,
+            "get_target_role",
+            `Ignoring 'target-role' for ${r.attrs.id} because '${role}' is not valid`,
+          );
+        else if (["promoted", "master", "unpromoted", "slave"].includes(role.toLowerCase()) && !promotable)
+          cfgErr(
+            r,
+            `${describe(r)}: target-role '${role}' only makes sense for promotable clones; it is ignored`,
+            "get_target_role",
+            `Ignoring 'target-role' for ${r.attrs.id} because '${role}' only makes sense for promotable clones`,
+          );
+      }
+      const requires = metaValue(r, "requires");
+      if (r.name === "primitive" && !stonithEnabled && (requires === "fencing" || requires === "unfencing"))
+        f.add(
+          "warning",
+          ErrorCodes.CIB_CONFIG,
+          r,
+          `${describe(r)}: requires ${requires} but fencing is disabled`,
+          {
+            form: "log",
+            fn: "unpack_requires",
+            level: "warning",
+            text: `${r.attrs.id} requires fencing but fencing is disabled`,
+          },
+        );
+      if (r.name === "primitive") checkOps(r, f);
+    });
+  if (stonithEnabled && !haveStonith) {
+    const at = props.get("stonith-enabled")?.pair ?? conf;
+    const why = "stonith-enabled is true but no stonith resource is defined: no resource will be started";
+    cfgErr(
+      at,
+      why,
+      "unpack_resources",
+      "Resource start-up disabled since no STONITH resources have been defined",
+    );
+    cfgErr(
+      at,
+      `${why} (configure one or set stonith-enabled=false)`,
+      "unpack_resources",
+      "Either configure some or disable STONITH with the stonith-enabled option",
+    );
+    cfgErr(
+      at,
+      `${why} (clusters with shared data need fencing)`,
+      "unpack_resources",
+      "NOTE: Clusters with shared data need STONITH to ensure data integrity",
+    );
+  }
+
+  // unpack_status: state of nodes that are no longer configured
+  // (guest and remote nodes get their node_state from resources, not <nodes>)
+  for (const st of elements(_cib, "status"))
+    for (const ns of elements(st, "node_state")) {
+      if (ns.attrs.remote_node === "true") continue;
+      if (nodeIds.has(ns.attrs.id) || (ns.attrs.uname !== undefined && unames.has(ns.attrs.uname))) continue;
+      const name = ns.attrs.uname ?? ns.attrs.id;
+      f.add(
+        "warning",
+        ErrorCodes.CIB_CONFIG,
+        ns,
+        `${describe(ns)}: recorded state of node '${name}' is ignored because the node is not configured`,
+        {
+          form: "log",
+          fn: "unpack_node_state",
+          level: "warning",
+          text: `Ignoring recorded node state for '${name}' because it is no longer in the configuration`,
+        },
+      );
+    }
+
+  // constraints: references that exist but are not resources or tags
+  const consSec = elements(conf, "constraints")[0];
+  for (const cons of consSec ? elements(consSec) : []) {
+    const fn = CONSTRAINT_FN[cons.name];
+    for (const attr of ["rsc", "with-rsc", "first", "then"]) {
+      const target = cons.attrs[attr];
+      if (target === undefined) continue;
+      const e = ids.get(target);
+      if (e && !REFERABLE.has(e.name))
+        cfgErr(
+          cons,
+          `${describe(cons)}: '${attr}' refers to '${target}', which is a <${e.name}>, not a resource or tag`,
+          fn,
+          `Ignoring constraint '${cons.attrs.id}' because '${target}' is not a valid resource or tag`,
+        );
+    }
+    for (const set of elements(cons, "resource_set"))
+      for (const rr of elements(set, "resource_ref")) {
+        const e = ids.get(rr.attrs.id);
+        if (e && !REFERABLE.has(e.name))
+          cfgErr(
+            rr,
+            `${describe(cons)}: resource set '${set.attrs.id}' refers to '${rr.attrs.id}', which is a <${e.name}>, not a resource or tag`,
+            "expand_tags_in_sets",
+            `Ignoring resource sets for constraint '${cons.attrs.id}' because '${rr.attrs.id}' is not a valid resource or tag`,
+          );
+      }
+  }
+}
+
+/** Recurring operations: no start/stop/promote... recurring, no name+interval twice. */
+function checkOps(rsc: XmlElement, f: Findings): void {
+  const seen = new Map<string, XmlElement>();
+  for (const ops of elements(rsc, "operations"))
+    for (const op of elements(ops, "op")) {
+      const ms = parseDurationMs(op.attrs.interval);
+      if (ms === undefined || ms === 0) continue;
+      const name = op.attrs.name;
+      if (CANNOT_RECUR.includes(name)) {
+        f.add(
+          "error",
+          ErrorCodes.CIB_CONFIG,
+          op,
+          `${describe(op)} of ${describe(rsc)}: a ${name} action cannot be recurring (interval '${op.attrs.interval}')`,
+          {
+            form: "log",
+            fn: "is_recurring_history",
+            level: "error",
+            text: `Ignoring ${op.attrs.id} because ${name} action cannot be recurring`,
+          },
+        );
+        continue;
+      }
+      const key = `${name}\0${ms}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, op);
+      else
+        f.add(
+          "error",
+          ErrorCodes.CIB_CONFIG,
+          op,
+          `${describe(op)} of ${describe(rsc)}: same name and interval as op '${first.attrs.id}' (each name+interval once per resource)`,
+          {
+            form: "log",
+            fn: "is_op_dup",
+            level: "error",
+            text: `Operation ${op.attrs.id} is duplicate of ${first.attrs.id} (do not use same name and interval combination more than once per resource)`,
+          },
+        );
+    }
+}

@@ -1,0 +1,258 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { ErrorCodes, TandemError } from "../core/errors.js";
+import { parseXml } from "../core/xml.js";
+import { assertValidCib, errorsOf, findingToJson, validateCib } from "./validate.js";
+import {
+  bumpVersion,
+  compareVersions,
+  formatVersion,
+  parseVersion,
+  readVersion,
+  winningCopy,
+  writeVersion,
+} from "./versions.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const baseCib = readFileSync(resolve(repoRoot, "../shared/reference/pacemaker-2.1.5/cib.xml"), "utf8");
+
+function findings(from?: string, to?: string) {
+  let text = baseCib;
+  if (from !== undefined) {
+    assert.ok(text.includes(from), `setup: '${from}' not in cib.xml`);
+    text = text.replace(from, to ?? "");
+  }
+  return validateCib(parseXml(text));
+}
+function onlyError(from: string, to: string) {
+  const errs = errorsOf(findings(from, to));
+  assert.equal(errs.length, 1, `expected one error, got: ${errs.map((e) => e.message).join(" | ")}`);
+  return errs[0];
+}
+
+test("the reference CIB is valid (only notices)", () => {
+  const all = findings();
+  assert.deepEqual(
+    all.filter((f) => f.severity !== "notice"),
+    [],
+  );
+  assert.deepEqual(
+    assertValidCib(parseXml(baseCib)).map((f) => f.severity),
+    ["notice", "notice"],
+  );
+});
+
+test("each structural problem names the element, its id and the reason", () => {
+  const cases: [string, string, string, RegExp][] = [
+    [
+      'id="virtual_ip-instance_attributes-cidr_netmask"',
+      'id="webserver"',
+      ErrorCodes.CIB_DUPLICATE_ID,
+      /^primitive 'webserver': id 'webserver' is already used by a nvpair/,
+    ],
+    [
+      'class="ocf" type="apache" provider="heartbeat"',
+      'class="ocf" type="apache"',
+      ErrorCodes.CIB_INVALID,
+      /^primitive 'webserver': class 'ocf' requires attribute 'provider'/,
+    ],
+    [
+      'class="ocf" type="apache"',
+      'class="lsb" type="apache"',
+      ErrorCodes.CIB_INVALID,
+      /provider' is only allowed with class 'ocf'/,
+    ],
+    [
+      'class="ocf" type="apache" provider="heartbeat"',
+      'class="upstartish" type="apache"',
+      ErrorCodes.UNKNOWN_AGENT_CLASS,
+      /unknown resource agent class 'upstartish'/,
+    ],
+    [
+      'node="node1" score="50"',
+      'node="node1" score="fifty"',
+      ErrorCodes.BAD_SCORE,
+      /^rsc_location 'location-webserver-node1-50': 'score' must be/,
+    ],
+    [
+      'score="INFINITY" id="colocation',
+      'score="infinity" id="colocation',
+      ErrorCodes.BAD_SCORE,
+      /in capitals/,
+    ],
+    [
+      'interval="1min"',
+      'interval="every minute"',
+      ErrorCodes.BAD_DURATION,
+      /^op 'webserver-monitor-interval-1min': 'interval' is not a valid duration/,
+    ],
+    [
+      'timeout="20s" id="virtual_ip-stop',
+      'timeout="20 secs" id="virtual_ip-stop',
+      ErrorCodes.BAD_DURATION,
+      /'timeout'/,
+    ],
+    [
+      'then-action="start" id',
+      'then-action="start" kind="Sometimes" id',
+      ErrorCodes.CIB_INVALID,
+      /'kind' must be one of Optional, Mandatory, Serialize: got 'Sometimes'/,
+    ],
+    [
+      'then-action="start" id',
+      'then-action="start" symmetrical="yes" id',
+      ErrorCodes.CIB_INVALID,
+      /'symmetrical' must be true or false/,
+    ],
+    [
+      'with-rsc="virtual_ip"',
+      'with-rsc="nosuch"',
+      ErrorCodes.CIB_DANGLING_REF,
+      /'with-rsc' refers to 'nosuch', which does not exist/,
+    ],
+    [
+      'first="virtual_ip"',
+      'first="ghost"',
+      ErrorCodes.CIB_DANGLING_REF,
+      /^rsc_order 'order-virtual_ip-webserver-mandatory': 'first' refers to 'ghost'/,
+    ],
+    [
+      '<meta_attributes id="webserver-meta_attributes"/>',
+      '<meta_attributes id-ref="nope"/>',
+      ErrorCodes.CIB_DANGLING_REF,
+      /'id-ref' refers to 'nope'/,
+    ],
+    ["<nodes>", "<nodes><frob/>", ErrorCodes.CIB_INVALID, /^<frob> in <nodes>: not allowed/],
+    [
+      '<node id="1" uname="node1"/>',
+      '<node id="1"/>',
+      ErrorCodes.CIB_INVALID,
+      /^node '1': attribute 'uname' is required/,
+    ],
+    ['epoch="13"', 'epoch="-1"', ErrorCodes.CIB_INVALID, /'epoch' must be a non-negative integer/],
+    [
+      "<constraints>",
+      '<constraints><rsc_order id="o" first="webserver"/>',
+      ErrorCodes.CIB_INVALID,
+      /rsc_order 'o': attribute 'then' is required/,
+    ],
+  ];
+  for (const [from, to, code, msg] of cases) {
+    const f = onlyError(from, to);
+    assert.equal(f.code, code, `${to}: ${f.message}`);
+    assert.match(f.message, msg);
+  }
+});
+
+test("nesting: groups hold primitives, clones wrap exactly one primitive or group", () => {
+  const wrap = (open: string, close: string) =>
+    errorsOf(
+      validateCib(
+        parseXml(
+          baseCib
+            .replace('<primitive id="virtual_ip"', `${open}<primitive id="virtual_ip"`)
+            .replace("</resources>", `${close}</resources>`),
+        ),
+      ),
+    );
+  assert.deepEqual(wrap('<group id="g">', "</group>"), []);
+  assert.deepEqual(wrap('<clone id="c"><group id="g">', "</group></clone>"), []);
+  const clone2 = wrap('<clone id="c">', "</clone>");
+  assert.equal(clone2.length, 1);
+  assert.match(
+    clone2[0].message,
+    /^primitive 'webserver': not allowed in clone 'c' \(a clone wraps exactly one/,
+  );
+  const groupInGroup = wrap('<group id="g"><group id="h">', "</group></group>");
+  assert.match(
+    groupInGroup[0].message,
+    /group 'h': not allowed in group 'g' \(a group can contain only primitives\)/,
+  );
+  const empty = errorsOf(findings("<resources>", '<resources><group id="e"/>'));
+  assert.match(empty[0].message, /group 'e': a group needs at least one primitive/);
+});
+
+test("configuration checks: stonith, options, target-role, references to non-resources", () => {
+  const ston = errorsOf(
+    findings('name="stonith-enabled" value="false"', 'name="stonith-enabled" value="true"'),
+  );
+  assert.deepEqual(
+    ston.map((f) => f.pacemaker.text),
+    [
+      "Resource start-up disabled since no STONITH resources have been defined",
+      "Either configure some or disable STONITH with the stonith-enabled option",
+      "NOTE: Clusters with shared data need STONITH to ensure data integrity",
+    ],
+  );
+  // a stonith device anywhere satisfies it
+  const withDevice = baseCib
+    .replace('name="stonith-enabled" value="false"', 'name="stonith-enabled" value="true"')
+    .replace("<resources>", '<resources><primitive id="fence" class="stonith" type="fence_xvm"/>');
+  assert.deepEqual(errorsOf(validateCib(parseXml(withDevice))), []);
+  assert.match(
+    onlyError('value="ignore"', 'value="sometimes"').message,
+    /cluster option 'no-quorum-policy' has an invalid value 'sometimes'/,
+  );
+  assert.match(
+    onlyError(
+      '<meta_attributes id="webserver-meta_attributes"/>',
+      '<meta_attributes id="m"><nvpair id="t" name="target-role" value="Up"/></meta_attributes>',
+    ).message,
+    /^primitive 'webserver': target-role 'Up' is not a role/,
+  );
+  assert.match(
+    onlyError('with-rsc="virtual_ip"', 'with-rsc="virtual_ip-instance_attributes"').message,
+    /which is a <instance_attributes>, not a resource or tag/,
+  );
+  // a location on a node Pacemaker has never heard of is allowed
+  assert.deepEqual(
+    errorsOf(findings('rsc="webserver" node="node1"', 'rsc="webserver" node="elsewhere"')),
+    [],
+  );
+  const dupOp = onlyError(
+    '<op name="monitor" interval="1min" id="webserver-monitor-interval-1min"/>',
+    '<op name="monitor" interval="1min" id="webserver-monitor-interval-1min"/><op name="monitor" interval="PT60S" id="m2"/>',
+  );
+  assert.match(dupOp.message, /op 'm2' of primitive 'webserver': same name and interval/);
+});
+
+test("findings are plain data; assertValidCib throws one clear line", () => {
+  const f = findings('with-rsc="virtual_ip"', 'with-rsc="nosuch"');
+  const json = JSON.parse(JSON.stringify(f.map(findingToJson)));
+  assert.equal(json[0].id, "colocation-webserver-virtual_ip-INFINITY");
+  assert.equal(json[0].element, "rsc_colocation");
+  assert.throws(
+    () => assertValidCib(parseXml(baseCib.replace('with-rsc="virtual_ip"', 'with-rsc="nosuch"'))),
+    (e: unknown) =>
+      e instanceof TandemError &&
+      e.code === ErrorCodes.CIB_DANGLING_REF &&
+      !e.message.includes("\n") &&
+      /^invalid CIB: rsc_colocation/.test(e.message),
+  );
+  assert.equal(validateCib(parseXml("<status/>"))[0].message, "the root element is <status>, expected <cib>");
+});
+
+test("versions: read, compare, bump, winner", () => {
+  const cib = parseXml(baseCib);
+  const v = readVersion(cib);
+  assert.equal(formatVersion(v), "0.13.4");
+  assert.deepEqual(parseVersion("0.13.4"), v);
+  assert.deepEqual(bumpVersion(v, "config"), { adminEpoch: 0, epoch: 14, numUpdates: 0 });
+  assert.deepEqual(bumpVersion(v, "status"), { adminEpoch: 0, epoch: 13, numUpdates: 5 });
+  assert.deepEqual(bumpVersion(v, "admin"), { adminEpoch: 1, epoch: 0, numUpdates: 0 });
+  assert.ok(compareVersions(parseVersion("1.0.0"), parseVersion("0.99.99")) > 0);
+  assert.ok(compareVersions(parseVersion("0.13.5"), parseVersion("0.14.0")) < 0);
+  assert.equal(winningCopy([parseVersion("0.13.4"), parseVersion("0.14.0"), parseVersion("0.13.99")]), 1);
+  assert.equal(winningCopy([parseVersion("0.2.0"), parseVersion("0.2.0")]), 0);
+  writeVersion(cib, bumpVersion(v, "config"));
+  assert.equal(cib.attrs.epoch, "14");
+  assert.equal(cib.attrs.num_updates, "0");
+  assert.throws(
+    () => readVersion(parseXml('<cib epoch="x"/>')),
+    /'epoch' must be a non-negative integer: got 'x'/,
+  );
+  assert.throws(() => parseVersion("1.2"), TandemError);
+});
