@@ -69,6 +69,8 @@ export const FLAG_OPTIONS = new Set([
   "--autocorrect",
   "--skip-offline",
   "--no-keys-sync",
+  "--overwrite",
+  "--no-cluster-uuid",
   "--no-watchdog-validation",
   "--yes",
   "--off",

@@ -41,6 +41,61 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "property unset": { load: async () => (await import("./property.js")).propertyUnset, options: [F, FORCE] },
   "property defaults": { load: async () => (await import("./property.js")).propertyDefaults, options: [] },
   "property describe": { load: async () => (await import("./property.js")).propertyDescribe, options: [] },
+  // cluster-wide commands through pcsd (src/pcs/cluster/)
+  "host auth": { load: async () => (await import("./cluster/auth.js")).hostAuth, options: ["-u", "-p"] },
+  "host deauth": { load: async () => (await import("./cluster/auth.js")).hostDeauth, options: [] },
+  "cluster auth": {
+    load: async () => (await import("./cluster/auth.js")).clusterAuth,
+    options: ["-u", "-p", FORCE, "--local"],
+  },
+  "cluster setup": {
+    load: async () => (await import("./cluster/setup.js")).clusterSetup,
+    options: [
+      FORCE,
+      "--name",
+      "--start",
+      "--enable",
+      "--wait",
+      "--corosync_conf",
+      "--overwrite",
+      "--no-keys-sync",
+      "--no-cluster-uuid",
+      "--transport",
+      "--token",
+      "--token_coefficient",
+      "--join",
+      "--consensus",
+      "--miss_count_const",
+      "--fail_recv_const",
+      "--local",
+    ],
+  },
+  "cluster start": {
+    load: async () => (await import("./cluster/control.js")).clusterStart,
+    options: ["--all", "--wait", FORCE],
+  },
+  "cluster stop": {
+    load: async () => (await import("./cluster/control.js")).clusterStop,
+    options: ["--all", FORCE],
+  },
+  "cluster enable": {
+    load: async () => (await import("./cluster/control.js")).clusterEnable,
+    options: ["--all"],
+  },
+  "cluster disable": {
+    load: async () => (await import("./cluster/control.js")).clusterDisable,
+    options: ["--all"],
+  },
+  "cluster destroy": {
+    load: async () => (await import("./cluster/control.js")).clusterDestroy,
+    options: ["--all", FORCE],
+  },
+  "cluster corosync": {
+    load: async () => (await import("./cluster/control.js")).clusterCorosync,
+    options: [],
+  },
+  "pcsd status": { load: async () => (await import("./cluster/control.js")).pcsdStatus, options: [] },
+  "status pcsd": { load: async () => (await import("./cluster/control.js")).pcsdStatus, options: [] },
 };
 
 /** Keys that match only when no further word follows (group defaults). */

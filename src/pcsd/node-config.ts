@@ -6,21 +6,19 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { relative } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { parseCorosyncConf } from "../transport/corosync-conf.js";
+import { checkAuthkey } from "../transport/crypto.js";
 import type { DistributableFile } from "./api.js";
 import { readFileIfExists, writeFileAtomic } from "./fsutil.js";
 import type { PcsdPaths } from "./paths.js";
 
-/** corosync authkey size bounds (corosync-keygen writes 256 bytes). */
-export const AUTHKEY_MIN_BYTES = 128;
-export const AUTHKEY_MAX_BYTES = 4096;
-
+/** Decodes and size-checks a distributed authkey (the transport's bounds). */
 export function decodeAuthkey(b64: string): Buffer {
   const key = Buffer.from(b64, "base64");
-  if (key.length < AUTHKEY_MIN_BYTES || key.length > AUTHKEY_MAX_BYTES)
-    throw new TandemError(
-      ErrorCodes.PCSD_BAD_REQUEST,
-      `the authkey must be ${AUTHKEY_MIN_BYTES} to ${AUTHKEY_MAX_BYTES} bytes: got ${key.length}`,
-    );
+  try {
+    checkAuthkey(key, "the authkey");
+  } catch (e) {
+    throw new TandemError(ErrorCodes.PCSD_BAD_REQUEST, (e as Error).message);
+  }
   return key;
 }
 

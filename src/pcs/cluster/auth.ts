@@ -1,0 +1,166 @@
+// `pcs host auth HOST [addr=ADDR[:PORT]]... [-u USER] [-p PASSWORD]` (pcs 0.10/0.11),
+// `pcs cluster auth [HOST...] [-u USER] [-p PASSWORD]` (pcs 0.9; no hosts = the nodes of the
+// local corosync.conf) and `pcs host deauth [HOST...]`. A successful auth stores the node's
+// token and pins its certificate fingerprint in the known-hosts file.
+
+import { createInterface } from "node:readline";
+import type { CommandIO } from "../../cli/io.js";
+import { DEFAULT_PCSD_PORT } from "../../pcsd/api.js";
+import { callPcsd } from "../../pcsd/client.js";
+import {
+  type KnownHost,
+  parseHostAddr,
+  readKnownHosts,
+  updateKnownHosts,
+  writeKnownHosts,
+} from "../../pcsd/known-hosts.js";
+import { PcsError } from "../errors.js";
+import type { PcsHandler } from "../types.js";
+import { knownHostsOf, localClusterNodes, pathsOf, requestTimeoutMs } from "./common.js";
+
+interface HostSpec {
+  name: string;
+  addr: string;
+  port: number;
+}
+
+/** Parses "node1 addr=10.0.0.1 node2 addr=10.0.0.2:2225" (addr= belongs to the host before it). */
+export function parseHostSpecs(words: string[]): HostSpec[] {
+  const out: HostSpec[] = [];
+  for (const w of words) {
+    if (w.startsWith("addr=")) {
+      const last = out[out.length - 1];
+      if (!last) throw new PcsError(`Invalid syntax: 'addr=' must follow a host name, got '${w}'`);
+      if (last.addr !== last.name || last.port !== DEFAULT_PCSD_PORT)
+        throw new PcsError(`Host '${last.name}' has more than one address`);
+      const { addr, port } = parseHostAddr(w.slice(5));
+      last.addr = addr;
+      last.port = port ?? DEFAULT_PCSD_PORT;
+    } else if (w.includes("=")) {
+      throw new PcsError(`Invalid syntax: unknown option '${w.split("=")[0]}', only 'addr' is allowed`);
+    } else {
+      if (out.some((h) => h.name === w)) throw new PcsError(`Host '${w}' is specified more than once`);
+      out.push({ name: w, addr: w, port: DEFAULT_PCSD_PORT });
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads the answers to the prompts: from the terminal when pcs runs interactively (the
+ * password is not echoed), otherwise one line each from standard input.
+ */
+async function promptAnswers(
+  io: CommandIO,
+  questions: { text: string; secret: boolean }[],
+): Promise<string[]> {
+  if (questions.length === 0) return [];
+  const interactive = io.env === process.env && process.stdin.isTTY === true;
+  if (!interactive) {
+    const lines = (await io.readStdin()).split(/\r?\n/);
+    return questions.map((q, i) => {
+      const v = lines[i];
+      if (v === undefined || v === "")
+        throw new PcsError(`${q.text.replace(/: $/, "")} is missing (not on standard input)`);
+      return v;
+    });
+  }
+  const answers: string[] = [];
+  for (const q of questions) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+    let muted = false;
+    const out = rl as unknown as { _writeToOutput?: (s: string) => void; output: NodeJS.WritableStream };
+    out._writeToOutput = (s: string) => {
+      if (!muted || s.includes("\n")) process.stdout.write(muted ? "\n" : s);
+    };
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(q.text, resolve);
+      muted = q.secret;
+    });
+    rl.close();
+    answers.push(answer);
+  }
+  return answers;
+}
+
+async function credentials(ctx: Parameters<PcsHandler>[0]): Promise<{ user: string; password: string }> {
+  const u = ctx.options.values.get("-u");
+  const p = ctx.options.values.get("-p");
+  const qs: { text: string; secret: boolean }[] = [];
+  if (u === undefined) qs.push({ text: "Username: ", secret: false });
+  if (p === undefined) qs.push({ text: "Password: ", secret: true });
+  const ans = await promptAnswers(ctx.io, qs);
+  return { user: u ?? (ans.shift() as string), password: p ?? (ans.shift() as string) };
+}
+
+/** Authenticates to every host; saves the ones that succeeded; exit 1 if any failed. */
+async function authHosts(ctx: Parameters<PcsHandler>[0], hosts: HostSpec[]): Promise<number> {
+  if (hosts.length === 0) throw new PcsError("No host specified");
+  const paths = pathsOf(ctx.io);
+  knownHostsOf(paths); // a corrupt known-hosts file is reported before asking for a password
+  const timeoutMs = requestTimeoutMs(ctx);
+  const { user, password } = await credentials(ctx);
+  const results = await Promise.all(
+    hosts.map(async (h) => {
+      try {
+        const r = await callPcsd(
+          { name: h.name, addrs: [h.addr], port: h.port },
+          "auth",
+          { username: user, password },
+          { timeoutMs },
+        );
+        const entry: KnownHost = {
+          name: h.name,
+          addrs: [h.addr],
+          port: h.port,
+          token: r.body.token,
+          fingerprint256: r.fingerprint256,
+        };
+        return { host: h, entry };
+      } catch (e) {
+        return { host: h, error: (e as Error).message };
+      }
+    }),
+  );
+  const ok = results.flatMap((r) => (r.entry ? [r.entry] : []));
+  if (ok.length > 0) updateKnownHosts(paths.knownHosts, ok);
+  let failed = false;
+  for (const r of results) {
+    if (r.entry) ctx.io.stdout(`${r.host.name}: Authorized\n`);
+    else {
+      failed = true;
+      ctx.io.stderr(
+        `Error: ${r.error.startsWith("Unable to connect") ? r.error : `${r.host.name}: ${r.error}`}\n`,
+      );
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+export const hostAuth: PcsHandler = async (ctx) => authHosts(ctx, parseHostSpecs(ctx.args));
+
+export const clusterAuth: PcsHandler = async (ctx) => {
+  if (ctx.args.length > 0) return authHosts(ctx, parseHostSpecs(ctx.args));
+  const paths = pathsOf(ctx.io);
+  const known = knownHostsOf(paths);
+  const hosts = localClusterNodes(paths).map((name): HostSpec => {
+    const k = known.get(name);
+    return { name, addr: k?.addrs[0] ?? name, port: k?.port ?? DEFAULT_PCSD_PORT };
+  });
+  return authHosts(ctx, hosts);
+};
+
+export const hostDeauth: PcsHandler = async (ctx) => {
+  const paths = pathsOf(ctx.io);
+  const hosts = readKnownHosts(paths.knownHosts);
+  if (ctx.args.length === 0) {
+    writeKnownHosts(paths.knownHosts, new Map());
+    return 0;
+  }
+  const missing = ctx.args.filter((n) => !hosts.has(n));
+  if (missing.length > 0)
+    throw new PcsError(`Following hosts were not found: ${missing.map((n) => `'${n}'`).join(", ")}`);
+  for (const n of ctx.args) hosts.delete(n);
+  writeKnownHosts(paths.knownHosts, hosts);
+  return 0;
+};

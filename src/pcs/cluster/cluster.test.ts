@@ -1,0 +1,298 @@
+// The cluster-wide pcs commands against real pcsd processes' servers on loopback: two
+// nodes, each its own TANDEM_ROOT, 127.0.0.x address and port. Auth, setup (both
+// syntaxes), start/stop/enable/disable, pcsd status, corosync, destroy, and error paths.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { pcsCommand } from "../../cli/pcs.js";
+import { captureIO } from "../../cli/io.js";
+import { readKnownHosts } from "../../pcsd/known-hosts.js";
+import { pcsdPaths } from "../../pcsd/paths.js";
+import { TEST_PASSWORD, type TestNode, startTestNode, stopTestNodes } from "../../pcsd/testkit.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const reference = resolve(repoRoot, "../shared/reference/pacemaker-2.1.5");
+
+async function pcs(node: { root: string } | string, args: string, stdin?: string) {
+  const root = typeof node === "string" ? node : node.root;
+  const cap = captureIO({ env: { TANDEM_ROOT: root }, cwd: root, stdin });
+  const code = await pcsCommand(
+    args.split(/\s+/).filter((w) => w !== ""),
+    cap.io,
+  );
+  return { code, out: cap.stdout, err: cap.stderr };
+}
+
+function read(n: TestNode, rel: string): string | undefined {
+  const f = join(n.root, rel);
+  return existsSync(f) ? readFileSync(f, "utf8") : undefined;
+}
+
+async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("pcs cluster commands through pcsd", () => {
+  let n1: TestNode;
+  let n2: TestNode;
+  let hostsArg: string;
+  before(async () => {
+    n1 = await startTestNode("node1", "127.0.0.2");
+    n2 = await startTestNode("node2", "127.0.0.3");
+    hostsArg = `node1 addr=127.0.0.2:${n1.server.port} node2 addr=127.0.0.3:${n2.server.port}`;
+  });
+  after(() => stopTestNodes(n1, n2));
+
+  it("pcs host auth: wrong password refused, nothing saved", async () => {
+    const r = await pcs(n1, `host auth ${hostsArg} -u hacluster -p wrong`);
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    assert.equal(
+      r.err,
+      "Error: node1: Username and/or password is incorrect\nError: node2: Username and/or password is incorrect\n",
+    );
+    assert.equal(existsSync(pcsdPaths(n1.root).knownHosts), false);
+  });
+
+  it("pcs host auth with prompts (stdin) pins both certificates and stores tokens 0600", async () => {
+    const r = await pcs(n1, `host auth ${hostsArg}`, `hacluster\n${TEST_PASSWORD}\n`);
+    assert.deepEqual([r.code, r.out, r.err], [0, "node1: Authorized\nnode2: Authorized\n", ""]);
+    const kh = pcsdPaths(n1.root).knownHosts;
+    assert.equal(statSync(kh).mode & 0o777, 0o600);
+    const hosts = readKnownHosts(kh);
+    assert.equal(hosts.get("node1")?.fingerprint256, n1.server.fingerprint256);
+    assert.equal(hosts.get("node2")?.fingerprint256, n2.server.fingerprint256);
+    assert.deepEqual(hosts.get("node2")?.addrs, ["127.0.0.3"]);
+    assert.equal(hosts.get("node2")?.port, n2.server.port);
+  });
+
+  it("pcs cluster auth (0.9 syntax, -u/-p) on node2", async () => {
+    const r = await pcs(n2, `cluster auth ${hostsArg} -u hacluster -p ${TEST_PASSWORD}`);
+    assert.deepEqual([r.code, r.out], [0, "node1: Authorized\nnode2: Authorized\n"]);
+  });
+
+  it("pcs cluster setup --name (0.9 syntax) writes identical corosync.conf and authkey on both nodes", async () => {
+    const r = await pcs(n1, "cluster setup --name cluster_web node1 node2");
+    assert.equal(r.code, 0, r.err);
+    assert.equal(
+      r.err,
+      "No addresses specified for host 'node1', using '127.0.0.2'\nNo addresses specified for host 'node2', using '127.0.0.3'\n",
+    );
+    assert.equal(
+      r.out,
+      [
+        "Destroying cluster on hosts: 'node1', 'node2'...",
+        "node1: Successfully destroyed cluster",
+        "node2: Successfully destroyed cluster",
+        "Sending 'corosync authkey' to 'node1', 'node2'",
+        "node1: successful distribution of the file 'corosync authkey'",
+        "node2: successful distribution of the file 'corosync authkey'",
+        "Sending 'corosync.conf' to 'node1', 'node2'",
+        "node1: successful distribution of the file 'corosync.conf'",
+        "node2: successful distribution of the file 'corosync.conf'",
+        "Cluster has been successfully set up.",
+        "",
+      ].join("\n"),
+    );
+    const c1 = read(n1, "etc/tandem/corosync.conf") as string;
+    assert.equal(c1, read(n2, "etc/tandem/corosync.conf"));
+    assert.ok(
+      readFileSync(join(n1.root, "etc/tandem/authkey")).equals(
+        readFileSync(join(n2.root, "etc/tandem/authkey")),
+      ),
+    );
+    assert.equal(statSync(join(n2.root, "etc/tandem/authkey")).mode & 0o777, 0o600);
+    assert.match(c1, /cluster_name: cluster_web\n/);
+    assert.match(c1, /ring0_addr: 127\.0\.0\.2\n {8}name: node1\n {8}nodeid: 1\n/);
+    assert.match(c1, /ring0_addr: 127\.0\.0\.3\n {8}name: node2\n {8}nodeid: 2\n/);
+    assert.match(c1, /two_node: 1\n/);
+    assert.match(c1, /transport: knet\n/);
+    assert.match(c1, /crypto_cipher: aes256\n/);
+  });
+
+  it("setup refuses nodes already in a cluster (nothing changed), --force overrides", async () => {
+    const before1 = read(n1, "etc/tandem/corosync.conf");
+    const r = await pcs(n1, "cluster setup cluster_two node1 node2");
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /Error: node1: Cluster configuration files found, the host seems to be in a cluster already, use --force to override\n/,
+    );
+    assert.match(r.err, /Error: node2: Cluster configuration files found/);
+    assert.match(r.err, /Error: Errors have occurred, therefore pcs is unable to continue\n$/);
+    assert.equal(read(n1, "etc/tandem/corosync.conf"), before1);
+    const f = await pcs(
+      n1,
+      "cluster setup cluster_two node1 node2 transport knet totem token=3000 quorum wait_for_all=1 --force",
+    );
+    assert.equal(f.code, 0, f.err);
+    assert.match(f.err, /Warning: node1: Cluster configuration files found/);
+    const c = read(n2, "etc/tandem/corosync.conf") as string;
+    assert.match(c, /cluster_name: cluster_two\n/);
+    assert.match(c, /token: 3000\n/);
+    assert.match(c, /wait_for_all: 1\n/);
+  });
+
+  it("bad setup options: every error reported, nothing sent", async () => {
+    const before2 = read(n2, "etc/tandem/corosync.conf");
+    const r = await pcs(
+      n1,
+      "cluster setup c3 node1 node2 totem tokn=5 quorum wait_for_all=2 transport tcp --force",
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.err, /Error: 'tcp' is not a valid transport value, use 'knet', 'udp', 'udpu'\n/);
+    assert.match(r.err, /Error: invalid totem option 'tokn', allowed options are: 'block_unlisted_ips', /);
+    assert.match(r.err, /Error: '2' is not a valid wait_for_all value, use '0', '1'\n/);
+    assert.equal(read(n2, "etc/tandem/corosync.conf"), before2);
+    const u = await pcs(n1, "cluster setup c3 node1 node9 --force");
+    assert.equal(u.code, 1);
+    assert.match(
+      u.err,
+      /Error: Host 'node9' is not known to pcs, try to authenticate the host using 'pcs host auth node9' command\n/,
+    );
+    assert.equal(read(n2, "etc/tandem/corosync.conf"), before2);
+  });
+
+  it("start --all, pcsd status, stop one node, local start, stop --all", async () => {
+    const s = await pcs(n1, "cluster start --all");
+    assert.deepEqual(
+      [s.code, s.out, s.err],
+      [0, "node1: Starting Cluster...\nnode2: Starting Cluster...\n", ""],
+    );
+    for (const n of [n1, n2]) assert.equal((await n.server.supervisor.status()).running, true);
+    await waitFor(() => read(n2, "standin.pid") !== undefined);
+
+    const st = await pcs(n1, "pcsd status");
+    assert.deepEqual([st.code, st.out], [0, "  node1: Online\n  node2: Online\n"]);
+    const st2 = await pcs(n2, "status pcsd node2");
+    assert.deepEqual([st2.code, st2.out], [0, "  node2: Online\n"]);
+
+    const stop2 = await pcs(n1, "cluster stop node2");
+    assert.deepEqual(
+      [stop2.code, stop2.out],
+      [0, "node2: Stopping Cluster (pacemaker)...\nnode2: Stopping Cluster (corosync)...\n"],
+    );
+    assert.equal((await n2.server.supervisor.status()).running, false);
+    assert.equal((await n1.server.supervisor.status()).running, true);
+
+    const local = await pcs(n2, "cluster start");
+    assert.deepEqual([local.code, local.out], [0, "Starting Cluster...\n"]);
+    assert.equal((await n2.server.supervisor.status()).running, true);
+
+    const all = await pcs(n1, "cluster stop --all");
+    assert.equal(all.code, 0);
+    assert.equal(
+      all.out,
+      "node1: Stopping Cluster (pacemaker)...\nnode2: Stopping Cluster (pacemaker)...\nnode1: Stopping Cluster (corosync)...\nnode2: Stopping Cluster (corosync)...\n",
+    );
+    for (const n of [n1, n2]) assert.equal((await n.server.supervisor.status()).running, false);
+    const localStop = await pcs(n1, "cluster stop");
+    assert.deepEqual(
+      [localStop.code, localStop.out],
+      [0, "Stopping Cluster (pacemaker)...\nStopping Cluster (corosync)...\n"],
+    );
+  });
+
+  it("enable/disable --all, and an enabled node starts its daemon when pcsd starts", async () => {
+    const e = await pcs(n1, "cluster enable --all");
+    assert.deepEqual([e.code, e.out], [0, "node1: Cluster Enabled\nnode2: Cluster Enabled\n"]);
+    await n2.restart();
+    assert.equal((await n2.server.supervisor.status()).running, true);
+    const d = await pcs(n1, "cluster disable --all");
+    assert.deepEqual([d.code, d.out], [0, "node1: Cluster Disabled\nnode2: Cluster Disabled\n"]);
+    assert.equal((await pcs(n2, "cluster stop")).code, 0);
+  });
+
+  it("pcs cluster corosync prints the local or a node's corosync.conf", async () => {
+    const local = await pcs(n1, "cluster corosync");
+    assert.equal(local.out, read(n1, "etc/tandem/corosync.conf"));
+    const remote = await pcs(n1, "cluster corosync node2");
+    assert.equal(remote.out, read(n2, "etc/tandem/corosync.conf"));
+  });
+
+  it("an unreachable node: Offline, start fails with pcs's message", async () => {
+    const port = n2.server.port;
+    await n2.server.close();
+    try {
+      const st = await pcs(n1, "pcsd status");
+      assert.deepEqual([st.code, st.out], [1, "  node1: Online\n  node2: Offline\n"]);
+      const s = await pcs(n1, "cluster start node2");
+      assert.equal(s.code, 1);
+      assert.match(
+        s.err,
+        /^Error: Unable to connect to node2, check if pcsd is running there or try setting higher timeout with --request-timeout option \(.*ECONNREFUSED.*\)\nError: unable to start all nodes\n$/,
+      );
+    } finally {
+      await n2.restart({ port });
+    }
+  });
+
+  it("destroy --all removes the configuration everywhere", async () => {
+    const r = await pcs(n1, "cluster destroy --all");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /node1: Successfully destroyed cluster\n/);
+    assert.match(r.out, /node2: Successfully destroyed cluster\n/);
+    for (const n of [n1, n2]) {
+      assert.equal(read(n, "etc/tandem/corosync.conf"), undefined);
+      assert.equal(read(n, "etc/tandem/authkey"), undefined);
+    }
+    const again = await pcs(n1, "cluster start --all");
+    assert.equal(again.code, 1);
+    assert.match(
+      again.err,
+      /^Error: Unable to read .*etc\/tandem\/corosync\.conf: No such file or directory\n$/,
+    );
+  });
+});
+
+describe("pcs cluster setup --corosync_conf (local file only)", () => {
+  it("writes the file pcs 0.11 writes and prints the reference warning", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tandem-setup-"));
+    try {
+      const r = await pcs(
+        root,
+        "cluster setup cluster_web node1 addr=198.18.0.11 node2 addr=198.18.0.12 --corosync_conf out.conf",
+      );
+      assert.equal(r.code, 0, r.err);
+      const refOut = readFileSync(
+        join(
+          reference,
+          "pcs_cluster_setup_cluster_web_node1_addr=198.18.0.11_node2_addr=198.18.0.12_--corosync_conf_FILE.txt",
+        ),
+        "utf8",
+      );
+      // Same warning; the path is tandem's known-hosts file instead of /var/lib/pcsd/known-hosts.
+      assert.equal(r.out + r.err, refOut.replace("/var/lib/pcsd/known-hosts", pcsdPaths(root).knownHosts));
+      const ours = readFileSync(join(root, "out.conf"), "utf8").split("\n");
+      const ref = readFileSync(join(reference, "corosync.conf.generated-by-pcs"), "utf8").split("\n");
+      assert.equal(ours.length, ref.length);
+      // Volatile or tandem-specific values: the random cluster_uuid and the log file path.
+      const volatile = /^\s*(cluster_uuid|logfile):/;
+      ours.forEach((line, i) => {
+        if (volatile.test(line)) assert.equal(line.split(":")[0], ref[i].split(":")[0]);
+        else assert.equal(line, ref[i], `line ${i + 1}`);
+      });
+      const again = await pcs(
+        root,
+        "cluster setup cluster_web node1 addr=198.18.0.11 --corosync_conf out.conf",
+      );
+      assert.equal(again.code, 1);
+      assert.match(again.err, /already exists, use --overwrite/);
+      assert.equal(
+        existsSync(join(root, "etc/tandem/corosync.conf")),
+        false,
+        "nothing written to the node itself",
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,204 @@
+// `pcs cluster start|stop|enable|disable [--all | NODE...]`, `pcs cluster destroy [--all]`,
+// `pcs pcsd status [NODE...]` (also `pcs status pcsd`) and `pcs cluster corosync [NODE]`.
+// Without nodes a command acts on this node through its own pcsd (which supervises the
+// cluster daemon); with --all on every node of the local corosync.conf; with names on those.
+
+import { existsSync } from "node:fs";
+import { ErrorCodes } from "../../core/errors.js";
+import type { EndpointName, RequestOf, ResponseOf } from "../../pcsd/api.js";
+import { callPcsd } from "../../pcsd/client.js";
+import { readFileIfExists } from "../../pcsd/fsutil.js";
+import { removeClusterFiles } from "../../pcsd/node-config.js";
+import { PcsError } from "../errors.js";
+import type { PcsContext, PcsHandler } from "../types.js";
+import {
+  callAll,
+  knownHostsOf,
+  localClusterNodes,
+  localTarget,
+  pathsOf,
+  remoteTarget,
+  remoteTargets,
+  requestTimeoutMs,
+  requireLocalTarget,
+  targetNodes,
+} from "./common.js";
+
+async function local<E extends EndpointName>(
+  ctx: PcsContext,
+  name: E,
+  body: RequestOf<E>,
+): Promise<ResponseOf<E>> {
+  const t = requireLocalTarget(pathsOf(ctx.io));
+  return (await callPcsd(t, name, body, { timeoutMs: requestTimeoutMs(ctx) })).body;
+}
+
+/** Runs an action on named nodes; prints per-node lines; a failure on any node = exit 1. */
+async function onNodes<E extends EndpointName>(
+  ctx: PcsContext,
+  nodes: string[],
+  name: E,
+  before: (node: string) => string[],
+  after: (node: string, body: ResponseOf<E>) => string[],
+  failSummary: string,
+): Promise<number> {
+  const paths = pathsOf(ctx.io);
+  const targets = remoteTargets(paths, nodes);
+  for (const n of nodes) for (const l of before(n)) ctx.io.stdout(`${l}\n`);
+  const rs = await callAll(targets, name, {} as RequestOf<E>, requestTimeoutMs(ctx));
+  let failed = false;
+  for (const r of rs) {
+    if (r.ok) for (const l of after(r.node, r.body)) ctx.io.stdout(`${l}\n`);
+    else {
+      failed = true;
+      ctx.io.stderr(
+        `Error: ${r.error.startsWith("Unable to connect") ? r.error : `${r.node}: ${r.error}`}\n`,
+      );
+    }
+  }
+  if (failed) throw new PcsError(failSummary);
+  return 0;
+}
+
+export const clusterStart: PcsHandler = async (ctx) => {
+  const nodes = targetNodes(ctx, pathsOf(ctx.io));
+  if (nodes === undefined) {
+    ctx.io.stdout("Starting Cluster...\n");
+    await local(ctx, "clusterStart", {});
+    return 0;
+  }
+  return onNodes(
+    ctx,
+    nodes,
+    "clusterStart",
+    (n) => [`${n}: Starting Cluster...`],
+    () => [],
+    "unable to start all nodes",
+  );
+};
+
+export const clusterStop: PcsHandler = async (ctx) => {
+  const nodes = targetNodes(ctx, pathsOf(ctx.io));
+  if (nodes === undefined) {
+    ctx.io.stdout("Stopping Cluster (pacemaker)...\nStopping Cluster (corosync)...\n");
+    await local(ctx, "clusterStop", {});
+    return 0;
+  }
+  // One daemon plays both parts: pcs's two phases are printed as pcs prints them.
+  return onNodes(
+    ctx,
+    nodes,
+    "clusterStop",
+    (n) => [`${n}: Stopping Cluster (pacemaker)...`],
+    (n) => [`${n}: Stopping Cluster (corosync)...`],
+    "unable to stop all nodes",
+  );
+};
+
+export const clusterEnable: PcsHandler = async (ctx) => {
+  const nodes = targetNodes(ctx, pathsOf(ctx.io));
+  if (nodes === undefined) {
+    await local(ctx, "clusterEnable", {});
+    return 0;
+  }
+  return onNodes(
+    ctx,
+    nodes,
+    "clusterEnable",
+    () => [],
+    (n) => [`${n}: Cluster Enabled`],
+    "unable to enable all nodes",
+  );
+};
+
+export const clusterDisable: PcsHandler = async (ctx) => {
+  const nodes = targetNodes(ctx, pathsOf(ctx.io));
+  if (nodes === undefined) {
+    await local(ctx, "clusterDisable", {});
+    return 0;
+  }
+  return onNodes(
+    ctx,
+    nodes,
+    "clusterDisable",
+    () => [],
+    (n) => [`${n}: Cluster Disabled`],
+    "unable to disable all nodes",
+  );
+};
+
+export const clusterDestroy: PcsHandler = async (ctx) => {
+  const paths = pathsOf(ctx.io);
+  if (ctx.args.length > 0) throw new PcsError("Usage: pcs cluster destroy [--all]");
+  if (ctx.options.flags.has("--all")) {
+    const nodes = localClusterNodes(paths);
+    return onNodes(
+      ctx,
+      nodes,
+      "clusterDestroy",
+      (n) => [`${n}: Stopping Cluster (pacemaker)...`],
+      (n) => [`${n}: Successfully destroyed cluster`],
+      "unable to destroy cluster on all nodes",
+    );
+  }
+  ctx.io.stdout("Shutting down pacemaker/corosync services...\n");
+  const t = localTarget(paths);
+  if (t) {
+    ctx.io.stdout("Removing all cluster configuration files...\n");
+    await callPcsd(t, "clusterDestroy", {}, { timeoutMs: requestTimeoutMs(ctx) });
+    return 0;
+  }
+  // No local pcsd: nothing supervises a daemon here; remove the files directly.
+  if (existsSync(paths.daemonPid))
+    ctx.io.stderr("Warning: pcsd is not running; a cluster daemon it started may still be running\n");
+  ctx.io.stdout("Removing all cluster configuration files...\n");
+  removeClusterFiles(paths);
+  return 0;
+};
+
+/** `pcs pcsd status [NODE...]` / `pcs status pcsd [NODE...]`: is each node's pcsd reachable with our token. */
+export const pcsdStatus: PcsHandler = async (ctx) => {
+  const paths = pathsOf(ctx.io);
+  const nodes = ctx.args.length > 0 ? ctx.args : localClusterNodes(paths);
+  const hosts = knownHostsOf(paths);
+  const lines = await Promise.all(
+    nodes.map(async (n) => {
+      if (!hosts.has(n)) return { n, state: "Unable to authenticate" };
+      try {
+        await callPcsd(remoteTarget(hosts, n), "status", {}, { timeoutMs: requestTimeoutMs(ctx) });
+        return { n, state: "Online" };
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === ErrorCodes.PCSD_UNREACHABLE) return { n, state: "Offline" };
+        if (code === ErrorCodes.PCSD_CERT_MISMATCH) return { n, state: "Certificate mismatch" };
+        return { n, state: "Unable to authenticate" };
+      }
+    }),
+  );
+  for (const l of lines) ctx.io.stdout(`  ${l.n}: ${l.state}\n`);
+  return lines.every((l) => l.state === "Online") ? 0 : 1;
+};
+
+/** `pcs cluster corosync [NODE]`: this node's corosync.conf, or a node's through its pcsd. */
+export const clusterCorosync: PcsHandler = async (ctx) => {
+  const paths = pathsOf(ctx.io);
+  if (ctx.args.length > 1) throw new PcsError("Usage: pcs cluster corosync [<node>]");
+  if (ctx.args.length === 0) {
+    const text = readFileIfExists(paths.corosyncConf);
+    if (text === undefined)
+      throw new PcsError(`Unable to read ${paths.corosyncConf}: No such file or directory`);
+    ctx.io.stdout(text);
+    return 0;
+  }
+  const r = await callPcsd(
+    remoteTarget(knownHostsOf(paths), ctx.args[0]),
+    "fileGet",
+    { name: "corosync.conf" },
+    {
+      timeoutMs: requestTimeoutMs(ctx),
+    },
+  );
+  if (r.body.data === null) throw new PcsError(`Unable to read corosync.conf on node '${ctx.args[0]}'`);
+  ctx.io.stdout(r.body.data);
+  return 0;
+};
