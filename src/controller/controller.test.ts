@@ -1,0 +1,197 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { child, elements, serializeXml } from "../core/xml.js";
+import { Controller } from "./controller.js";
+import { SimCluster } from "./testkit.js";
+
+function nodeState(c: SimCluster, viewer: number, nodeId: number) {
+  const status = child(c.cibOf(viewer), "status")!;
+  return elements(status, "node_state").find((n) => n.attrs.id === String(nodeId));
+}
+
+test("DC is the lowest member id, computed identically everywhere", () => {
+  const c = new SimCluster(3);
+  c.reconfigure();
+  c.run();
+  for (const n of c.nodes.values()) assert.equal(n.ctl.dc, 1);
+  assert.ok(c.nodes.get(1)!.ctl.isDc);
+  assert.equal(c.cibOf(3).attrs["dc-uuid"], "1");
+});
+
+test("join: every node's state and history lands in the status section; nodes are listed", () => {
+  const c = new SimCluster(3);
+  c.reconfigure();
+  c.run();
+  for (const id of [1, 2, 3]) {
+    const ns = nodeState(c, 2, id)!;
+    assert.equal(ns.attrs.crmd, "online");
+    assert.equal(ns.attrs.join, "member");
+    assert.ok(child(ns, "lrm"));
+  }
+  const nodes = elements(child(child(c.cibOf(1), "configuration")!, "nodes")!, "node").map(
+    (n) => n.attrs.uname,
+  );
+  assert.deepEqual(nodes.sort(), ["node1", "node2", "node3"]);
+  assert.equal(c.nodes.get(1)!.ctl.pendingJoins.length, 0);
+});
+
+test("a new resource is probed on every node before it is started once, then monitored", () => {
+  const c = new SimCluster(3);
+  c.reconfigure();
+  c.run();
+  c.createResource(2, "d1");
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node1"]);
+  const text = serializeXml(c.cibOf(3));
+  // probes recorded on all three nodes (rc 7 on the two where it is not running)
+  // the probe entries stay where d1 is not running; on node1 the start replaced it
+  assert.equal((text.match(/operation_key="d1_monitor_0"/g) ?? []).length, 2);
+  assert.match(text, /<lrm_rsc_op id="d1_monitor_10000"[^>]*rc-code="0"/);
+  assert.match(text, /<lrm_rsc_op id="d1_last_0"[^>]*operation="start"[^>]*on_node="node1"/);
+  assert.equal((text.match(/operation="monitor"[^>]*rc-code="7"/g) ?? []).length, 2);
+  // the lrm_rsc_op carries Pacemaker's bookkeeping fields
+  for (const f of [
+    "call-id",
+    "rc-code",
+    "op-status",
+    "exec-time",
+    "last-rc-change",
+    "op-digest",
+    "transition-key",
+    "transition-magic",
+  ])
+    assert.match(text, new RegExp(`${f}="`), f);
+  assert.ok(c.nodes.get(1)!.ctl.settled);
+});
+
+test("a service still running after a daemon restart is found by the probe, not started twice", () => {
+  const c = new SimCluster(2);
+  c.nodes.get(2)!.running.add("d1"); // left over from before
+  c.reconfigure();
+  c.run();
+  c.createResource(1, "d1");
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  assert.ok(!c.logs.some((l) => /d1.*start/.test(l) && l.includes("failed")));
+  const starts = serializeXml(c.cibOf(1)).match(/operation="start"/g) ?? [];
+  assert.equal(starts.length, 0);
+});
+
+test("node loss with stonith: fenced first, then recovered elsewhere; history of the fenced node erased", () => {
+  const c = new SimCluster(3);
+  c.reconfigure();
+  c.run();
+  c.setProperty(1, "stonith-enabled", "true");
+  c.createResource(1, "d1");
+  c.run();
+  c.crash(1); // the DC itself, running d1
+  c.run();
+  assert.deepEqual(c.fenced, ["node1"]);
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  assert.equal(c.nodes.get(2)!.ctl.isDc, true);
+  const ns = nodeState(c, 2, 1)!;
+  assert.equal(ns.attrs.crmd, "offline");
+  assert.equal(ns.attrs.expected, "down");
+  assert.doesNotMatch(serializeXml(ns), /lrm_rsc_op/);
+  // fence recorded before the start: the fence log line precedes the transition that starts d1 on node2
+  const fenceAt = c.logs.findIndex((l) => l.includes("node node1 was fenced"));
+  assert.ok(fenceAt >= 0);
+});
+
+test("a failed fence is retried and shown; recovery waits for it", () => {
+  const c = new SimCluster(3);
+  c.reconfigure();
+  c.run();
+  c.setProperty(1, "stonith-enabled", "true");
+  c.createResource(1, "d1");
+  c.run();
+  c.fenceFailures.set("node1", 2);
+  c.crash(1);
+  c.run(10_000);
+  assert.equal(c.logs.filter((l) => l.includes("fencing of node node1 failed")).length, 2);
+  assert.deepEqual(c.fenced, ["node1"]);
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+});
+
+test("without stonith a lost node's resources are recovered without fencing", () => {
+  const c = new SimCluster(3);
+  c.reconfigure();
+  c.run();
+  c.createResource(1, "d1");
+  c.run();
+  c.crash(1);
+  c.run();
+  assert.deepEqual(c.fenced, []);
+  // the fake service is still up on the dead node (nobody fenced it) and now also on node2
+  assert.deepEqual(c.placement().get("d1"), ["node1", "node2"]);
+});
+
+test("a failed start aborts the transition, counts a failure and moves the resource", () => {
+  const c = new SimCluster(3);
+  c.failStart.add("d1@node1");
+  c.reconfigure();
+  c.run();
+  c.createResource(1, "d1");
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  assert.match(serializeXml(c.cibOf(3)), /name="fail-count-d1#start_0" value="INFINITY"/);
+  assert.ok(c.logs.some((l) => /transition \d+ aborted/.test(l)));
+});
+
+test("graceful shutdown: resources move away first, then the node leaves as clean", () => {
+  const c = new SimCluster(3);
+  c.reconfigure();
+  c.run();
+  c.setProperty(1, "stonith-enabled", "true");
+  c.createResource(1, "d1");
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node1"]);
+  const n1 = c.nodes.get(1)!;
+  c.shutdown(1);
+  c.run();
+  assert.equal(n1.up, false, "node1 left");
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  assert.deepEqual(c.fenced, [], "a clean leave is not fenced");
+  assert.equal(nodeState(c, 2, 1)!.attrs.expected, "down");
+});
+
+test("an action whose result never comes times out and the graph is re-run", () => {
+  let sent = 0;
+  const ctl = new Controller({
+    nodeId: 1,
+    nodes: new Map([[1, "node1"]]),
+    scheduler: () => ({
+      actions: [
+        {
+          id: 1,
+          kind: "rsc",
+          task: "start",
+          node: "node1",
+          rsc: { id: "x", agent: { class: "ocf", provider: "tandem", type: "Dummy" }, params: {} },
+          intervalMs: 0,
+          timeoutMs: 1000,
+          deps: [],
+        },
+      ],
+    }),
+  });
+  ctl.handle({ type: "membership", members: [1], quorate: true, now: 0 });
+  const cib = new SimCluster(1).cibOf(1);
+  ctl.handle({
+    type: "cib",
+    cib,
+    op: { op: "status", changes: [{ kind: "lrm-replace", nodeId: "1", uname: "node1", lrm: "<lrm/>" }] },
+    origin: 1,
+    configChanged: false,
+    now: 1,
+  });
+  const fx = ctl.handle({ type: "timer", name: "schedule", now: 100 });
+  sent += fx.filter((f) => f.type === "send").length;
+  const timer = fx.find((f) => f.type === "set-timer" && f.name.startsWith("action:"));
+  assert.ok(timer && timer.type === "set-timer" && timer.ms === 6000);
+  const after = ctl.handle({ type: "timer", name: timer.name, now: 6100 });
+  assert.ok(after.some((f) => f.type === "log" && /timed out/.test(f.msg)));
+  assert.ok(after.some((f) => f.type === "set-timer" && f.name === "schedule"));
+  assert.equal(sent, 1);
+  assert.equal(ctl.currentTransition, undefined);
+});

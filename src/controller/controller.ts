@@ -1,0 +1,514 @@
+// The controller of one node (pure: events in, effects out). Every node runs
+// one; the DC is simply the lowest node id in the current membership (every
+// member computes the same answer, no election round). The DC:
+//  - on a new membership records lost nodes as down (node_state) and waits
+//    until every member has reported its operation history (the join);
+//  - runs the scheduler (debounced, through a timer effect) whenever the CIB
+//    or the membership changes, and on cluster-recheck-interval;
+//  - executes the transition graph: an action starts when all its
+//    dependencies are confirmed; rsc actions go to the node's executor through
+//    the group, fence actions to the fencer; an action is confirmed when its
+//    result shows up in the CIB (lrm_rsc_op with the action's transition-key);
+//    a failed or timed-out action aborts the graph (nothing new is started)
+//    and the scheduler runs again once the actions in flight are done;
+//  - records a successful fence (node down, history erased) before the
+//    recovery that depends on it can be scheduled; a failed fence is logged
+//    loudly and retried by the next transition;
+//  - lets a node that asked for a graceful shutdown go once nothing is left
+//    to do for it.
+// The node-local part (executor results -> history) is LocalController.
+
+import { parseDurationMs } from "../core/duration.js";
+import { child, elements, type XmlElement } from "../core/xml.js";
+import type { CibOperation, StatusChange } from "../cib/store.js";
+import { isFailure, LocalController } from "./local.js";
+import {
+  type ControllerEffect,
+  type ControllerEvent,
+  type GraphAction,
+  parseTransitionKey,
+  type SchedulerFn,
+  type TransitionGraph,
+  transitionKey,
+} from "./types.js";
+
+export interface ControllerOptions {
+  nodeId: number;
+  /** Node names by id (from corosync.conf's nodelist). */
+  nodes: Map<number, string>;
+  scheduler: SchedulerFn;
+  /** Delay between a change and the scheduler run (ms, default 50). */
+  debounceMs?: number;
+  /** How long the DC waits for members' histories before scheduling anyway (ms, default 10 s). */
+  joinTimeoutMs?: number;
+  /** Extra time on top of an action's timeout before the DC gives up on its result (ms, default 5 s). */
+  actionGraceMs?: number;
+  /** Pause before a new transition after a failed fence (ms, default 2 s). */
+  fenceRetryMs?: number;
+}
+
+type ActionState = "pending" | "running" | "done" | "failed";
+
+interface Transition {
+  id: number;
+  graph: TransitionGraph;
+  state: Map<number, ActionState>;
+  aborted: boolean;
+  reason?: string;
+}
+
+const TIMER_SCHEDULE = "schedule";
+const TIMER_JOIN = "join-timeout";
+const TIMER_RECHECK = "recheck";
+
+function crmConfig(cib: XmlElement, name: string): string | undefined {
+  const conf = child(cib, "configuration");
+  const cc = conf && child(conf, "crm_config");
+  if (!cc) return undefined;
+  let v: string | undefined;
+  for (const set of elements(cc, "cluster_property_set"))
+    for (const p of elements(set, "nvpair")) if (p.attrs.name === name) v = p.attrs.value;
+  return v;
+}
+
+export class Controller {
+  readonly nodeId: number;
+  readonly local: LocalController;
+  private readonly opts: Required<Omit<ControllerOptions, "nodes" | "scheduler">> & {
+    nodes: Map<number, string>;
+    scheduler: SchedulerFn;
+  };
+  private members: number[] = [];
+  private quorate = false;
+  private cib: XmlElement | undefined;
+  private awaitingJoin = new Set<number>();
+  private transition: Transition | undefined;
+  private transitionCounter = 0;
+  private scheduleArmed = false;
+  private lastGraphEmpty = false;
+  private now = 0;
+
+  constructor(opts: ControllerOptions) {
+    this.nodeId = opts.nodeId;
+    this.opts = {
+      debounceMs: 50,
+      joinTimeoutMs: 10_000,
+      actionGraceMs: 5_000,
+      fenceRetryMs: 2_000,
+      ...opts,
+    };
+    const uname = opts.nodes.get(opts.nodeId) ?? String(opts.nodeId);
+    this.local = new LocalController(opts.nodeId, uname);
+  }
+
+  /** The DC's node id, or undefined while this node is in no membership. */
+  get dc(): number | undefined {
+    return this.members.length > 0 ? Math.min(...this.members) : undefined;
+  }
+  get isDc(): boolean {
+    return this.dc === this.nodeId;
+  }
+  get currentTransition(): { id: number; actions: number; done: number; aborted: boolean } | undefined {
+    const t = this.transition;
+    if (!t) return undefined;
+    return {
+      id: t.id,
+      actions: t.graph.actions.length,
+      done: [...t.state.values()].filter((s) => s === "done").length,
+      aborted: t.aborted,
+    };
+  }
+  get pendingJoins(): number[] {
+    return [...this.awaitingJoin].sort((a, b) => a - b);
+  }
+
+  private uname(id: number): string {
+    return this.opts.nodes.get(id) ?? String(id);
+  }
+  private idOf(uname: string): number | undefined {
+    for (const [id, n] of this.opts.nodes) if (n === uname) return id;
+    const asNum = Number(uname);
+    return Number.isInteger(asNum) ? asNum : undefined;
+  }
+
+  handle(ev: ControllerEvent): ControllerEffect[] {
+    this.now = ev.now;
+    switch (ev.type) {
+      case "membership":
+        return this.onMembership(ev.members, ev.quorate);
+      case "cib":
+        return this.onCib(ev.cib, ev.op, ev.origin);
+      case "deliver": {
+        const fx = this.local.onMessage(ev.msg);
+        return fx;
+      }
+      case "exec-result":
+        return this.local.onResult(ev.result, ev.now);
+      case "fence-result":
+        return this.onFenceResult(ev.target, ev.ok, ev.reason);
+      case "timer":
+        return this.onTimer(ev.name);
+      case "shutdown":
+        return this.local.shutdown(ev.now);
+    }
+  }
+
+  private onMembership(members: number[], quorate: boolean): ControllerEffect[] {
+    const wasDc = this.isDc;
+    const before = new Set(this.members);
+    this.members = [...new Set(members)].sort((a, b) => a - b);
+    this.quorate = quorate;
+    const fx: ControllerEffect[] = [];
+    fx.push(...this.local.join());
+    if (!this.isDc) {
+      if (wasDc) {
+        fx.push({ type: "log", level: "notice", msg: `no longer the DC (node ${this.dc} is)` });
+        this.transition = undefined;
+        fx.push({ type: "cancel-timer", name: TIMER_SCHEDULE }, { type: "cancel-timer", name: TIMER_JOIN });
+        fx.push({ type: "cancel-timer", name: TIMER_RECHECK });
+        this.scheduleArmed = false;
+      }
+      return fx;
+    }
+    if (!wasDc)
+      fx.push({ type: "log", level: "notice", msg: `this node (${this.uname(this.nodeId)}) is now the DC` });
+    const lost = [...before].filter((n) => !this.members.includes(n));
+    const changes: StatusChange[] = [{ kind: "cluster", dcUuid: String(this.nodeId), haveQuorum: quorate }];
+    for (const n of lost) {
+      fx.push({ type: "log", level: "warning", msg: `node ${this.uname(n)} left the membership` });
+      changes.push({
+        kind: "node-state",
+        nodeId: String(n),
+        uname: this.uname(n),
+        attrs: { in_ccm: "false", crmd: "offline", join: "down" },
+      });
+    }
+    // Nodes that were never seen but are recorded as up in the CIB (DC restarted alone) are down too.
+    for (const ns of this.nodeStates())
+      if (
+        !this.members.includes(Number(ns.attrs.id)) &&
+        !lost.includes(Number(ns.attrs.id)) &&
+        ns.attrs.crmd === "online"
+      )
+        changes.push({
+          kind: "node-state",
+          nodeId: ns.attrs.id,
+          uname: ns.attrs.uname ?? ns.attrs.id,
+          attrs: { in_ccm: "false", crmd: "offline", join: "down" },
+        });
+    fx.push({ type: "cib", op: { op: "status", changes } });
+    this.awaitingJoin = new Set(this.members);
+    if (this.transition && !this.transition.aborted) this.abort("membership changed");
+    fx.push({ type: "set-timer", name: TIMER_JOIN, ms: this.opts.joinTimeoutMs });
+    return fx;
+  }
+
+  private nodeStates(): XmlElement[] {
+    const status = this.cib && child(this.cib, "status");
+    return status ? elements(status, "node_state") : [];
+  }
+
+  private onCib(
+    cib: XmlElement,
+    op: CibOperation | undefined,
+    origin: number | undefined,
+  ): ControllerEffect[] {
+    this.cib = cib;
+    const fx = this.local.onCib(cib);
+    if (!this.isDc) return fx;
+    if (op?.op === "status" && origin !== undefined && this.awaitingJoin.has(origin)) {
+      if (op.changes.some((c) => c.kind === "lrm-replace" && c.nodeId === String(origin))) {
+        this.awaitingJoin.delete(origin);
+        if (this.awaitingJoin.size === 0) {
+          fx.push({ type: "cancel-timer", name: TIMER_JOIN });
+          fx.push({ type: "log", level: "info", msg: `join complete: [${this.members.join(",")}]` });
+          fx.push(...this.requestSchedule());
+        }
+        return fx;
+      }
+    }
+    if (this.awaitingJoin.size > 0) return fx;
+    const t = this.transition;
+    if (t) {
+      const explained = op?.op === "status" && this.confirmFromStatus(t, op, fx);
+      if (!explained && !t.aborted)
+        this.abort(op?.op === "status" ? "status changed" : "configuration changed");
+      fx.push(...this.advance());
+      return fx;
+    }
+    // Our own bookkeeping writes (dc-uuid, have-quorum, lost nodes) need no new transition by themselves,
+    // but a lost node does: it was handled by the join that follows every membership change.
+    if (op?.op === "status" && origin === this.nodeId && op.changes.every((c) => c.kind === "cluster"))
+      return fx;
+    fx.push(...this.requestSchedule());
+    return fx;
+  }
+
+  /** Marks actions confirmed or failed from lrm-op entries; true when every entry matched this transition. */
+  private confirmFromStatus(
+    t: Transition,
+    op: Extract<CibOperation, { op: "status" }>,
+    fx: ControllerEffect[],
+  ): boolean {
+    let allMine = true;
+    for (const c of op.changes) {
+      if (c.kind !== "lrm-op") {
+        allMine = false;
+        continue;
+      }
+      for (const entry of c.upsert ?? []) {
+        if (entry.id.endsWith("_last_failure_0")) continue;
+        const key = parseTransitionKey(entry["transition-key"]);
+        if (!key || key.transition !== t.id || key.dc !== String(this.nodeId)) {
+          allMine = false;
+          continue;
+        }
+        const action = t.graph.actions.find((a) => a.id === key.action);
+        if (!action || t.state.get(action.id) !== "running") continue;
+        const rc = Number(entry["rc-code"]);
+        const status = Number(entry["op-status"]);
+        const failed = isFailure(action.task, action.intervalMs, rc, status, key.targetRc);
+        t.state.set(action.id, failed ? "failed" : "done");
+        fx.push({ type: "cancel-timer", name: `action:${t.id}:${action.id}` });
+        if (failed) {
+          allMine = false;
+          fx.push({
+            type: "log",
+            level: "warning",
+            msg: `transition ${t.id}: action ${action.id} (${action.rsc?.id}_${action.task}_${action.intervalMs} on ${action.node}) failed: rc=${rc} status=${status}`,
+          });
+          this.abort(`action ${action.id} failed`);
+        }
+      }
+    }
+    return allMine;
+  }
+
+  private requestSchedule(delay = this.opts.debounceMs): ControllerEffect[] {
+    if (this.scheduleArmed) return [];
+    this.scheduleArmed = true;
+    return [{ type: "set-timer", name: TIMER_SCHEDULE, ms: delay }];
+  }
+
+  private abort(reason: string): void {
+    const t = this.transition;
+    if (!t || t.aborted) return;
+    t.aborted = true;
+    t.reason = reason;
+  }
+
+  private onTimer(name: string): ControllerEffect[] {
+    if (name === TIMER_SCHEDULE) {
+      this.scheduleArmed = false;
+      if (!this.isDc || this.transition) return [];
+      return this.runScheduler();
+    }
+    if (name === TIMER_JOIN) {
+      if (!this.isDc || this.awaitingJoin.size === 0) return [];
+      const missing = this.pendingJoins;
+      this.awaitingJoin.clear();
+      return [
+        {
+          type: "log",
+          level: "warning",
+          msg: `join timed out waiting for node(s) ${missing.join(", ")}; scheduling without them`,
+        },
+        ...this.requestSchedule(),
+      ];
+    }
+    if (name === TIMER_RECHECK) return this.isDc ? this.requestSchedule(0) : [];
+    const m = /^action:(\d+):(\d+)$/.exec(name);
+    if (m && this.transition && this.transition.id === Number(m[1])) {
+      const t = this.transition;
+      const id = Number(m[2]);
+      if (t.state.get(id) !== "running") return [];
+      t.state.set(id, "failed");
+      this.abort(`action ${id} timed out`);
+      return [
+        { type: "log", level: "error", msg: `transition ${t.id}: action ${id} timed out` },
+        ...this.advance(),
+      ];
+    }
+    return [];
+  }
+
+  private runScheduler(): ControllerEffect[] {
+    if (!this.cib) return [];
+    const fx: ControllerEffect[] = [{ type: "cancel-timer", name: TIMER_RECHECK }];
+    let graph: TransitionGraph;
+    try {
+      graph = this.opts.scheduler(this.cib, this.now);
+    } catch (e) {
+      // A configuration the scheduler cannot handle: say so, keep what runs, wait for the next change.
+      fx.push({ type: "log", level: "error", msg: `scheduler failed: ${(e as Error).message}` });
+      return fx;
+    }
+    const id = ++this.transitionCounter;
+    if (graph.actions.length === 0) {
+      this.lastGraphEmpty = true;
+      fx.push(...this.idle());
+      return fx;
+    }
+    this.lastGraphEmpty = false;
+    this.transition = {
+      id,
+      graph,
+      state: new Map(graph.actions.map((a) => [a.id, "pending"])),
+      aborted: false,
+    };
+    fx.push({ type: "log", level: "notice", msg: `transition ${id}: ${graph.actions.length} action(s)` });
+    fx.push(...this.advance());
+    return fx;
+  }
+
+  /** Nothing to do: release nodes waiting to shut down, arm the recheck timer. */
+  private idle(): ControllerEffect[] {
+    const fx: ControllerEffect[] = [];
+    for (const ns of this.nodeStates()) {
+      const n = Number(ns.attrs.id);
+      if (!this.members.includes(n) || ns.attrs.expected === "down") continue;
+      const ta = child(ns, "transient_attributes");
+      const wants =
+        ta && elements(ta).some((set) => elements(set, "nvpair").some((p) => p.attrs.name === "shutdown"));
+      if (wants) fx.push({ type: "send", msg: { t: "shutdown-ok", node: n } });
+    }
+    const recheck =
+      parseDurationMs(this.cib ? crmConfig(this.cib, "cluster-recheck-interval") : undefined) ?? 15 * 60_000;
+    if (recheck > 0) fx.push({ type: "set-timer", name: TIMER_RECHECK, ms: recheck });
+    return fx;
+  }
+
+  /** Starts every action whose dependencies are done; finishes the transition when nothing is left. */
+  private advance(): ControllerEffect[] {
+    const t = this.transition;
+    if (!t) return [];
+    const fx: ControllerEffect[] = [];
+    let progressed = true;
+    while (progressed && !t.aborted) {
+      progressed = false;
+      for (const a of t.graph.actions) {
+        if (t.state.get(a.id) !== "pending") continue;
+        if (!a.deps.every((d) => t.state.get(d) === "done")) continue;
+        const started = this.start(t, a, fx);
+        if (started === "done") progressed = true;
+      }
+    }
+    const states = [...t.state.values()];
+    const running = states.some((s) => s === "running");
+    const pending = states.some((s) => s === "pending");
+    if (running) return fx;
+    if (pending && !t.aborted) {
+      // Stuck: a dependency failed or can never complete.
+      this.abort("unrunnable actions");
+    }
+    const ok = !t.aborted && states.every((s) => s === "done");
+    fx.push({
+      type: "log",
+      level: ok ? "info" : "notice",
+      msg: `transition ${t.id} ${ok ? "complete" : `aborted (${t.reason})`}: ${states.filter((s) => s === "done").length}/${states.length} done`,
+    });
+    this.transition = undefined;
+    const failedFence = t.graph.actions.some((a) => a.kind === "fence" && t.state.get(a.id) === "failed");
+    fx.push(...this.requestSchedule(failedFence ? this.opts.fenceRetryMs : this.opts.debounceMs));
+    return fx;
+  }
+
+  private start(t: Transition, a: GraphAction, fx: ControllerEffect[]): "done" | "running" | "failed" {
+    if (a.kind === "pseudo") {
+      t.state.set(a.id, "done");
+      return "done";
+    }
+    const targetRc = a.targetRc ?? 0;
+    const key = transitionKey(a.id, t.id, targetRc, String(this.nodeId));
+    if (a.kind === "fence") {
+      t.state.set(a.id, "running");
+      fx.push({
+        type: "log",
+        level: "crit",
+        msg: `fencing node ${a.node} (${a.task}) before recovering its resources`,
+      });
+      fx.push({ type: "fence", target: a.node ?? "", action: a.task, key });
+      fx.push({
+        type: "set-timer",
+        name: `action:${t.id}:${a.id}`,
+        ms: a.timeoutMs + this.opts.actionGraceMs,
+      });
+      return "running";
+    }
+    const node = a.node === undefined ? undefined : this.idOf(a.node);
+    if (node === undefined || !this.members.includes(node) || !a.rsc) {
+      t.state.set(a.id, "failed");
+      this.abort(`action ${a.id} targets node ${a.node}, which is not a member`);
+      return "failed";
+    }
+    t.state.set(a.id, "running");
+    fx.push({
+      type: "send",
+      msg: {
+        t: "exec",
+        node,
+        key,
+        req: {
+          rscId: a.rsc.id,
+          agent: a.rsc.agent,
+          action: a.task,
+          intervalMs: a.intervalMs,
+          timeoutMs: a.timeoutMs,
+          params: a.rsc.params,
+          ...(a.rsc.meta ? { meta: a.rsc.meta } : {}),
+        },
+      },
+    });
+    fx.push({ type: "set-timer", name: `action:${t.id}:${a.id}`, ms: a.timeoutMs + this.opts.actionGraceMs });
+    return "running";
+  }
+
+  private onFenceResult(target: string, ok: boolean, reason: string): ControllerEffect[] {
+    const t = this.transition;
+    const fx: ControllerEffect[] = [];
+    const a = t?.graph.actions.find(
+      (x) => x.kind === "fence" && x.node === target && t.state.get(x.id) === "running",
+    );
+    if (ok) {
+      const id = this.idOf(target);
+      fx.push({ type: "log", level: "notice", msg: `node ${target} was fenced: its resources are stopped` });
+      if (id !== undefined) {
+        const nid = String(id);
+        // Recorded before anything that depends on the fence can run: the CIB op is ordered first.
+        fx.push({
+          type: "cib",
+          op: {
+            op: "status",
+            changes: [
+              {
+                kind: "node-state",
+                nodeId: nid,
+                uname: target,
+                attrs: { in_ccm: "false", crmd: "offline", join: "down", expected: "down" },
+              },
+              { kind: "lrm-forget", nodeId: nid },
+              { kind: "attrs-clear", nodeId: nid },
+            ],
+          },
+        });
+      }
+    } else
+      fx.push({
+        type: "log",
+        level: "crit",
+        msg: `fencing of node ${target} failed (${reason}); will retry`,
+      });
+    if (t && a) {
+      t.state.set(a.id, ok ? "done" : "failed");
+      fx.push({ type: "cancel-timer", name: `action:${t.id}:${a.id}` });
+      if (!ok) this.abort(`fencing of ${target} failed`);
+      fx.push(...this.advance());
+    }
+    return fx;
+  }
+
+  /** Whether the last scheduler run found nothing to do (for tests and status). */
+  get settled(): boolean {
+    return this.lastGraphEmpty && !this.transition && !this.scheduleArmed;
+  }
+}
