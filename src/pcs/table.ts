@@ -19,84 +19,182 @@ import type { PcsCommandSpec } from "./types.js";
 const F = "-f";
 const FORCE = "--force";
 
+const P = async () => import("./property.js");
+const R = async () => import("./resource.js");
+const RM = async () => import("./resource-manage.js");
+const C = async () => import("./constraint.js");
+const S = async () => import("./stonith.js");
+const CF = async () => import("./config.js");
+
 export const pcsCommands: Record<string, PcsCommandSpec> = {
   // property
-  property: {
-    load: async () => (await import("./property.js")).propertyConfig,
-    options: [F, "--all", "--defaults"],
+  property: { load: async () => (await P()).propertyConfig, options: [F, "--all", "--defaults"] },
+  "property config": { load: async () => (await P()).propertyConfig, options: [F, "--all", "--defaults"] },
+  "property show": { load: async () => (await P()).propertyConfig, options: [F, "--all", "--defaults"] },
+  "property list": { load: async () => (await P()).propertyConfig, options: [F, "--all", "--defaults"] },
+  "property set": { load: async () => (await P()).propertySet, options: [F, FORCE] },
+  "property unset": { load: async () => (await P()).propertyUnset, options: [F, FORCE] },
+  "property defaults": { load: async () => (await P()).propertyDefaults, options: [] },
+  "property describe": { load: async () => (await P()).propertyDescribe, options: [] },
+
+  // resource
+  resource: { load: async () => (await RM()).resourceStatus, options: [F, "--full", "--hide-inactive"] },
+  "resource status": {
+    load: async () => (await RM()).resourceStatus,
+    options: [F, "--full", "--hide-inactive"],
   },
-  "property config": {
-    load: async () => (await import("./property.js")).propertyConfig,
-    options: [F, "--all", "--defaults"],
+  "resource show": {
+    load: async () => (await RM()).resourceStatus,
+    options: [F, "--full", "--hide-inactive"],
   },
-  "property show": {
-    load: async () => (await import("./property.js")).propertyConfig,
-    options: [F, "--all", "--defaults"],
-  },
-  "property list": {
-    load: async () => (await import("./property.js")).propertyConfig,
-    options: [F, "--all", "--defaults"],
-  },
-  "property set": { load: async () => (await import("./property.js")).propertySet, options: [F, FORCE] },
-  "property unset": { load: async () => (await import("./property.js")).propertyUnset, options: [F, FORCE] },
-  "property defaults": { load: async () => (await import("./property.js")).propertyDefaults, options: [] },
-  "property describe": { load: async () => (await import("./property.js")).propertyDescribe, options: [] },
-  // cluster-wide commands through pcsd (src/pcs/cluster/)
-  "host auth": { load: async () => (await import("./cluster/auth.js")).hostAuth, options: ["-u", "-p"] },
-  "host deauth": { load: async () => (await import("./cluster/auth.js")).hostDeauth, options: [] },
-  "cluster auth": {
-    load: async () => (await import("./cluster/auth.js")).clusterAuth,
-    options: ["-u", "-p", FORCE, "--local"],
-  },
-  "cluster setup": {
-    load: async () => (await import("./cluster/setup.js")).clusterSetup,
+  "resource config": { load: async () => (await R()).resourceConfig, options: [F] },
+  "resource create": {
+    load: async () => (await R()).resourceCreate,
     options: [
+      F,
       FORCE,
-      "--name",
-      "--start",
-      "--enable",
+      "--group",
+      "--before",
+      "--after",
+      "--disabled",
+      "--no-default-ops",
+      "--clone",
+      "--master",
+      "--promoted",
       "--wait",
-      "--corosync_conf",
-      "--overwrite",
-      "--no-keys-sync",
-      "--no-cluster-uuid",
-      "--transport",
-      "--token",
-      "--token_coefficient",
-      "--join",
-      "--consensus",
-      "--miss_count_const",
-      "--fail_recv_const",
-      "--local",
+      "--agent-validation",
     ],
   },
-  "cluster start": {
-    load: async () => (await import("./cluster/control.js")).clusterStart,
-    options: ["--all", "--wait", FORCE],
+  "resource delete": { load: async () => (await R()).resourceDelete, options: [F, FORCE] },
+  "resource remove": { load: async () => (await R()).resourceDelete, options: [F, FORCE] },
+  "resource update": { load: async () => (await R()).resourceUpdate, options: [F, FORCE, "--wait"] },
+  "resource meta": { load: async () => (await R()).resourceMeta, options: [F, FORCE, "--wait"] },
+  "resource enable": { load: async () => (await R()).resourceEnable, options: [F, "--wait"] },
+  "resource disable": {
+    load: async () => (await R()).resourceDisable,
+    options: [F, "--wait", "--safe", "--simulate"],
   },
-  "cluster stop": {
-    load: async () => (await import("./cluster/control.js")).clusterStop,
-    options: ["--all", FORCE],
+  "resource describe": { load: async () => (await R()).resourceDescribe, options: ["--full"] },
+  "resource list": { load: async () => (await R()).resourceList, options: ["--nodesc"] },
+  "resource standards": { load: async () => (await R()).resourceStandards, options: [] },
+  "resource providers": { load: async () => (await R()).resourceProviders, options: [] },
+  "resource agents": { load: async () => (await R()).resourceAgents, options: [] },
+  "resource defaults": {
+    load: async () => (await R()).resourceDefaults,
+    options: [F, FORCE, "--all", "--full"],
   },
-  "cluster enable": {
-    load: async () => (await import("./cluster/control.js")).clusterEnable,
-    options: ["--all"],
+  "resource rsc defaults": {
+    load: async () => (await R()).resourceDefaults,
+    options: [F, FORCE, "--all", "--full"],
   },
-  "cluster disable": {
-    load: async () => (await import("./cluster/control.js")).clusterDisable,
-    options: ["--all"],
+  "resource op defaults": {
+    load: async () => (await R()).resourceOpDefaults,
+    options: [F, FORCE, "--all", "--full"],
   },
-  "cluster destroy": {
-    load: async () => (await import("./cluster/control.js")).clusterDestroy,
-    options: ["--all", FORCE],
+  "resource op add": { load: async () => (await R()).resourceOpAdd, options: [F, FORCE] },
+  "resource op delete": { load: async () => (await R()).resourceOpDelete, options: [F] },
+  "resource op remove": { load: async () => (await R()).resourceOpDelete, options: [F] },
+  "resource group add": {
+    load: async () => (await RM()).groupAdd,
+    options: [F, "--before", "--after", "--wait"],
   },
-  "cluster corosync": {
-    load: async () => (await import("./cluster/control.js")).clusterCorosync,
-    options: [],
+  "resource group remove": { load: async () => (await RM()).groupRemove, options: [F, "--wait"] },
+  "resource group delete": { load: async () => (await RM()).groupRemove, options: [F, "--wait"] },
+  "resource ungroup": { load: async () => (await RM()).groupRemove, options: [F, "--wait"] },
+  "resource group list": { load: async () => (await RM()).groupList, options: [F] },
+  "resource clone": { load: async () => (await RM()).resourceClone, options: [F, FORCE, "--wait"] },
+  "resource promotable": { load: async () => (await RM()).resourcePromotable, options: [F, FORCE, "--wait"] },
+  "resource unclone": { load: async () => (await RM()).resourceUnclone, options: [F, "--wait"] },
+  "resource move": {
+    load: async () => (await RM()).resourceMove,
+    options: [F, FORCE, "--promoted", "--master", "--wait", "--strict", "--autodelete"],
   },
-  "pcsd status": { load: async () => (await import("./cluster/control.js")).pcsdStatus, options: [] },
-  "status pcsd": { load: async () => (await import("./cluster/control.js")).pcsdStatus, options: [] },
+  "resource move-with-constraint": {
+    load: async () => (await RM()).resourceMoveWithConstraint,
+    options: [F, FORCE, "--promoted", "--master", "--wait"],
+  },
+  "resource ban": {
+    load: async () => (await RM()).resourceBan,
+    options: [F, FORCE, "--promoted", "--master", "--wait"],
+  },
+  "resource clear": {
+    load: async () => (await RM()).resourceClear,
+    options: [F, "--promoted", "--master", "--expired", "--wait"],
+  },
+  "resource unmove": {
+    load: async () => (await RM()).resourceClear,
+    options: [F, "--promoted", "--master", "--expired", "--wait"],
+  },
+  "resource failcount": { load: async () => (await RM()).resourceFailcount, options: [F, "--full"] },
+  "resource cleanup": {
+    load: async () => (await RM()).liveOnly("cleanup"),
+    options: [F, "--strict", "--node"],
+  },
+  "resource refresh": {
+    load: async () => (await RM()).liveOnly("refresh"),
+    options: [F, "--strict", "--node"],
+  },
+  "resource restart": { load: async () => (await RM()).liveOnly("restart"), options: [F, "--wait"] },
+  "resource relocate": { load: async () => (await RM()).liveOnly("relocate"), options: [F] },
+
+  // constraint
+  constraint: { load: async () => (await C()).constraintConfig, options: [F, "--full", "--all"] },
+  "constraint config": { load: async () => (await C()).constraintConfig, options: [F, "--full", "--all"] },
+  "constraint show": { load: async () => (await C()).constraintConfig, options: [F, "--full", "--all"] },
+  "constraint list": { load: async () => (await C()).constraintConfig, options: [F, "--full", "--all"] },
+  "constraint location": {
+    load: async () => (await C()).constraintLocation,
+    options: [F, FORCE, "--full", "--all"],
+  },
+  "constraint colocation add": { load: async () => (await C()).constraintColocationAdd, options: [F, FORCE] },
+  "constraint order": {
+    load: async () => (await C()).constraintOrder,
+    options: [F, FORCE, "--full", "--all"],
+  },
+  "constraint delete": { load: async () => (await C()).constraintDelete, options: [F] },
+  "constraint remove": { load: async () => (await C()).constraintDelete, options: [F] },
+  "constraint ref": { load: async () => (await C()).constraintRef, options: [F] },
+
+  // stonith
+  stonith: { load: async () => (await S()).stonithStatus, options: [F, "--full"] },
+  "stonith status": { load: async () => (await S()).stonithStatus, options: [F, "--full"] },
+  "stonith config": { load: async () => (await S()).stonithConfig, options: [F] },
+  "stonith show": { load: async () => (await S()).stonithConfig, options: [F] },
+  "stonith create": {
+    load: async () => (await S()).stonithCreate,
+    options: [F, FORCE, "--group", "--before", "--after", "--disabled", "--wait", "--agent-validation"],
+  },
+  "stonith delete": { load: async () => (await S()).stonithDelete, options: [F, FORCE] },
+  "stonith remove": { load: async () => (await S()).stonithDelete, options: [F, FORCE] },
+  "stonith update": { load: async () => (await S()).stonithUpdate, options: [F, FORCE] },
+  "stonith enable": { load: async () => (await S()).stonithEnable, options: [F, "--wait"] },
+  "stonith disable": { load: async () => (await S()).stonithDisable, options: [F, "--wait"] },
+  "stonith list": { load: async () => (await S()).stonithList, options: ["--nodesc"] },
+  "stonith describe": { load: async () => (await S()).stonithDescribe, options: ["--full"] },
+  "stonith fence": { load: async () => (await S()).stonithLive, options: [F, "--off"] },
+  "stonith history": { load: async () => (await S()).stonithLive, options: [F] },
+
+  // whole configuration, CIB, nodes
+  config: { load: async () => (await CF()).configShow, options: [F, "--corosync_conf"] },
+  "config show": { load: async () => (await CF()).configShow, options: [F, "--corosync_conf"] },
+  status: { load: async () => (await CF()).statusCommand, options: [F, "--full", "--hide-inactive"] },
+  "cluster cib": { load: async () => (await CF()).clusterCib, options: [F, "--config"] },
+  "cluster cib-push": { load: async () => (await CF()).clusterCibPush, options: [F, "--config", "--wait"] },
+  "cluster verify": { load: async () => (await CF()).clusterVerify, options: [F, "-V", "--full"] },
+  "cluster standby": { load: async () => (await CF()).nodeStandby, options: [F, "--all", "--wait"] },
+  "cluster unstandby": { load: async () => (await CF()).nodeUnstandby, options: [F, "--all", "--wait"] },
+  "node standby": { load: async () => (await CF()).nodeStandby, options: [F, "--all", "--wait"] },
+  "node unstandby": { load: async () => (await CF()).nodeUnstandby, options: [F, "--all", "--wait"] },
+  "node maintenance": { load: async () => (await CF()).nodeMaintenance, options: [F, "--all", "--wait"] },
+  "node unmaintenance": { load: async () => (await CF()).nodeUnmaintenance, options: [F, "--all", "--wait"] },
 };
 
 /** Keys that match only when no further word follows (group defaults). */
-export const exactOnly = new Set<string>(["property"]);
+export const exactOnly = new Set<string>([
+  "property",
+  "resource",
+  "constraint",
+  "stonith",
+  "config",
+  "status",
+]);

@@ -3,8 +3,6 @@
 // local corosync.conf) and `pcs host deauth [HOST...]`. A successful auth stores the node's
 // token and pins its certificate fingerprint in the known-hosts file.
 
-import { createInterface } from "node:readline";
-import type { CommandIO } from "../../cli/io.js";
 import { DEFAULT_PCSD_PORT } from "../../pcsd/api.js";
 import { callPcsd } from "../../pcsd/client.js";
 import {
@@ -14,6 +12,7 @@ import {
   updateKnownHosts,
   writeKnownHosts,
 } from "../../pcsd/known-hosts.js";
+import { promptAnswers } from "../../pcsd/prompt.js";
 import { PcsError } from "../errors.js";
 import type { PcsHandler } from "../types.js";
 import { knownHostsOf, localClusterNodes, pathsOf, requestTimeoutMs } from "./common.js";
@@ -44,43 +43,6 @@ export function parseHostSpecs(words: string[]): HostSpec[] {
     }
   }
   return out;
-}
-
-/**
- * Reads the answers to the prompts: from the terminal when pcs runs interactively (the
- * password is not echoed), otherwise one line each from standard input.
- */
-async function promptAnswers(
-  io: CommandIO,
-  questions: { text: string; secret: boolean }[],
-): Promise<string[]> {
-  if (questions.length === 0) return [];
-  const interactive = io.env === process.env && process.stdin.isTTY === true;
-  if (!interactive) {
-    const lines = (await io.readStdin()).split(/\r?\n/);
-    return questions.map((q, i) => {
-      const v = lines[i];
-      if (v === undefined || v === "")
-        throw new PcsError(`${q.text.replace(/: $/, "")} is missing (not on standard input)`);
-      return v;
-    });
-  }
-  const answers: string[] = [];
-  for (const q of questions) {
-    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-    let muted = false;
-    const out = rl as unknown as { _writeToOutput?: (s: string) => void; output: NodeJS.WritableStream };
-    out._writeToOutput = (s: string) => {
-      if (!muted || s.includes("\n")) process.stdout.write(muted ? "\n" : s);
-    };
-    const answer = await new Promise<string>((resolve) => {
-      rl.question(q.text, resolve);
-      muted = q.secret;
-    });
-    rl.close();
-    answers.push(answer);
-  }
-  return answers;
 }
 
 async function credentials(ctx: Parameters<PcsHandler>[0]): Promise<{ user: string; password: string }> {

@@ -1,0 +1,262 @@
+// `pcs config`, `pcs cluster cib [FILE]`, `pcs cluster cib-push FILE [--config]`,
+// `pcs cluster verify`, `pcs status` (no cluster: pcs's own error) and node attributes:
+// `pcs node standby|unstandby|maintenance|unmaintenance` (0.10+) and
+// `pcs cluster standby|unstandby` (0.9).
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { child, el, elements, type XmlElement } from "../core/xml.js";
+import { clusterNotRunningError, NoClusterCibSource, parseCib, serializeCib } from "./cib-source.js";
+import { configIds, findSection, readCib, section, setNvpair, uniqueId, updateCib } from "./cib.js";
+import { renderConstraints } from "./constraint.js";
+import { PcsError, PcsUsageError } from "./errors.js";
+import { configuredProperties, renderProperties } from "./property.js";
+import { defaultsLines, resourceLines, topLevelResources } from "./render.js";
+import type { PcsContext, PcsHandler } from "./types.js";
+import { subcommandUsage } from "./usage.js";
+
+/** Nodes and quorum options from corosync.conf, read loosely (only what `pcs config` shows). */
+function readCorosync(
+  ctx: PcsContext,
+): { name?: string; nodes: string[]; quorum: [string, string][] } | undefined {
+  const given = ctx.options.values.get("--corosync_conf");
+  const root = ctx.io.env.TANDEM_ROOT ?? "/";
+  const file = given
+    ? isAbsolute(given)
+      ? given
+      : resolve(ctx.io.cwd, given)
+    : join(root, "etc/tandem/corosync.conf");
+  if (!existsSync(file)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const out: { name?: string; nodes: string[]; quorum: [string, string][] } = { nodes: [], quorum: [] };
+  const stack: string[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    if (line === "") continue;
+    const open = /^([\w.-]+)\s*\{$/.exec(line);
+    if (open) {
+      stack.push(open[1]);
+      continue;
+    }
+    if (line === "}") {
+      stack.pop();
+      continue;
+    }
+    const kv = /^([\w.-]+)\s*:\s*(.*)$/.exec(line);
+    if (!kv) continue;
+    const where = stack.join(".");
+    if (where === "totem" && kv[1] === "cluster_name") out.name = kv[2];
+    if (where === "nodelist.node" && kv[1] === "name") out.nodes.push(kv[2]);
+    if (where === "quorum" && kv[1] !== "provider") out.quorum.push([kv[1], kv[2]]);
+  }
+  return out;
+}
+
+export const configShow: PcsHandler = async (ctx) => {
+  if (ctx.args.length > 0 && ctx.args[0] !== "show")
+    throw new PcsUsageError(subcommandUsage("config", "show"));
+  const cib = await readCib(ctx);
+  const coro = readCorosync(ctx);
+  const props = configuredProperties(cib);
+  const nodesSec = findSection(cib, "nodes");
+  const pmNodes = nodesSec ? elements(nodesSec, "node").map((n) => n.attrs.uname ?? n.attrs.id) : [];
+  const lines: string[] = [];
+  lines.push(`Cluster Name: ${coro?.name ?? props.get("cluster-name") ?? ""}`);
+  lines.push("Corosync Nodes:", ` ${(coro?.nodes ?? []).join(" ")}`);
+  lines.push("Pacemaker Nodes:", ` ${pmNodes.join(" ")}`);
+  for (const n of nodesSec ? elements(nodesSec, "node") : []) {
+    const attrs = elements(n, "instance_attributes").flatMap((s) => elements(s, "nvpair"));
+    if (attrs.length === 0) continue;
+  }
+  const { resources, stonith } = topLevelResources(cib);
+  lines.push("", "Resources:");
+  for (const r of resources) lines.push(...resourceLines(r, "  "));
+  lines.push("", "Stonith Devices:");
+  for (const s of stonith) lines.push(...resourceLines(s, "  "));
+  lines.push("Fencing Levels:");
+  const ft = findSection(cib, "fencing-topology");
+  for (const l of ft ? elements(ft, "fencing-level") : [])
+    lines.push(
+      `  Target: ${l.attrs.target ?? l.attrs["target-pattern"] ?? ""}`,
+      `    Level ${l.attrs.index} - ${l.attrs.devices}`,
+    );
+  lines.push("", ...renderConstraints(cib, true));
+  lines.push("", "Alerts:");
+  const alerts = findSection(cib, "alerts");
+  const alertList = alerts ? elements(alerts, "alert") : [];
+  if (alertList.length === 0) lines.push(" No alerts defined");
+  for (const a of alertList) lines.push(` Alert: ${a.attrs.id} (path=${a.attrs.path})`);
+  lines.push("", "Resources Defaults:", ...defaultsLines(cib, "rsc_defaults", "  "));
+  lines.push("Operations Defaults:", ...defaultsLines(cib, "op_defaults", "  "));
+  lines.push("", ...renderProperties(cib).trimEnd().split("\n"));
+  lines.push("", "Tags:");
+  const tags = findSection(cib, "tags");
+  const tagList = tags ? elements(tags, "tag") : [];
+  if (tagList.length === 0) lines.push(" No tags defined");
+  for (const t of tagList)
+    lines.push(` ${t.attrs.id}`, ...elements(t, "obj_ref").map((o) => `   ${o.attrs.id}`));
+  lines.push("", "Quorum:", "  Options:");
+  for (const [k, v] of coro?.quorum ?? []) lines.push(`    ${k}: ${v}`);
+  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+  return 0;
+};
+
+export const clusterCib: PcsHandler = async (ctx) => {
+  let file: string | undefined;
+  let scope: string | undefined = ctx.options.flags.has("--config") ? "configuration" : undefined;
+  for (const a of ctx.args) {
+    if (a.startsWith("scope=")) scope = a.slice(6);
+    else if (file === undefined) file = a;
+    else throw new PcsUsageError(subcommandUsage("cluster", "cib"));
+  }
+  const xml = await ctx.cib().load();
+  let text = xml;
+  if (scope) {
+    const cib = parseCib(xml);
+    const conf = child(cib, "configuration");
+    const target = scope === "configuration" ? conf : conf && child(conf, scope);
+    if (!target) throw new PcsError(`invalid value '${scope}' of option 'scope'`);
+    text = serializeCib(target);
+  }
+  if (file === undefined) {
+    ctx.io.stdout(text.endsWith("\n") ? text : `${text}\n`);
+    return 0;
+  }
+  try {
+    writeFileSync(isAbsolute(file) ? file : resolve(ctx.io.cwd, file), text);
+  } catch (e) {
+    throw new PcsError(`Unable to write to file '${file}', ${(e as Error).message}`);
+  }
+  return 0;
+};
+
+export const clusterCibPush: PcsHandler = async (ctx) => {
+  const file = ctx.args.find((a) => !a.startsWith("scope=") && !a.startsWith("diff-against="));
+  if (!file) throw new PcsUsageError(subcommandUsage("cluster", "cib-push"));
+  const scopeArg = ctx.args.find((a) => a.startsWith("scope="))?.slice(6);
+  const config = ctx.options.flags.has("--config") || scopeArg === "configuration";
+  let text: string;
+  try {
+    text = readFileSync(isAbsolute(file) ? file : resolve(ctx.io.cwd, file), "utf8");
+  } catch (e) {
+    throw new PcsError(`unable to read file '${file}': ${(e as Error).message}`);
+  }
+  let incoming: XmlElement;
+  try {
+    incoming = parseCib(text);
+  } catch (e) {
+    throw new PcsError(`unable to parse new cib: ${(e as Error).message}`);
+  }
+  const newConf = child(incoming, "configuration");
+  if (!newConf) throw new PcsError("unable to parse new cib: no configuration section");
+  await updateCib(ctx, (cib) => {
+    const oldConf = child(cib, "configuration");
+    if (config || scopeArg) {
+      if (oldConf) cib.children[cib.children.indexOf(oldConf)] = newConf;
+      else cib.children.unshift(newConf);
+    } else {
+      // Whole CIB: keep the pushed file's configuration and versions.
+      cib.children = incoming.children;
+      for (const k of ["admin_epoch", "validate-with"])
+        if (incoming.attrs[k] !== undefined) cib.attrs[k] = incoming.attrs[k];
+      const newEpoch = Number(incoming.attrs.epoch ?? 0);
+      if (newEpoch > Number(cib.attrs.epoch ?? 0)) cib.attrs.epoch = String(newEpoch - 1);
+    }
+    return true;
+  });
+  ctx.io.stdout("CIB updated\n");
+  return 0;
+};
+
+/** `pcs cluster verify [-V] [FILE]`: the checks crm_verify makes that pcs users meet first. */
+export const clusterVerify: PcsHandler = async (ctx) => {
+  const file = ctx.args[0];
+  const xml = file
+    ? readFileSync(isAbsolute(file) ? file : resolve(ctx.io.cwd, file), "utf8")
+    : await ctx.cib().load();
+  const cib = parseCib(xml);
+  const errors: string[] = [];
+  const props = configuredProperties(cib);
+  const stonithOn = !["false", "0", "no", "n", "off"].includes(
+    (props.get("stonith-enabled") ?? "true").toLowerCase(),
+  );
+  const { stonith } = topLevelResources(cib);
+  if (stonithOn && stonith.length === 0) {
+    errors.push("error: Resource start-up disabled since no STONITH resources have been defined");
+    errors.push("error: Either configure some or disable STONITH with the stonith-enabled option");
+    errors.push("error: NOTE: Clusters with shared data need STONITH to ensure data integrity");
+  }
+  const ids = new Set<string>();
+  const conf = child(cib, "configuration");
+  const rs = conf && child(conf, "resources");
+  for (const e of rs ? elements(rs) : []) ids.add(e.attrs.id);
+  const all = configIds(cib);
+  const cons = findSection(cib, "constraints");
+  for (const c of cons ? elements(cons) : [])
+    for (const k of ["rsc", "with-rsc", "first", "then"])
+      if (c.attrs[k] !== undefined && !all.has(c.attrs[k]))
+        errors.push(`error: Constraint ${c.attrs.id} refers to resource ${c.attrs[k]} which does not exist`);
+  if (errors.length > 0) {
+    ctx.io.stderr(`${errors.join("\n")}\nErrors found during check: config not valid\n`);
+    if (!ctx.options.flags.has("-V")) ctx.io.stderr("  -V may provide more details\n");
+    return 1;
+  }
+  return 0;
+};
+
+/** `pcs status` without a running cluster: pcs's own error (the live view belongs to the daemon side). */
+export const statusCommand: PcsHandler = async (ctx) => {
+  const src = ctx.cib();
+  if (src instanceof NoClusterCibSource) throw clusterNotRunningError();
+  throw new PcsError(
+    "'pcs status' is not supported by tandem's pcs on this CIB source yet; use 'pcs resource status'",
+  );
+};
+
+// ---------- node attributes ----------
+
+function nodeAttrHandler(attr: "standby" | "maintenance", on: boolean): PcsHandler {
+  return async (ctx) => {
+    const all = ctx.options.flags.has("--all");
+    const names = ctx.args;
+    if (!all && names.length === 0) {
+      if (ctx.cib().kind === "file") throw new PcsError("Node(s) must be specified if -f is used");
+      throw new PcsError("unable to get cib");
+    }
+    if (all && names.length > 0) throw new PcsError("Cannot specify both --all and a list of nodes.");
+    await updateCib(ctx, (cib) => {
+      const nodesSec = section(cib, "nodes");
+      const nodes = elements(nodesSec, "node");
+      const targets = all
+        ? nodes
+        : names.map((n) => {
+            const node = nodes.find((x) => x.attrs.uname === n);
+            if (!node) throw new PcsError(`Node '${n}' does not appear to exist in configuration`);
+            return node;
+          });
+      const ids = configIds(cib);
+      let changed = false;
+      for (const node of targets) {
+        let set = elements(node, "instance_attributes")[0];
+        if (!set) {
+          if (!on) continue;
+          set = el("instance_attributes", { id: uniqueId(ids, `nodes-${node.attrs.id}`) });
+          node.children.push(set);
+        }
+        changed = setNvpair(set, ids, attr, on ? "on" : "") || changed;
+      }
+      return changed;
+    });
+    return 0;
+  };
+}
+
+export const nodeStandby = nodeAttrHandler("standby", true);
+export const nodeUnstandby = nodeAttrHandler("standby", false);
+export const nodeMaintenance = nodeAttrHandler("maintenance", true);
+export const nodeUnmaintenance = nodeAttrHandler("maintenance", false);

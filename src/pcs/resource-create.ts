@@ -1,0 +1,329 @@
+// `pcs resource create` and `pcs stonith create`: parse the command line (instance
+// attributes, `op`, `meta`, `clone`/`promotable`), validate against the agent's
+// meta-data, and build the primitive the way pcs does (ids, default operations).
+
+import { el, elements, type XmlElement } from "../core/xml.js";
+import {
+  type AgentMetadata,
+  type AgentName,
+  agentSearchPaths,
+  defaultOperations,
+  FENCER_PARAMS,
+  fullName,
+  loadAgentMetadata,
+  OCF_IMPLICIT_PARAMS,
+  resolveAgentName,
+} from "./agents.js";
+import { splitKeyValue } from "./args.js";
+import { configIds, sanitizeId, section, uniqueId, updateCib, validateNewId } from "./cib.js";
+import { isTimeInterval } from "./cluster-options.js";
+import { PcsError, PcsUsageError, Reports } from "./errors.js";
+import { findResource } from "./resources.js";
+import type { PcsContext } from "./types.js";
+import { subcommandUsage } from "./usage.js";
+
+export interface OpSpec {
+  name: string;
+  options: [string, string][];
+}
+
+export interface CreateArgs {
+  instance: [string, string][];
+  ops: OpSpec[];
+  meta: [string, string][];
+  clone?: { kind: "clone" | "promotable"; id?: string; options: [string, string][] };
+}
+
+export const OP_OPTIONS = [
+  "OCF_CHECK_LEVEL",
+  "description",
+  "enabled",
+  "id",
+  "interval",
+  "interval-origin",
+  "name",
+  "on-fail",
+  "record-pending",
+  "requires",
+  "role",
+  "start-delay",
+  "timeout",
+];
+
+/** Splits the words after NAME AGENT into attributes, ops, meta and clone parts. */
+export function parseCreateArgs(words: string[], usage: string): CreateArgs {
+  const out: CreateArgs = { instance: [], ops: [], meta: [] };
+  let mode: "instance" | "op" | "meta" | "clone" = "instance";
+  let op: OpSpec | undefined;
+  for (const w of words) {
+    if (w === "op") {
+      mode = "op";
+      op = undefined;
+      continue;
+    }
+    if (w === "meta") {
+      mode = "meta";
+      continue;
+    }
+    if (w === "clone" || w === "promotable" || w === "master") {
+      if (out.clone) throw new PcsUsageError(usage);
+      mode = "clone";
+      out.clone = { kind: w === "clone" ? "clone" : "promotable", options: [] };
+      continue;
+    }
+    const kv = splitKeyValue(w);
+    if (mode === "op") {
+      if (!kv) {
+        op = { name: w, options: [] };
+        out.ops.push(op);
+      } else if (!op) throw new PcsError("When using 'op' you must specify an operation name after 'op'");
+      else op.options.push(kv);
+      continue;
+    }
+    if (mode === "clone") {
+      if (!kv && out.clone!.id === undefined && out.clone!.options.length === 0) out.clone!.id = w;
+      else if (!kv) throw new PcsUsageError(usage);
+      else out.clone!.options.push(kv);
+      continue;
+    }
+    if (!kv) throw new PcsUsageError(usage);
+    (mode === "meta" ? out.meta : out.instance).push(kv);
+  }
+  for (const o of out.ops)
+    if (o.options.length === 0)
+      throw new PcsError(`When using 'op' you must specify an operation name and at least one option`);
+  return out;
+}
+
+function quoteList(names: string[]): string {
+  return names.map((n) => `'${n}'`).join(", ");
+}
+
+/** Validates instance attributes against meta-data: unknown (forceable) and missing required (forceable). */
+export function validateInstanceAttrs(
+  reports: Reports,
+  md: AgentMetadata,
+  given: [string, string][],
+  opts: { checkRequired: boolean; what?: string },
+): void {
+  if (md.parameters.length === 0 && md.name.standard !== "ocf" && md.name.standard !== "stonith") return;
+  const what = opts.what ?? "resource";
+  const allowed = new Set(md.parameters.map((p) => p.name));
+  if (md.name.standard === "ocf") for (const p of OCF_IMPLICIT_PARAMS) allowed.add(p);
+  if (md.name.standard === "stonith") for (const p of FENCER_PARAMS) allowed.add(p);
+  const unknown = given.map(([k]) => k).filter((k) => !allowed.has(k));
+  if (unknown.length > 0) {
+    const list = [...allowed].sort();
+    const s = unknown.length > 1 ? "s" : "";
+    reports.error(
+      "INVALID_OPTIONS",
+      `invalid ${what} option${s} ${quoteList(unknown)}, allowed options are: ${quoteList(list)}`,
+      { forceable: true },
+    );
+  }
+  if (opts.checkRequired) {
+    const names = new Set(given.filter(([, v]) => v !== "").map(([k]) => k));
+    const missing = md.parameters
+      .filter((p) => p.required && !p.deprecated && !names.has(p.name))
+      .map((p) => p.name);
+    if (missing.length > 0) {
+      const many = missing.length > 1;
+      reports.error(
+        "REQUIRED_OPTIONS_ARE_MISSING",
+        `required ${what} option${many ? "s" : ""} ${quoteList(missing)} ${many ? "are" : "is"} missing`,
+        { forceable: true },
+      );
+    }
+  }
+}
+
+export function validateOps(reports: Reports, md: AgentMetadata | undefined, ops: OpSpec[]): void {
+  const actionNames = md && md.actions.length > 0 ? [...new Set(md.actions.map((a) => a.name))] : undefined;
+  for (const op of ops) {
+    if (actionNames && !actionNames.includes(op.name) && !["monitor", "start", "stop"].includes(op.name))
+      reports.error(
+        "INVALID_OPTION_VALUE",
+        `'${op.name}' is not a valid operation name value, use ${quoteList(actionNames.sort())}`,
+        { forceable: true },
+      );
+    const bad = op.options.map(([k]) => k).filter((k) => !OP_OPTIONS.includes(k));
+    if (bad.length > 0)
+      reports.error(
+        "INVALID_OPTIONS",
+        `invalid resource operation option${bad.length > 1 ? "s" : ""} ${quoteList(bad)}, allowed options are: ${quoteList(OP_OPTIONS)}`,
+      );
+    for (const [k, v] of op.options)
+      if ((k === "interval" || k === "timeout" || k === "start-delay") && !isTimeInterval(v))
+        reports.error(
+          "INVALID_OPTION_VALUE",
+          `'${v}' is not a valid ${k} value, use time interval (e.g. 1, 2s, 3m, 4h, ...)`,
+        );
+  }
+}
+
+/** An nvset element with pcs ids ("<owner>-<tag>", pairs "<set>-<name>"). */
+export function makeNvset(
+  tag: string,
+  ownerId: string,
+  pairs: [string, string][],
+  ids: Set<string>,
+): XmlElement {
+  const setId = uniqueId(ids, `${ownerId}-${tag}`);
+  const set = el(tag, { id: setId });
+  for (const [name, value] of pairs)
+    set.children.push(el("nvpair", { id: uniqueId(ids, sanitizeId(`${setId}-${name}`)), name, value }));
+  return set;
+}
+
+function makeOp(rscId: string, name: string, options: [string, string][], ids: Set<string>): XmlElement {
+  const attrs: Record<string, string> = { name };
+  const given = new Map(options);
+  const interval = given.get("interval") ?? (name === "monitor" ? "60s" : "0s");
+  attrs.interval = interval;
+  let depth: string | undefined;
+  for (const [k, v] of options) {
+    if (k === "interval" || k === "id" || k === "name") continue;
+    if (k === "OCF_CHECK_LEVEL") {
+      depth = v;
+      continue;
+    }
+    attrs[k] = v;
+  }
+  const explicit = given.get("id");
+  attrs.id = explicit ?? uniqueId(ids, sanitizeId(`${rscId}-${name}-interval-${interval}`));
+  if (explicit) ids.add(explicit);
+  const op = el("op", attrs);
+  if (depth !== undefined)
+    op.children.push(makeNvset("instance_attributes", attrs.id, [["OCF_CHECK_LEVEL", depth]], ids));
+  return op;
+}
+
+/** Builds the primitive element: instance attributes sorted by name, user ops, then default ops. */
+export function buildPrimitive(
+  id: string,
+  agent: AgentName,
+  md: AgentMetadata | undefined,
+  args: CreateArgs,
+  ids: Set<string>,
+  opts: { noDefaultOps?: boolean; disabled?: boolean },
+): XmlElement {
+  const attrs: Record<string, string> = { id, class: agent.standard, type: agent.type };
+  if (agent.provider) attrs.provider = agent.provider;
+  const prim = el("primitive", attrs);
+  ids.add(id);
+  const meta = [...args.meta];
+  if (opts.disabled && !args.clone) meta.push(["target-role", "Stopped"]);
+  if (meta.length > 0) prim.children.push(makeNvset("meta_attributes", id, meta, ids));
+  const instance = [...args.instance].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (instance.length > 0) prim.children.push(makeNvset("instance_attributes", id, instance, ids));
+  const ops: XmlElement[] = [];
+  for (const o of args.ops) ops.push(makeOp(id, o.name, o.options, ids));
+  const userNames = new Set(args.ops.map((o) => o.name));
+  if (agent.standard === "stonith") {
+    if (!userNames.has("monitor")) ops.push(makeOp(id, "monitor", [["interval", "60s"]], ids));
+  } else if (md) {
+    for (const d of defaultOperations(md)) {
+      if (userNames.has(d.name)) continue;
+      if (opts.noDefaultOps && d.name !== "monitor") continue;
+      ops.push(makeOp(id, d.name, d.options, ids));
+    }
+    if (md.actions.length === 0 && !userNames.has("monitor"))
+      ops.push(makeOp(id, "monitor", [["interval", "60s"]], ids));
+  }
+  if (ops.length > 0) prim.children.push(el("operations", {}, ops));
+  return prim;
+}
+
+/** Shared implementation of `resource create` and `stonith create`. */
+export async function createResource(ctx: PcsContext, kind: "resource" | "stonith"): Promise<number> {
+  const usage = subcommandUsage(kind, "create");
+  if (ctx.args.length < 2) throw new PcsUsageError(usage);
+  const [id, agentText, ...rest] = ctx.args;
+  const args = parseCreateArgs(rest, usage);
+  const paths = agentSearchPaths(ctx.io.env);
+  const group = ctx.options.values.get("--group");
+  // 0.9 syntax: --clone / --master flags instead of the clone keyword.
+  if (!args.clone && ctx.options.flags.has("--clone")) args.clone = { kind: "clone", options: [] };
+  if (!args.clone && (ctx.options.flags.has("--master") || ctx.options.flags.has("--promoted")))
+    args.clone = { kind: "promotable", options: [] };
+  if (kind === "resource" && (agentText.startsWith("stonith:") || agentText === "stonith"))
+    throw new PcsError(
+      `This command does not accept stonith resource. Use 'pcs stonith create' command instead.`,
+    );
+  const { name, deduced } = resolveAgentName(agentText, paths, { stonith: kind === "stonith" });
+  if (deduced) ctx.io.stderr(`Assumed agent name '${fullName(name)}' (deduced from '${agentText}')\n`);
+
+  await updateCib(ctx, (cib) => {
+    const ids = configIds(cib);
+    validateNewId(ids, id, kind === "stonith" ? "stonith id" : "resource id");
+    if (group !== undefined && group !== "") {
+      const g = findResource(cib, group);
+      if (g && g.name !== "group") throw new PcsError(`'${group}' is not a group`);
+      if (!g) validateNewId(ids, group, "group name");
+    }
+    const reports = new Reports(ctx.force);
+    let md: AgentMetadata | undefined;
+    try {
+      md = loadAgentMetadata(name, paths);
+    } catch (e) {
+      if (!(e instanceof PcsError)) throw e;
+      reports.error("UNABLE_TO_GET_AGENT_METADATA", e.message, { forceable: true });
+    }
+    if (md)
+      validateInstanceAttrs(reports, md, args.instance, {
+        checkRequired: true,
+        what: kind === "stonith" ? "stonith" : "resource",
+      });
+    validateOps(reports, md, args.ops);
+    reports.flush(ctx.io);
+
+    const disabled = ctx.options.flags.has("--disabled");
+    const prim = buildPrimitive(id, name, md, args, ids, {
+      noDefaultOps: ctx.options.flags.has("--no-default-ops"),
+      disabled,
+    });
+    const resources = section(cib, "resources");
+    let top: XmlElement = prim;
+    if (group) {
+      let g = findResource(cib, group);
+      if (!g) {
+        g = el("group", { id: group });
+        ids.add(group);
+        resources.children.push(g);
+      }
+      const anchor = ctx.options.values.get("--before") ?? ctx.options.values.get("--after");
+      let at = g.children.length;
+      if (anchor !== undefined) {
+        const idx = g.children.findIndex((c) => c.type === "element" && c.attrs.id === anchor);
+        if (idx < 0) throw new PcsError(`there is no resource '${anchor}' in the group '${group}'`);
+        at = ctx.options.values.has("--before") ? idx : idx + 1;
+      }
+      g.children.splice(at, 0, prim);
+      return true;
+    }
+    if (args.clone) {
+      const tag = "clone";
+      const cloneId = args.clone.id ?? `${id}-clone`;
+      validateNewId(ids, cloneId, "clone id");
+      const meta = [...args.clone.options];
+      if (args.clone.kind === "promotable") meta.unshift(["promotable", "true"]);
+      if (disabled) meta.push(["target-role", "Stopped"]);
+      const clone = el(tag, { id: cloneId });
+      ids.add(cloneId);
+      if (meta.length > 0) clone.children.push(makeNvset("meta_attributes", cloneId, meta, ids));
+      clone.children.push(prim);
+      top = clone;
+    }
+    resources.children.push(top);
+    return true;
+  });
+  return 0;
+}
+
+/** The primitive's instance attributes as pairs. */
+export function instancePairs(prim: XmlElement): [string, string][] {
+  const out: [string, string][] = [];
+  for (const set of elements(prim, "instance_attributes"))
+    for (const p of elements(set, "nvpair")) out.push([p.attrs.name, p.attrs.value ?? ""]);
+  return out;
+}

@@ -1,0 +1,425 @@
+// `pcs resource group|clone|promotable|unclone|move|move-with-constraint|ban|clear|
+// status|failcount|cleanup|refresh|restart|relocate`.
+// move/ban/clear write the same cli-prefer-/cli-ban- location constraints crm_resource does.
+
+import { el, elements, type XmlElement, walkElements } from "../core/xml.js";
+import { configIds, findSection, readCib, removeElement, section, updateCib, validateNewId } from "./cib.js";
+import { PcsError, PcsUsageError, Reports } from "./errors.js";
+import { makeNvset } from "./resource-create.js";
+import { agentOf, findResource, isStonith, metaValue, resourceParent } from "./resources.js";
+import type { PcsContext, PcsHandler } from "./types.js";
+import { subcommandUsage } from "./usage.js";
+
+export const groupAdd: PcsHandler = async (ctx) => {
+  if (ctx.args.length < 2) throw new PcsUsageError(subcommandUsage("resource", "group"));
+  const [groupId, ...members] = ctx.args;
+  const before = ctx.options.values.get("--before");
+  const after = ctx.options.values.get("--after");
+  await updateCib(ctx, (cib) => {
+    const reports = new Reports(false);
+    const ids = configIds(cib);
+    let group = findResource(cib, groupId);
+    if (group && group.name !== "group")
+      reports.error("ID_BELONGS_TO_UNEXPECTED_TYPE", `'${groupId}' is not a group`);
+    if (!group && ids.has(groupId)) reports.error("ID_ALREADY_EXISTS", `'${groupId}' already exists`);
+    const rscs: XmlElement[] = [];
+    for (const m of members) {
+      const r = findResource(cib, m);
+      if (!r) reports.error("ID_NOT_FOUND", `bundle/clone/group/resource '${m}' does not exist`);
+      else if (r.name !== "primitive")
+        reports.error(
+          "CANNOT_GROUP_RESOURCE_WRONG_TYPE",
+          `'${m}' is a ${r.name} resource, ${r.name} resources cannot be put into a group`,
+        );
+      else {
+        const parent = resourceParent(cib, r);
+        if (parent && (parent.name === "clone" || parent.name === "master"))
+          reports.error(
+            "CANNOT_GROUP_RESOURCE_ADJACENT",
+            `'${m}' is a clone resource, clone resources cannot be put into a group`,
+          );
+        rscs.push(r);
+      }
+    }
+    if (new Set(members).size !== members.length)
+      reports.error("CANNOT_GROUP_RESOURCE_MORE_THAN_ONCE", "Resources specified more than once");
+    reports.flush(ctx.io);
+    const resources = section(cib, "resources");
+    if (!group) {
+      group = el("group", { id: groupId });
+      // A new group takes the place of its first member, as pcs does.
+      const firstParent = resourceParent(cib, rscs[0]);
+      const idx = firstParent === resources ? resources.children.indexOf(rscs[0]) : resources.children.length;
+      resources.children.splice(idx, 0, group);
+    }
+    for (const r of rscs) {
+      const parent = resourceParent(cib, r)!;
+      removeElement(parent, r);
+      if (parent.name === "group" && parent !== group && elements(parent, "primitive").length === 0) {
+        const gp = resourceParent(cib, parent);
+        if (gp) removeElement(gp, parent);
+      }
+    }
+    let at = group.children.length;
+    const anchor = before ?? after;
+    if (anchor !== undefined) {
+      const idx = group.children.findIndex((c) => c.type === "element" && c.attrs.id === anchor);
+      if (idx < 0) throw new PcsError(`there is no resource '${anchor}' in the group '${groupId}'`);
+      at = before !== undefined ? idx : idx + 1;
+    }
+    group.children.splice(at, 0, ...rscs);
+    return true;
+  });
+  return 0;
+};
+
+export const groupRemove: PcsHandler = async (ctx) => {
+  if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", "group"));
+  const [groupId, ...members] = ctx.args;
+  await updateCib(ctx, (cib) => {
+    const group = findResource(cib, groupId);
+    if (group?.name !== "group") throw new PcsError(`Group '${groupId}' does not exist`);
+    const parent = resourceParent(cib, group)!;
+    const prims = elements(group, "primitive");
+    const take =
+      members.length === 0
+        ? prims
+        : members.map((m) => {
+            const p = prims.find((x) => x.attrs.id === m);
+            if (!p) throw new PcsError(`Resource '${m}' is not in group '${groupId}'`);
+            return p;
+          });
+    // Members leave to the group's place (top level, or inside its clone).
+    const at = parent.children.indexOf(group);
+    for (const p of take) removeElement(group, p);
+    const remaining = elements(group, "primitive").length;
+    if (remaining === 0) {
+      if (parent.name === "clone" || parent.name === "master") {
+        if (take.length > 1) throw new PcsError(`Cannot remove all resources from a cloned group`);
+        parent.children[at] = take[0];
+        return true;
+      }
+      removeElement(parent, group);
+      parent.children.splice(at, 0, ...take);
+    } else parent.children.splice(at + 1, 0, ...take);
+    return true;
+  });
+  return 0;
+};
+
+export const groupList: PcsHandler = async (ctx) => {
+  const cib = await readCib(ctx);
+  const rs = findSection(cib, "resources");
+  const lines: string[] = [];
+  if (rs)
+    for (const g of walkElements(rs))
+      if (g.name === "group")
+        lines.push(
+          `${g.attrs.id}: ${elements(g, "primitive")
+            .map((p) => p.attrs.id)
+            .join(" ")}`,
+        );
+  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+  return 0;
+};
+
+function makeCloneHandler(kind: "clone" | "promotable"): PcsHandler {
+  return async (ctx) => {
+    if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", kind));
+    const [id, ...rest] = ctx.args;
+    let cloneId: string | undefined;
+    const opts: [string, string][] = [];
+    for (const w of rest) {
+      const eq = w.indexOf("=");
+      if (eq <= 0) {
+        if (cloneId !== undefined || opts.length > 0)
+          throw new PcsUsageError(subcommandUsage("resource", kind));
+        cloneId = w;
+      } else if (w.startsWith("meta=")) continue;
+      else opts.push([w.slice(0, eq), w.slice(eq + 1)]);
+    }
+    await updateCib(ctx, (cib) => {
+      const rsc = findResource(cib, id);
+      if (!rsc) throw new PcsError(`unable to find group or resource: ${id}`);
+      const parent = resourceParent(cib, rsc)!;
+      if (parent.name === "clone" || parent.name === "master")
+        throw new PcsError(`${id} is already a clone resource`);
+      if (rsc.name === "clone" || rsc.name === "master")
+        throw new PcsError(`${id} is already a clone resource`);
+      if (parent.name === "group")
+        throw new PcsError(`cannot clone a group member ('${id}' is in group '${parent.attrs.id}')`);
+      const ids = configIds(cib);
+      const cid = cloneId ?? `${id}-clone`;
+      validateNewId(ids, cid, "clone id");
+      const clone = el("clone", { id: cid });
+      const meta = kind === "promotable" ? [["promotable", "true"] as [string, string], ...opts] : opts;
+      if (meta.length > 0) clone.children.push(makeNvset("meta_attributes", cid, meta, ids));
+      clone.children.push(rsc);
+      parent.children[parent.children.indexOf(rsc)] = clone;
+      return true;
+    });
+    return 0;
+  };
+}
+
+export const resourceClone = makeCloneHandler("clone");
+export const resourcePromotable = makeCloneHandler("promotable");
+
+export const resourceUnclone: PcsHandler = async (ctx) => {
+  if (ctx.args.length !== 1) throw new PcsUsageError(subcommandUsage("resource", "unclone"));
+  const id = ctx.args[0];
+  await updateCib(ctx, (cib) => {
+    let clone = findResource(cib, id);
+    if (clone && clone.name !== "clone" && clone.name !== "master") {
+      const p = resourceParent(cib, clone);
+      clone = p && (p.name === "clone" || p.name === "master") ? p : undefined;
+    }
+    if (!clone) throw new PcsError(`could not find resource: ${id}`);
+    const inner = elements(clone).find((c) => c.name === "primitive" || c.name === "group")!;
+    const parent = resourceParent(cib, clone)!;
+    const constraints = findSection(cib, "constraints");
+    if (constraints)
+      for (const c of elements(constraints))
+        for (const k of ["rsc", "with-rsc", "first", "then"])
+          if (c.attrs[k] === clone.attrs.id) c.attrs[k] = inner.attrs.id;
+    parent.children[parent.children.indexOf(clone)] = inner;
+    return true;
+  });
+  return 0;
+};
+
+/** The nodes a primitive is active on, from the status section's last operations. */
+export function activeNodes(cib: XmlElement, rscId: string): string[] {
+  const status = elements(cib, "status")[0];
+  const out: string[] = [];
+  if (!status) return out;
+  for (const ns of elements(status, "node_state")) {
+    if (ns.attrs.crmd === "offline" || ns.attrs.in_ccm === "false") continue;
+    const lrm = elements(ns, "lrm")[0];
+    const lrs = lrm && elements(lrm, "lrm_resources")[0];
+    const lr = lrs && elements(lrs, "lrm_resource").find((r) => r.attrs.id === rscId);
+    if (!lr) continue;
+    let last: XmlElement | undefined;
+    for (const op of elements(lr, "lrm_rsc_op")) {
+      if (op.attrs.interval !== undefined && op.attrs.interval !== "0") continue;
+      if (!last || Number(op.attrs["call-id"]) > Number(last.attrs["call-id"])) last = op;
+    }
+    if (!last) continue;
+    const rc = last.attrs["rc-code"];
+    const opn = last.attrs.operation;
+    const running =
+      (rc === "0" && ["start", "monitor", "promote", "migrate_from", "demote"].includes(opn ?? "")) ||
+      (opn === "monitor" && rc === "8");
+    if (running) out.push(ns.attrs.uname ?? ns.attrs.id);
+  }
+  return out;
+}
+
+function statusLine(cib: XmlElement, p: XmlElement, pad: string): string {
+  const nodes = activeNodes(cib, p.attrs.id);
+  const disabled = metaValue(p, "target-role")?.toLowerCase() === "stopped";
+  const state = nodes.length > 0 ? `Started ${nodes.join(" ")}` : disabled ? "Stopped (disabled)" : "Stopped";
+  return `${pad}* ${p.attrs.id}\t(${agentOf(p)}):\t ${state}`;
+}
+
+/**
+ * `pcs resource [status]` from the CIB's status section (crm_mon's layout). The live
+ * cluster's own view comes from crm_mon when the daemon provides it.
+ */
+export const resourceStatus: PcsHandler = async (ctx) => {
+  const cib = await readCib(ctx);
+  const rs = findSection(cib, "resources");
+  const lines: string[] = [];
+  const want = ctx.args[0];
+  for (const r of rs ? elements(rs) : []) {
+    if (isStonith(r)) continue;
+    if (want && r.attrs.id !== want && !elements(r).some((c) => c.attrs.id === want)) continue;
+    if (r.name === "primitive") lines.push(statusLine(cib, r, "  "));
+    else if (r.name === "group") {
+      lines.push(`  * Resource Group: ${r.attrs.id}:`);
+      for (const p of elements(r, "primitive")) lines.push(statusLine(cib, p, "    "));
+    } else if (r.name === "clone" || r.name === "master") {
+      const inner = elements(r).find((c) => c.name === "primitive" || c.name === "group");
+      const nodes = inner ? activeNodes(cib, inner.attrs.id) : [];
+      lines.push(`  * Clone Set: ${r.attrs.id} [${inner?.attrs.id}]:`);
+      lines.push(nodes.length > 0 ? `    * Started: [ ${nodes.join(" ")} ]` : `    * Stopped: [ ]`);
+    } else lines.push(`  * ${r.name}: ${r.attrs.id}`);
+  }
+  if (lines.length === 0) lines.push("NO resources configured");
+  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+  return 0;
+};
+
+function nodeNames(cib: XmlElement): string[] {
+  const nodes = findSection(cib, "nodes");
+  return nodes ? elements(nodes, "node").map((n) => n.attrs.uname ?? n.attrs.id) : [];
+}
+
+function addCliConstraint(
+  cib: XmlElement,
+  id: string,
+  rsc: string,
+  node: string,
+  score: string,
+  role?: string,
+): void {
+  const constraints = section(cib, "constraints");
+  const existing = elements(constraints, "rsc_location").find((c) => c.attrs.id === id);
+  if (existing) removeElement(constraints, existing);
+  const attrs: Record<string, string> = { id, rsc };
+  if (role) attrs.role = role;
+  attrs.node = node;
+  attrs.score = score;
+  constraints.children.push(el("rsc_location", attrs));
+}
+
+/** `move-with-constraint RSC [NODE]` and (on a live cluster) `move`: a cli-prefer constraint. */
+export const resourceMoveWithConstraint: PcsHandler = async (ctx) => {
+  if (ctx.args.length < 1 || ctx.args.length > 3)
+    throw new PcsUsageError(subcommandUsage("resource", "move"));
+  const [id, node] = ctx.args;
+  const lifetime = ctx.args.find((a) => a.startsWith("lifetime="));
+  if (lifetime) throw new PcsError("lifetime is not supported by tandem's pcs yet");
+  let msg = "";
+  await updateCib(ctx, (cib) => {
+    const rsc = findResource(cib, id);
+    if (!rsc) throw new PcsError(`Resource '${id}' not found`);
+    if (node === undefined) {
+      const current = activeNodes(
+        cib,
+        rsc.name === "primitive" ? id : (elements(rsc).find((c) => c.name === "primitive")?.attrs.id ?? id),
+      );
+      if (current.length === 0)
+        throw new PcsError(
+          `Resource '${id}' not moved: active in 0 locations.\nTo prevent '${id}' from running on a specific location, specify a node.`,
+        );
+      const cid = `cli-ban-${id}-on-${current[0]}`;
+      addCliConstraint(cib, cid, id, current[0], "-INFINITY");
+      msg = banWarning(cid, id, current[0]);
+      return true;
+    }
+    if (!nodeNames(cib).includes(node) && !ctx.force)
+      throw new PcsError(`Node '${node}' does not seem to be in the cluster, use --force to override`);
+    addCliConstraint(cib, `cli-prefer-${id}`, id, node, "INFINITY");
+    return true;
+  });
+  if (msg) ctx.io.stderr(msg);
+  return 0;
+};
+
+function banWarning(cid: string, rsc: string, node: string): string {
+  return (
+    `Warning: Creating location constraint '${cid}' with a score of -INFINITY for resource ${rsc} on ${node}.\n` +
+    `\tThis will prevent ${rsc} from running on ${node} until the constraint is removed\n` +
+    `\tThis will be the case even if ${node} is the last node in the cluster\n`
+  );
+}
+
+export const resourceMove: PcsHandler = async (ctx) => {
+  if (ctx.options.values.has("-f"))
+    throw new PcsError("Specified option '-f' is not supported in this command");
+  return resourceMoveWithConstraint(ctx);
+};
+
+export const resourceBan: PcsHandler = async (ctx) => {
+  if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", "ban"));
+  const [id, nodeArg] = ctx.args;
+  let msg = "";
+  await updateCib(ctx, (cib) => {
+    const rsc = findResource(cib, id);
+    if (!rsc) throw new PcsError(`Resource '${id}' not found`);
+    let node = nodeArg;
+    if (node === undefined) {
+      const prim =
+        rsc.name === "primitive" ? id : (elements(rsc).find((c) => c.name === "primitive")?.attrs.id ?? id);
+      const current = activeNodes(cib, prim);
+      if (current.length !== 1)
+        throw new PcsError(
+          `Resource '${id}' not moved: active in ${current.length} locations.\nTo prevent '${id}' from running on a specific location, specify a node.`,
+        );
+      node = current[0];
+    } else if (!nodeNames(cib).includes(node) && !ctx.force)
+      throw new PcsError(`Node '${node}' does not seem to be in the cluster, use --force to override`);
+    const cid = `cli-ban-${id}-on-${node}`;
+    addCliConstraint(cib, cid, id, node, "-INFINITY");
+    msg = banWarning(cid, id, node);
+    return true;
+  });
+  ctx.io.stderr(msg);
+  return 0;
+};
+
+export const resourceClear: PcsHandler = async (ctx) => {
+  if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", "clear"));
+  const [id, node] = ctx.args;
+  const removed: string[] = [];
+  await updateCib(ctx, (cib) => {
+    if (!findResource(cib, id)) throw new PcsError(`Resource '${id}' not found`);
+    const constraints = findSection(cib, "constraints");
+    if (!constraints) return false;
+    for (const c of elements(constraints, "rsc_location")) {
+      const cid = c.attrs.id ?? "";
+      const match =
+        (node === undefined || c.attrs.node === node) &&
+        (cid === `cli-prefer-${id}` || cid.startsWith(`cli-ban-${id}-on-`));
+      if (match) {
+        removeElement(constraints, c);
+        removed.push(cid);
+      }
+    }
+    return removed.length > 0;
+  });
+  ctx.io.stdout(removed.map((r) => `Removing constraint: ${r}\n`).join(""));
+  return 0;
+};
+
+/** `failcount [show] RSC [NODE]`: fail counts from the status section's node attributes. */
+export const resourceFailcount: PcsHandler = async (ctx) => {
+  let args = ctx.args;
+  if (args[0] === "show") args = args.slice(1);
+  if (args[0] === "reset")
+    throw new PcsError("'pcs resource failcount reset' needs the live cluster: use 'pcs resource cleanup'");
+  const [rsc, node] = args;
+  const cib = await readCib(ctx);
+  const status = elements(cib, "status")[0];
+  const counts: { node: string; op: string; count: string }[] = [];
+  for (const ns of status ? elements(status, "node_state") : []) {
+    const uname = ns.attrs.uname ?? ns.attrs.id;
+    if (node && uname !== node) continue;
+    for (const e of walkElements(ns)) {
+      if (e.name !== "nvpair") continue;
+      const m = /^fail-count-(.+)#(.+)$/.exec(e.attrs.name ?? "");
+      if (!m || (rsc && m[1] !== rsc)) continue;
+      counts.push({ node: uname, op: m[2], count: e.attrs.value ?? "0" });
+    }
+  }
+  if (counts.length === 0) {
+    const what = rsc ? `resource '${rsc}'` : "resources";
+    ctx.io.stdout(`No failcounts for ${what}${node ? ` on node '${node}'` : ""}\n`);
+    return 0;
+  }
+  const byRsc = new Map<string, string[]>();
+  const lines: string[] = [];
+  for (const c of counts) {
+    const key = rsc ?? "";
+    if (!byRsc.has(key)) byRsc.set(key, []);
+    byRsc.get(key)!.push(`  ${c.node}: ${c.op}: ${c.count}`);
+  }
+  lines.push(`Failcounts for ${rsc ? `resource '${rsc}'` : "resources"}`);
+  for (const v of byRsc.values()) lines.push(...v);
+  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+  return 0;
+};
+
+/** Commands that act on the running cluster only (cleanup, refresh, restart, relocate). */
+export function liveOnly(what: string): PcsHandler {
+  return async (ctx: PcsContext) => {
+    if (ctx.options.values.has("-f"))
+      throw new PcsError("Specified option '-f' is not supported in this command");
+    const src = ctx.cib();
+    if (src.kind === "live") await src.load(); // fails with "unable to get cib" when no cluster runs
+    throw new PcsError(
+      `'pcs resource ${what}' needs the running cluster's controller, which tandem's pcs does not drive yet`,
+    );
+  };
+}

@@ -1,0 +1,481 @@
+// `pcs resource ...`: create (resource-create.ts), delete/remove, update, meta,
+// enable/disable, config, describe/list/standards/providers/agents, defaults.
+// Group/clone/move/ban/clear live in resource-manage.ts.
+
+import { el, elements, type XmlElement } from "../core/xml.js";
+import {
+  type AgentMetadata,
+  agentSearchPaths,
+  defaultOperations,
+  fullName,
+  listFenceAgents,
+  listLsb,
+  listOcfTypes,
+  listProviders,
+  loadAgentMetadata,
+  resolveAgentName,
+} from "./agents.js";
+import { splitKeyValue } from "./args.js";
+import {
+  configIds,
+  findSection,
+  readCib,
+  removeElement,
+  section,
+  setNvpair,
+  uniqueId,
+  updateCib,
+} from "./cib.js";
+import { PcsError, PcsUsageError, Reports } from "./errors.js";
+import { defaultsLines, resourceLines, topLevelResources } from "./render.js";
+import { createResource, parseCreateArgs, validateInstanceAttrs, validateOps } from "./resource-create.js";
+import { allPrimitives, findResource, isStonith, resourceParent } from "./resources.js";
+import type { PcsContext, PcsHandler } from "./types.js";
+import { subcommandUsage } from "./usage.js";
+
+export const resourceCreate: PcsHandler = (ctx) => createResource(ctx, "resource");
+
+/** Removes a resource and every constraint referring to it; returns the lines pcs prints. */
+export function deleteResource(cib: XmlElement, rsc: XmlElement): string[] {
+  const out: string[] = [];
+  const id = rsc.attrs.id;
+  const inner = new Set<string>([id]);
+  for (const c of elements(rsc)) if (c.attrs.id) inner.add(c.attrs.id);
+  const constraints = findSection(cib, "constraints");
+  if (constraints) {
+    for (const c of elements(constraints)) {
+      if (referencesAny(c, inner)) {
+        out.push(`Removing Constraint - ${c.attrs.id}`);
+        removeElement(constraints, c);
+      }
+    }
+  }
+  let parent = resourceParent(cib, rsc);
+  let target = rsc;
+  let suffix = "";
+  // Removing the last member of a group removes the group; a clone goes with its child.
+  while (
+    parent &&
+    (parent.name === "clone" ||
+      parent.name === "master" ||
+      (parent.name === "group" && elements(parent, "primitive").length === 1))
+  ) {
+    suffix = parent.name === "group" ? " (and group)" : suffix;
+    target = parent;
+    parent = resourceParent(cib, parent);
+  }
+  if (parent) removeElement(parent, target);
+  out.push(`Deleting Resource${suffix} - ${id}`);
+  return out;
+}
+
+function referencesAny(c: XmlElement, ids: Set<string>): boolean {
+  for (const k of ["rsc", "with-rsc", "first", "then"]) if (c.attrs[k] && ids.has(c.attrs[k])) return true;
+  for (const set of elements(c, "resource_set"))
+    for (const r of elements(set, "resource_ref")) if (ids.has(r.attrs.id)) return true;
+  return false;
+}
+
+export function makeDeleteHandler(kind: "resource" | "stonith"): PcsHandler {
+  return async (ctx) => {
+    if (ctx.args.length !== 1) throw new PcsUsageError(subcommandUsage(kind, "delete"));
+    const id = ctx.args[0];
+    const lines: string[] = [];
+    await updateCib(ctx, (cib) => {
+      const rsc = findResource(cib, id);
+      if (!rsc || (kind === "stonith" && !isStonith(rsc)))
+        throw new PcsError(
+          kind === "stonith" ? `Resource '${id}' does not exist.` : `Resource '${id}' does not exist.`,
+        );
+      lines.push(...deleteResource(cib, rsc));
+      return true;
+    });
+    ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+    return 0;
+  };
+}
+
+export const resourceDelete = makeDeleteHandler("resource");
+
+/** Finds a resource by id or fails the way pcs's library does. */
+function requireResource(cib: XmlElement, id: string, ctx: PcsContext): XmlElement {
+  const r = findResource(cib, id);
+  if (!r) {
+    const reports = new Reports(false);
+    reports.error("ID_NOT_FOUND", `bundle/clone/group/resource '${id}' does not exist`);
+    reports.flush(ctx.io);
+  }
+  return r!;
+}
+
+function setMeta(rsc: XmlElement, ids: Set<string>, pairs: [string, string][]): boolean {
+  let set = elements(rsc, "meta_attributes")[0];
+  let changed = false;
+  if (!set) {
+    if (pairs.every(([, v]) => v === "")) return false;
+    set = el("meta_attributes", { id: uniqueId(ids, `${rsc.attrs.id}-meta_attributes`) });
+    rsc.children.unshift(set);
+    changed = true;
+  }
+  for (const [k, v] of pairs) changed = setNvpair(set, ids, k, v) || changed;
+  return changed;
+}
+
+function makeEnableHandler(enable: boolean): PcsHandler {
+  return async (ctx) => {
+    if (ctx.args.length === 0)
+      throw new PcsError("You must specify resource(s) to " + (enable ? "enable" : "disable"));
+    await updateCib(ctx, (cib) => {
+      const rscs = ctx.args.map((id) => findResource(cib, id));
+      const missing = ctx.args.filter((_, i) => !rscs[i]);
+      if (missing.length > 0) {
+        const reports = new Reports(false);
+        for (const m of missing)
+          reports.error("ID_NOT_FOUND", `bundle/clone/group/resource '${m}' does not exist`);
+        reports.flush(ctx.io);
+      }
+      const ids = configIds(cib);
+      let changed = false;
+      for (const r of rscs) {
+        // pcs also clears target-role of a clone's / group's child when enabling.
+        const targets = enable
+          ? [r!, ...elements(r!).filter((c) => c.name === "primitive" || c.name === "group")]
+          : [r!];
+        for (const t of targets)
+          changed = setMeta(t, ids, [["target-role", enable ? "" : "Stopped"]]) || changed;
+      }
+      return changed;
+    });
+    return 0;
+  };
+}
+
+export const resourceEnable = makeEnableHandler(true);
+export const resourceDisable = makeEnableHandler(false);
+
+export const resourceMeta: PcsHandler = async (ctx) => {
+  if (ctx.args.length < 2) throw new PcsUsageError(subcommandUsage("resource", "meta"));
+  const [id, ...rest] = ctx.args;
+  const pairs = rest.map(
+    (w) =>
+      splitKeyValue(w) ??
+      (() => {
+        throw new PcsUsageError(subcommandUsage("resource", "meta"));
+      })(),
+  );
+  await updateCib(ctx, (cib) => setMeta(requireResource(cib, id, ctx), configIds(cib), pairs));
+  return 0;
+};
+
+/** `resource update ID [k=v...] [op ACTION k=v...] [meta k=v...]` (stonith update uses it too). */
+export function makeUpdateHandler(kind: "resource" | "stonith"): PcsHandler {
+  return async (ctx) => {
+    if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage(kind, "update"));
+    const [id, ...rest] = ctx.args;
+    const args = parseCreateArgs(rest, subcommandUsage(kind, "update"));
+    const paths = agentSearchPaths(ctx.io.env);
+    await updateCib(ctx, (cib) => {
+      const rsc = findResource(cib, id);
+      if (!rsc) throw new PcsError(`Unable to find resource: ${id}`);
+      const ids = configIds(cib);
+      let changed = false;
+      if (rsc.name !== "primitive") {
+        if (args.instance.length > 0 || args.ops.length > 0)
+          throw new PcsError(`'${id}' is a ${rsc.name}: only meta attributes can be updated`);
+        return setMeta(rsc, ids, args.meta);
+      }
+      const reports = new Reports(ctx.force);
+      let md: AgentMetadata | undefined;
+      try {
+        md = loadAgentMetadata(
+          { standard: rsc.attrs.class, provider: rsc.attrs.provider, type: rsc.attrs.type },
+          paths,
+        );
+      } catch (e) {
+        if (!(e instanceof PcsError)) throw e;
+        reports.error("UNABLE_TO_GET_AGENT_METADATA", e.message, { forceable: true });
+      }
+      if (md)
+        validateInstanceAttrs(
+          reports,
+          md,
+          args.instance.filter(([, v]) => v !== ""),
+          { checkRequired: false, what: kind },
+        );
+      validateOps(reports, md, args.ops);
+      reports.flush(ctx.io);
+      if (args.instance.length > 0) {
+        let set = elements(rsc, "instance_attributes")[0];
+        if (!set) {
+          set = el("instance_attributes", { id: uniqueId(ids, `${id}-instance_attributes`) });
+          const metaIdx = rsc.children.findIndex((c) => c.type === "element" && c.name === "operations");
+          rsc.children.splice(metaIdx < 0 ? rsc.children.length : metaIdx, 0, set);
+        }
+        for (const [k, v] of args.instance) changed = setNvpair(set, ids, k, v) || changed;
+      }
+      if (args.meta.length > 0) changed = setMeta(rsc, ids, args.meta) || changed;
+      if (args.ops.length > 0) {
+        let ops = elements(rsc, "operations")[0];
+        if (!ops) {
+          ops = el("operations");
+          rsc.children.push(ops);
+        }
+        for (const o of args.ops) {
+          // pcs replaces the first operation of that name (or adds one).
+          const existing = elements(ops, "op").find((x) => x.attrs.name === o.name);
+          if (existing) ids.delete(existing.attrs.id);
+          const interval = new Map(o.options).get("interval") ?? (o.name === "monitor" ? "60s" : "0s");
+          const attrs: Record<string, string> = { name: o.name, interval };
+          for (const [k, v] of o.options) if (k !== "interval" && k !== "id") attrs[k] = v;
+          attrs.id = new Map(o.options).get("id") ?? uniqueId(ids, `${id}-${o.name}-interval-${interval}`);
+          const op = el("op", attrs);
+          if (existing) ops.children[ops.children.indexOf(existing)] = op;
+          else ops.children.push(op);
+          changed = true;
+        }
+      }
+      return changed;
+    });
+    return 0;
+  };
+}
+
+export const resourceUpdate = makeUpdateHandler("resource");
+
+/** `resource config [ID...]` / `stonith config [ID...]`. */
+export function makeConfigHandler(kind: "resource" | "stonith"): PcsHandler {
+  return async (ctx) => {
+    const cib = await readCib(ctx);
+    const { resources, stonith } = topLevelResources(cib);
+    let list = kind === "stonith" ? stonith : resources;
+    if (ctx.args.length > 0) {
+      list = [];
+      for (const id of ctx.args) {
+        const r = findResource(cib, id);
+        if (!r || (kind === "stonith") !== isStonith(r))
+          throw new PcsError(`Unable to find ${kind === "stonith" ? "stonith device" : "resource"}: ${id}`);
+        list.push(r);
+      }
+    }
+    const lines: string[] = [];
+    for (const r of list) lines.push(...resourceLines(r));
+    ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+    return 0;
+  };
+}
+
+export const resourceConfig = makeConfigHandler("resource");
+
+/** `resource describe AGENT [--full]` / `stonith describe`. */
+export function describeAgent(md: AgentMetadata, full: boolean, what: "Resource" | "Stonith"): string {
+  const lines: string[] = [];
+  lines.push(`${fullName(md.name)} - ${md.shortdesc}`, "");
+  if (md.longdesc) lines.push(md.longdesc, "");
+  lines.push(`${what} options:`);
+  for (const p of md.parameters) {
+    if (!full && (p.advanced || p.deprecated)) continue;
+    const flags = `${p.required ? " (required)" : ""}${p.unique ? " (unique)" : ""}${p.deprecated ? " (deprecated)" : ""}`;
+    lines.push(`  ${p.name}${flags}: ${p.longdesc || p.shortdesc}`);
+  }
+  const ops = defaultOperations(md);
+  if (what === "Resource" && ops.length > 0) {
+    lines.push("", "Default operations:");
+    for (const o of ops) {
+      lines.push(`  ${o.name}:`);
+      for (const [k, v] of o.options) lines.push(`    ${k}=${v}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export const resourceDescribe: PcsHandler = async (ctx) => {
+  if (ctx.args.length !== 1) throw new PcsUsageError(subcommandUsage("resource", "describe"));
+  const paths = agentSearchPaths(ctx.io.env);
+  const { name, deduced } = resolveAgentName(ctx.args[0], paths);
+  if (deduced) ctx.io.stderr(`Assumed agent name '${fullName(name)}' (deduced from '${ctx.args[0]}')\n`);
+  const md = loadAgentMetadata(name, paths);
+  ctx.io.stdout(describeAgent(md, ctx.options.flags.has("--full"), "Resource"));
+  return 0;
+};
+
+export const resourceStandards: PcsHandler = async (ctx) => {
+  ctx.io.stdout(["lsb", "ocf", "service", "systemd"].map((s) => `${s}\n`).join(""));
+  return 0;
+};
+
+export const resourceProviders: PcsHandler = async (ctx) => {
+  ctx.io.stdout(
+    listProviders(agentSearchPaths(ctx.io.env))
+      .map((p) => `${p}\n`)
+      .join(""),
+  );
+  return 0;
+};
+
+function agentNames(ctx: PcsContext, filter?: string): string[] {
+  const paths = agentSearchPaths(ctx.io.env);
+  const out: string[] = [];
+  const [std, prov] = (filter ?? "").split(":");
+  if (!std || std === "ocf")
+    for (const p of listProviders(paths)) {
+      if (prov && p !== prov) continue;
+      for (const t of listOcfTypes(paths, p)) out.push(`ocf:${p}:${t}`);
+    }
+  if (!std || std === "lsb" || std === "service") for (const t of listLsb(paths)) out.push(`lsb:${t}`);
+  if (std === "stonith") for (const t of listFenceAgents(paths)) out.push(`stonith:${t}`);
+  return out;
+}
+
+export const resourceAgents: PcsHandler = async (ctx) => {
+  const names = agentNames(ctx, ctx.args[0]);
+  const short = ctx.args[0] ? names.map((n) => n.split(":").pop()!) : names;
+  ctx.io.stdout(short.map((n) => `${n}\n`).join(""));
+  return 0;
+};
+
+export const resourceList: PcsHandler = async (ctx) => {
+  const filter = (ctx.args[0] ?? "").toLowerCase();
+  const paths = agentSearchPaths(ctx.io.env);
+  const names = agentNames(ctx).filter((n) => n.toLowerCase().includes(filter));
+  const lines: string[] = [];
+  for (const n of names) {
+    if (ctx.options.flags.has("--nodesc")) {
+      lines.push(n);
+      continue;
+    }
+    let desc = "";
+    try {
+      const [standard, provider, type] = n.split(":");
+      desc = loadAgentMetadata(
+        type === undefined ? { standard, type: provider } : { standard, provider, type },
+        paths,
+      ).shortdesc;
+    } catch {
+      desc = "";
+    }
+    lines.push(desc ? `${n} - ${desc}` : n);
+  }
+  if (lines.length === 0) throw new PcsError("No resource agents matching the filter.");
+  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+  return 0;
+};
+
+/** `resource defaults` / `resource op defaults`: config, update/set k=v, and pcs 0.9's bare k=v. */
+export function makeDefaultsHandler(sectionName: "rsc_defaults" | "op_defaults"): PcsHandler {
+  return async (ctx) => {
+    let words = ctx.args;
+    const cmd = sectionName === "rsc_defaults" ? "resource defaults" : "resource op defaults";
+    if (words[0] === "config" || words.length === 0) {
+      const cib = await readCib(ctx);
+      ctx.io.stdout(
+        defaultsLines(cib, sectionName, "")
+          .map((l) => `${l}\n`)
+          .join(""),
+      );
+      return 0;
+    }
+    if (words[0] === "update" || words[0] === "set") {
+      if (words[0] === "set" && words[1] === "create") words = words.slice(1);
+      words = words.slice(1);
+      if (words[0] === "create")
+        throw new PcsError(`'pcs ${cmd} set create' is not supported by tandem yet; use 'pcs ${cmd} update'`);
+      if (words[0] === "meta") words = words.slice(1);
+    } else {
+      ctx.io.stderr(
+        `Warning: This command is deprecated and will be removed. Please use 'pcs ${cmd} update' instead.\n`,
+      );
+    }
+    const pairs = words.map((w) => splitKeyValue(w));
+    if (pairs.length === 0 || pairs.some((p) => !p))
+      throw new PcsUsageError(subcommandUsage("resource", "defaults"));
+    await updateCib(ctx, (cib) => {
+      const ids = configIds(cib);
+      const sec = section(cib, sectionName);
+      let set = elements(sec, "meta_attributes")[0];
+      if (!set) {
+        const base =
+          sectionName === "rsc_defaults" ? "build-resource-defaults" : "op_defaults-meta_attributes";
+        set = el("meta_attributes", { id: uniqueId(ids, base) });
+        sec.children.push(set);
+      }
+      let changed = false;
+      for (const [k, v] of pairs as [string, string][]) changed = setNvpair(set, ids, k, v) || changed;
+      return changed;
+    });
+    return 0;
+  };
+}
+
+export const resourceDefaults = makeDefaultsHandler("rsc_defaults");
+export const resourceOpDefaults = makeDefaultsHandler("op_defaults");
+
+/** `resource op add ID ACTION k=v...` and `resource op delete|remove ID [ACTION [k=v]] | OP_ID`. */
+export const resourceOpAdd: PcsHandler = async (ctx) => {
+  if (ctx.args.length < 2) throw new PcsUsageError(subcommandUsage("resource", "op"));
+  const [id, action, ...rest] = ctx.args;
+  const options: [string, string][] = rest.map(
+    (w) =>
+      splitKeyValue(w) ??
+      (() => {
+        throw new PcsUsageError(subcommandUsage("resource", "op"));
+      })(),
+  );
+  await updateCib(ctx, (cib) => {
+    const rsc = findResource(cib, id);
+    if (rsc?.name !== "primitive") throw new PcsError(`Unable to find resource: ${id}`);
+    const reports = new Reports(ctx.force);
+    validateOps(reports, undefined, [{ name: action, options }]);
+    reports.flush(ctx.io);
+    const ids = configIds(cib);
+    let ops = elements(rsc, "operations")[0];
+    if (!ops) {
+      ops = el("operations");
+      rsc.children.push(ops);
+    }
+    const interval = new Map(options).get("interval") ?? (action === "monitor" ? "60s" : "0s");
+    const dup = elements(ops, "op").find((o) => o.attrs.name === action && o.attrs.interval === interval);
+    if (dup && !ctx.force)
+      throw new PcsError(`operation ${action} with interval ${interval} already specified for ${id}:`, {
+        details: [`${action} interval=${interval} (${dup.attrs.id})`],
+      });
+    const attrs: Record<string, string> = { name: action, interval };
+    for (const [k, v] of options) if (k !== "interval" && k !== "id") attrs[k] = v;
+    attrs.id = new Map(options).get("id") ?? uniqueId(ids, `${id}-${action}-interval-${interval}`);
+    ops.children.push(el("op", attrs));
+    return true;
+  });
+  return 0;
+};
+
+export const resourceOpDelete: PcsHandler = async (ctx) => {
+  if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", "op"));
+  const [id, action, ...rest] = ctx.args;
+  await updateCib(ctx, (cib) => {
+    if (action === undefined) {
+      // `op delete OP_ID`
+      for (const p of allPrimitives(cib)) {
+        const ops = elements(p, "operations")[0];
+        const op = ops && elements(ops, "op").find((o) => o.attrs.id === id);
+        if (op) {
+          removeElement(ops, op);
+          return true;
+        }
+      }
+      throw new PcsError(`unable to find operation id: ${id}`);
+    }
+    const rsc = findResource(cib, id);
+    if (rsc?.name !== "primitive") throw new PcsError(`Unable to find resource: ${id}`);
+    const ops = elements(rsc, "operations")[0];
+    const filters = rest.map((w) => splitKeyValue(w)).filter((x): x is [string, string] => !!x);
+    const matching = ops
+      ? elements(ops, "op").filter(
+          (o) => o.attrs.name === action && filters.every(([k, v]) => o.attrs[k] === v),
+        )
+      : [];
+    if (matching.length === 0)
+      throw new PcsError(`Unable to find operation matching: ${[action, ...rest].join(" ")}`);
+    for (const m of matching) removeElement(ops!, m);
+    return true;
+  });
+  return 0;
+};

@@ -1,0 +1,94 @@
+// `pcs stonith create|delete|update|config|list|describe|enable|disable|status` and the
+// `pcs stonith fence|history` entry points that need the live cluster.
+
+import { agentSearchPaths, fullName, listFenceAgents, loadAgentMetadata } from "./agents.js";
+import { readCib } from "./cib.js";
+import { PcsError, PcsUsageError } from "./errors.js";
+import {
+  resourceEnable,
+  resourceDisable,
+  describeAgent,
+  makeConfigHandler,
+  makeDeleteHandler,
+  makeUpdateHandler,
+} from "./resource.js";
+import { activeNodes } from "./resource-manage.js";
+import { createResource } from "./resource-create.js";
+import { topLevelResources } from "./render.js";
+import { findResource, isStonith, metaValue } from "./resources.js";
+import type { PcsHandler } from "./types.js";
+import { subcommandUsage } from "./usage.js";
+
+export const stonithCreate: PcsHandler = (ctx) => createResource(ctx, "stonith");
+export const stonithDelete = makeDeleteHandler("stonith");
+export const stonithUpdate = makeUpdateHandler("stonith");
+export const stonithConfig = makeConfigHandler("stonith");
+
+function requireStonithIds(): PcsHandler {
+  return async (ctx) => {
+    const cib = await readCib(ctx);
+    for (const id of ctx.args) {
+      const r = findResource(cib, id);
+      if (r && !isStonith(r)) throw new PcsError(`'${id}' is not a stonith resource`);
+    }
+    return ctx.path[1] === "enable" ? resourceEnable(ctx) : resourceDisable(ctx);
+  };
+}
+export const stonithEnable = requireStonithIds();
+export const stonithDisable = stonithEnable;
+
+export const stonithList: PcsHandler = async (ctx) => {
+  const paths = agentSearchPaths(ctx.io.env);
+  const filter = (ctx.args[0] ?? "").toLowerCase();
+  const names = listFenceAgents(paths).filter((n) => n.toLowerCase().includes(filter));
+  if (names.length === 0)
+    throw new PcsError("No stonith agents available. Do you have fence agents installed?");
+  const lines = names.map((n) => {
+    if (ctx.options.flags.has("--nodesc")) return n;
+    try {
+      const md = loadAgentMetadata({ standard: "stonith", type: n }, paths);
+      return md.shortdesc ? `${n} - ${md.shortdesc}` : n;
+    } catch {
+      return n;
+    }
+  });
+  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+  return 0;
+};
+
+export const stonithDescribe: PcsHandler = async (ctx) => {
+  if (ctx.args.length !== 1) throw new PcsUsageError(subcommandUsage("stonith", "describe"));
+  const type = ctx.args[0].replace(/^stonith:/, "");
+  const md = loadAgentMetadata({ standard: "stonith", type }, agentSearchPaths(ctx.io.env));
+  let text = describeAgent(md, ctx.options.flags.has("--full"), "Stonith");
+  text = text.replace(`${fullName(md.name)} - `, `${fullName(md.name)} - `);
+  ctx.io.stdout(text);
+  return 0;
+};
+
+export const stonithStatus: PcsHandler = async (ctx) => {
+  const cib = await readCib(ctx);
+  const { stonith } = topLevelResources(cib);
+  if (stonith.length === 0) {
+    ctx.io.stdout("NO stonith devices configured\n");
+    return 0;
+  }
+  for (const s of stonith) {
+    const nodes = activeNodes(cib, s.attrs.id);
+    const disabled = metaValue(s, "target-role")?.toLowerCase() === "stopped";
+    const state =
+      nodes.length > 0 ? `Started ${nodes.join(" ")}` : disabled ? "Stopped (disabled)" : "Stopped";
+    ctx.io.stdout(`  * ${s.attrs.id}\t(stonith:${s.attrs.type}):\t ${state}\n`);
+  }
+  return 0;
+};
+
+export const stonithLive: PcsHandler = async (ctx) => {
+  if (ctx.options.values.has("-f"))
+    throw new PcsError("Specified option '-f' is not supported in this command");
+  const src = ctx.cib();
+  if (src.kind === "live") await src.load();
+  throw new PcsError(
+    `'pcs stonith ${ctx.path[1]}' needs the running cluster's fencer, which tandem's pcs does not drive yet`,
+  );
+};
