@@ -13,4 +13,5 @@ export const commands: Record<string, Loader> = {
   "corosync-cfgtool": async () => (await import("./corosync-cfgtool.js")).cfgtoolCommand,
   "corosync-keygen": async () => (await import("./corosync-keygen.js")).keygenCommand,
   pcs: async () => (await import("./pcs.js")).pcsCommand,
+  pcsd: async () => (await import("./pcsd.js")).pcsdCommand,
 };

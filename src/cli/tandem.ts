@@ -5,7 +5,12 @@ import type { Command, CommandIO } from "./io.js";
 
 type Sub = { summary: string; load: () => Promise<Command> };
 
-export const tandemSubcommands: Record<string, Sub> = {};
+export const tandemSubcommands: Record<string, Sub> = {
+  passwd: {
+    summary: "set the pcsd password of user hacluster",
+    load: async () => (await import("./passwd.js")).passwdCommand,
+  },
+};
 
 function usage(io: CommandIO): void {
   const lines = ["Usage: tandem COMMAND [ARGS...]", "", "Commands:"];

@@ -25,6 +25,9 @@ const RM = async () => import("./resource-manage.js");
 const C = async () => import("./constraint.js");
 const S = async () => import("./stonith.js");
 const CF = async () => import("./config.js");
+const CL = async () => import("./cluster/auth.js");
+const CS = async () => import("./cluster/setup.js");
+const CC = async () => import("./cluster/control.js");
 
 export const pcsCommands: Record<string, PcsCommandSpec> = {
   // property
@@ -187,6 +190,41 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "node unstandby": { load: async () => (await CF()).nodeUnstandby, options: [F, "--all", "--wait"] },
   "node maintenance": { load: async () => (await CF()).nodeMaintenance, options: [F, "--all", "--wait"] },
   "node unmaintenance": { load: async () => (await CF()).nodeUnmaintenance, options: [F, "--all", "--wait"] },
+
+  // cluster-wide commands through pcsd (src/pcs/cluster/, owned by the pcsd helper)
+  "host auth": { load: async () => (await CL()).hostAuth, options: ["-u", "-p"] },
+  "host deauth": { load: async () => (await CL()).hostDeauth, options: [] },
+  "cluster auth": { load: async () => (await CL()).clusterAuth, options: ["-u", "-p", FORCE, "--local"] },
+  "cluster setup": {
+    load: async () => (await CS()).clusterSetup,
+    options: [
+      FORCE,
+      "--name",
+      "--start",
+      "--enable",
+      "--wait",
+      "--corosync_conf",
+      "--overwrite",
+      "--no-keys-sync",
+      "--no-cluster-uuid",
+      "--transport",
+      "--token",
+      "--token_coefficient",
+      "--join",
+      "--consensus",
+      "--miss_count_const",
+      "--fail_recv_const",
+      "--local",
+    ],
+  },
+  "cluster start": { load: async () => (await CC()).clusterStart, options: ["--all", "--wait", FORCE] },
+  "cluster stop": { load: async () => (await CC()).clusterStop, options: ["--all", FORCE] },
+  "cluster enable": { load: async () => (await CC()).clusterEnable, options: ["--all"] },
+  "cluster disable": { load: async () => (await CC()).clusterDisable, options: ["--all"] },
+  "cluster destroy": { load: async () => (await CC()).clusterDestroy, options: ["--all", FORCE] },
+  "cluster corosync": { load: async () => (await CC()).clusterCorosync, options: [] },
+  "pcsd status": { load: async () => (await CC()).pcsdStatus, options: [] },
+  "status pcsd": { load: async () => (await CC()).pcsdStatus, options: [] },
 };
 
 /** Keys that match only when no further word follows (group defaults). */

@@ -1,0 +1,126 @@
+// The real executables as separate processes: `tandem passwd`, `pcsd` in the foreground
+// (runtime file, log file, SIGTERM stops its supervised daemon) and `pcs` talking to it.
+
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { pcsdPaths } from "./paths.js";
+import { STAND_IN_DAEMON } from "./testkit.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = (name: string) => join(repoRoot, "bin", name);
+
+function run(name: string, args: string[], env: Record<string, string>, input?: string) {
+  const r = spawnSync(process.execPath, [bin(name), ...args], {
+    env: { ...process.env, ...env },
+    input,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function waitFor(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("pcsd, tandem passwd and pcs as processes", () => {
+  let root: string;
+  let pcsd: ChildProcess | undefined;
+  const PW = "process-test-pw";
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), "tandem-pcsd-proc-"));
+  });
+  after(() => {
+    if (pcsd && pcsd.exitCode === null) pcsd.kill("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("tandem passwd hacluster reads stdin and writes a 0600 scrypt hash", () => {
+    const r = run("tandem", ["passwd", "hacluster", "--root", root], {}, `${PW}\n${PW}\n`);
+    assert.deepEqual([r.code, r.out], [0, "passwd: password updated successfully\n"]);
+    const f = pcsdPaths(root).passwd;
+    assert.equal(statSync(f).mode & 0o777, 0o600);
+    assert.match(readFileSync(f, "utf8"), /^hacluster:scrypt\$/);
+    assert.ok(!readFileSync(f, "utf8").includes(PW));
+    const bad = run("tandem", ["passwd", "root", "--root", root], {}, "x\n");
+    assert.deepEqual(
+      [bad.code, bad.err],
+      [1, "tandem: only the user 'hacluster' is used by pcsd: got 'root'\n"],
+    );
+    const mismatch = run("tandem", ["passwd", "hacluster", "--root", root], {}, "a\nb\n");
+    assert.deepEqual([mismatch.code, mismatch.err], [1, "tandem: Sorry, passwords do not match.\n"]);
+  });
+
+  it("pcsd refuses bad options with one line", () => {
+    const r = run("pcsd", ["--root", root, "--port", "http"], {});
+    assert.deepEqual([r.code, r.err], [2, "pcsd: '--port' must be a port number 0-65535: got 'http'\n"]);
+    const c = run("pcsd", ["--root", root, "--daemon-command", "tandemd"], {});
+    assert.equal(c.code, 2);
+    assert.match(c.err, /^pcsd: '--daemon-command' must be a JSON array of strings/);
+  });
+
+  it("runs in the foreground; pcs authenticates, sets up, starts and stops through it", async () => {
+    const paths = pcsdPaths(root);
+    pcsd = spawn(
+      process.execPath,
+      [
+        bin("pcsd"),
+        "--root",
+        root,
+        "--bind",
+        "127.0.0.4",
+        "--port",
+        "0",
+        "--name",
+        "nodeP",
+        "--supervisor",
+        "child",
+      ],
+      { env: { ...process.env, TANDEM_DAEMON_COMMAND: JSON.stringify(STAND_IN_DAEMON) }, stdio: "ignore" },
+    );
+    await waitFor(() => existsSync(paths.pcsdRuntime));
+    const { port } = JSON.parse(readFileSync(paths.pcsdRuntime, "utf8")) as { port: number };
+    const env = { TANDEM_ROOT: root };
+    const auth = run(
+      "pcs",
+      ["host", "auth", "nodeP", `addr=127.0.0.4:${port}`, "-u", "hacluster", "-p", PW],
+      env,
+    );
+    assert.deepEqual([auth.code, auth.out, auth.err], [0, "nodeP: Authorized\n", ""]);
+    const setup = run("pcs", ["cluster", "setup", "solo", "nodeP", "addr=127.0.0.4"], env);
+    assert.equal(setup.code, 0, setup.err);
+    assert.match(setup.out, /Cluster has been successfully set up\.\n$/);
+    const start = run("pcs", ["cluster", "start"], env);
+    assert.deepEqual([start.code, start.out], [0, "Starting Cluster...\n"]);
+    await waitFor(() => existsSync(join(root, "standin.pid")));
+    const daemonPid = Number(readFileSync(join(root, "standin.pid"), "utf8"));
+    assert.equal(Number(readFileSync(paths.daemonPid, "utf8")), daemonPid);
+    const st = run("pcs", ["pcsd", "status"], env);
+    assert.deepEqual([st.code, st.out], [0, "  nodeP: Online\n"]);
+
+    // SIGTERM: pcsd stops its child daemon and removes its runtime file.
+    const exited = new Promise<number | null>((r) => pcsd?.once("exit", (c) => r(c)));
+    pcsd.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    assert.throws(() => process.kill(daemonPid, 0));
+    assert.equal(existsSync(paths.pcsdRuntime), false);
+    const log = readFileSync(paths.pcsdLog, "utf8");
+    assert.match(log, /pcsd listening/);
+    assert.match(log, /notice: login \{"user":"hacluster"/);
+    assert.match(log, /cluster daemon started/);
+    assert.match(log, /received SIGTERM, stopping/);
+
+    const down = run("pcs", ["cluster", "stop"], env);
+    assert.equal(down.code, 1);
+    assert.match(down.err, /^Error: pcsd is not running on this node/);
+  });
+});
