@@ -15,6 +15,9 @@ import { defaultsLines, resourceLines, topLevelResources } from "./render.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
+/** The quorum options `pcs config` lists (pcs leaves provider and two_node out). */
+const QUORUM_OPTIONS = ["auto_tie_breaker", "last_man_standing", "last_man_standing_window", "wait_for_all"];
+
 /** Nodes and quorum options from corosync.conf, read loosely (only what `pcs config` shows). */
 function readCorosync(
   ctx: PcsContext,
@@ -52,7 +55,7 @@ function readCorosync(
     const where = stack.join(".");
     if (where === "totem" && kv[1] === "cluster_name") out.name = kv[2];
     if (where === "nodelist.node" && kv[1] === "name") out.nodes.push(kv[2]);
-    if (where === "quorum" && kv[1] !== "provider") out.quorum.push([kv[1], kv[2]]);
+    if (where === "quorum" && QUORUM_OPTIONS.includes(kv[1])) out.quorum.push([kv[1], kv[2]]);
   }
   return out;
 }
@@ -187,22 +190,26 @@ export const clusterVerify: PcsHandler = async (ctx) => {
   );
   const { stonith } = topLevelResources(cib);
   if (stonithOn && stonith.length === 0) {
-    errors.push("error: Resource start-up disabled since no STONITH resources have been defined");
-    errors.push("error: Either configure some or disable STONITH with the stonith-enabled option");
-    errors.push("error: NOTE: Clusters with shared data need STONITH to ensure data integrity");
+    errors.push(
+      "(unpack_resources) \terror: Resource start-up disabled since no STONITH resources have been defined",
+    );
+    errors.push(
+      "(unpack_resources) \terror: Either configure some or disable STONITH with the stonith-enabled option",
+    );
+    errors.push(
+      "(unpack_resources) \terror: NOTE: Clusters with shared data need STONITH to ensure data integrity",
+    );
   }
-  const ids = new Set<string>();
-  const conf = child(cib, "configuration");
-  const rs = conf && child(conf, "resources");
-  for (const e of rs ? elements(rs) : []) ids.add(e.attrs.id);
   const all = configIds(cib);
   const cons = findSection(cib, "constraints");
   for (const c of cons ? elements(cons) : [])
     for (const k of ["rsc", "with-rsc", "first", "then"])
       if (c.attrs[k] !== undefined && !all.has(c.attrs[k]))
-        errors.push(`error: Constraint ${c.attrs.id} refers to resource ${c.attrs[k]} which does not exist`);
+        errors.push(
+          `(unpack_constraints) \terror: Constraint '${c.attrs.id}' refers to '${c.attrs[k]}', which does not exist`,
+        );
   if (errors.length > 0) {
-    ctx.io.stderr(`${errors.join("\n")}\nErrors found during check: config not valid\n`);
+    ctx.io.stderr(`${errors.join("\n")}\ncrm_verify: Errors found during check: config not valid\n`);
     if (!ctx.options.flags.has("-V")) ctx.io.stderr("  -V may provide more details\n");
     return 1;
   }

@@ -116,6 +116,11 @@ describe("pcs cluster commands through pcsd", () => {
     assert.match(c1, /two_node: 1\n/);
     assert.match(c1, /transport: knet\n/);
     assert.match(c1, /crypto_cipher: aes256\n/);
+    // node2 received node1's known-hosts entries (the tokens node1's pcs holds).
+    const fromN1 = readKnownHosts(pcsdPaths(n1.root).knownHosts);
+    const onN2 = readKnownHosts(pcsdPaths(n2.root).knownHosts);
+    assert.deepEqual(onN2.get("node2"), fromN1.get("node2"));
+    assert.equal(statSync(pcsdPaths(n2.root).knownHosts).mode & 0o777, 0o600);
   });
 
   it("setup refuses nodes already in a cluster (nothing changed), --force overrides", async () => {

@@ -12,7 +12,7 @@ import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { PcsdTarget } from "../../pcsd/client.js";
 import { writeFileAtomic } from "../../pcsd/fsutil.js";
-import type { KnownHosts } from "../../pcsd/known-hosts.js";
+import type { KnownHost, KnownHosts } from "../../pcsd/known-hosts.js";
 import { loadClusterConfig } from "../../transport/cluster-config.js";
 import { type ConfOptions, newClusterConf, writeCorosyncConf } from "../../transport/corosync-conf.js";
 import { AUTHKEY_DEFAULT_SIZE } from "../../transport/crypto.js";
@@ -336,6 +336,10 @@ export const clusterSetup: PcsHandler = async (ctx) => {
     { files: [{ name: "corosync.conf", data: Buffer.from(text).toString("base64") }] },
     (n) => [`${n}: successful distribution of the file 'corosync.conf'`],
   );
+  // Every node gets the known-hosts entries of the cluster's nodes (tokens and pinned
+  // certificates), so cluster-wide commands work from any of them, as pcsd syncs them.
+  const entries = plan.nodes.map((n) => known.get(n.name) as KnownHost);
+  await step("knownHostsPut", { hosts: entries }, () => []);
   out("Cluster has been successfully set up.");
   if (ctx.options.flags.has("--enable")) {
     out(`Enabling cluster on hosts: ${quoteList(names)}...`);
