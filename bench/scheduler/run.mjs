@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+// Scheduler benchmark: times our `bin/crm_simulate -x FILE -R` (scheduler only)
+// on the scheduler-perf anchor CIBs (../shared/anchors/scheduler-perf/cibs) and,
+// side by side in the same run, the real Pacemaker `crm_simulate -x FILE -R`
+// when it is installed (Debian package pacemaker-cli-utils; installed here with
+// apt when running as root). Prints per input: median wall time of each, the
+// ratio, peak RSS of each, and how many resources we place where real
+// Pacemaker placed them (the anchor's *-placement.txt, scratch inputs).
+//
+// Usage: node bench/scheduler/run.mjs [--runs N] [--real-timeout SECONDS]
+//          [--no-real] [--only SUBSTRING] [--json]
+
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const cibDir = resolve(repoRoot, "../shared/anchors/scheduler-perf/cibs");
+const REAL = "/usr/sbin/crm_simulate";
+const TIME = "/usr/bin/time";
+
+function parseArgs(argv) {
+  const o = { runs: 3, realTimeout: 60, real: true, only: undefined, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--runs") o.runs = Number(argv[++i]);
+    else if (a === "--real-timeout") o.realTimeout = Number(argv[++i]);
+    else if (a === "--no-real") o.real = false;
+    else if (a === "--only") o.only = argv[++i];
+    else if (a === "--json") o.json = true;
+    else {
+      console.error(`bench:scheduler: unknown option '${a}'`);
+      process.exit(2);
+    }
+  }
+  if (!Number.isInteger(o.runs) || o.runs < 1) fail(`--runs must be a positive integer: got '${o.runs}'`);
+  if (!(o.realTimeout > 0))
+    fail(`--real-timeout must be a positive number of seconds: got '${o.realTimeout}'`);
+  return o;
+}
+
+function fail(msg) {
+  console.error(`bench:scheduler: ${msg}`);
+  process.exit(2);
+}
+
+/** Runs a command under /usr/bin/time -v in its own process group; kills the group on timeout. */
+function measure(cmd, args, timeoutS) {
+  return new Promise((done) => {
+    const useTime = existsSync(TIME);
+    const argv = useTime ? ["-v", cmd, ...args] : args;
+    const start = process.hrtime.bigint();
+    const child = spawn(useTime ? TIME : cmd, argv, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }, timeoutS * 1000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const wall = Number(process.hrtime.bigint() - start) / 1e9;
+      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+      const innerStatus = /Exit status: (\d+)/.exec(err);
+      done({
+        wall,
+        rssMiB: rss ? Number(rss[1]) / 1024 : undefined,
+        code: innerStatus ? Number(innerStatus[1]) : code,
+        timedOut,
+        out,
+        err: useTime ? err.replace(/\tCommand being timed:[\s\S]*$/, "") : err,
+      });
+    });
+  });
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Resource -> node from the Transition Summary ("* Start rsc ( node )", "* Move rsc ( a -> b )"). */
+function placementFrom(output) {
+  const m = new Map();
+  for (const line of output.split("\n")) {
+    const t = /^\s*\* (Start|Move|Recover|Restart|Migrate)\s+(\S+)\s+\(\s*(?:\S+\s*->\s*)?(\S+?)\s*\)/.exec(
+      line,
+    );
+    if (t) m.set(t[2], t[3]);
+  }
+  return m;
+}
+
+function readPlacement(file) {
+  const m = new Map();
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const [rsc, node] = line.trim().split(/\s+/);
+    if (rsc && node) m.set(rsc, node);
+  }
+  return m;
+}
+
+function ensureReal(o) {
+  if (!o.real) return "skipped (--no-real)";
+  if (existsSync(REAL)) return undefined;
+  if (process.getuid?.() !== 0) return `not installed (${REAL}); run as root to install pacemaker-cli-utils`;
+  console.error("bench:scheduler: installing pacemaker-cli-utils with apt-get (real crm_simulate) ...");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  let r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "pacemaker-cli-utils"], {
+    env,
+    stdio: "inherit",
+  });
+  if (r.status !== 0) {
+    spawnSync("apt-get", ["update", "-qq"], { env, stdio: "inherit" });
+    r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "pacemaker-cli-utils"], {
+      env,
+      stdio: "inherit",
+    });
+  }
+  return existsSync(REAL) ? undefined : "could not be installed";
+}
+
+function ensureOurs() {
+  const bin = join(repoRoot, "bin", "crm_simulate");
+  if (!existsSync(bin))
+    fail(
+      "bin/crm_simulate does not exist yet (the scheduler's crm_simulate has not landed): nothing to measure, no figures reported",
+    );
+  if (!existsSync(join(repoRoot, "dist", "cli", "main.js")))
+    fail("tandem is not built: run 'npm run build' first");
+  const probe = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+  if (/not a tandem command/.test(probe.stderr ?? ""))
+    fail(
+      "crm_simulate is not registered in src/cli/commands.ts yet: nothing to measure, no figures reported",
+    );
+  return bin;
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (!existsSync(cibDir)) fail(`anchor CIBs not found at ${cibDir}`);
+  const ours = ensureOurs();
+  const realSkipped = ensureReal(o);
+  const inputs = readdirSync(cibDir)
+    .filter((f) => f.endsWith(".xml") && (o.only === undefined || f.includes(o.only)))
+    .sort((a, b) => {
+      const size = (f) => Number(/-r(\d+)-/.exec(f)?.[1] ?? 0);
+      return size(a) - size(b) || a.localeCompare(b);
+    });
+  if (inputs.length === 0) fail("no input matches");
+  console.error(
+    `bench:scheduler: ${o.runs} run(s) each, median wall time; real crm_simulate ${realSkipped ?? `capped at ${o.realTimeout} s`}`,
+  );
+
+  const rows = [];
+  for (const f of inputs) {
+    const file = join(cibDir, f);
+    const name = f.replace(/\.xml$/, "");
+    const row = { input: name, ours: undefined, real: undefined, placement: undefined };
+    const runs = [];
+    for (let i = 0; i < o.runs; i++) {
+      const r = await measure(process.execPath, [ours, "-x", file, "-R"], 600);
+      if (r.code !== 0 || r.timedOut) {
+        row.oursError = r.timedOut
+          ? "timed out after 600 s"
+          : `exit ${r.code}: ${r.err.trim().split("\n")[0]}`;
+        break;
+      }
+      runs.push(r);
+    }
+    if (runs.length > 0) {
+      row.ours = {
+        wall: median(runs.map((r) => r.wall)),
+        rssMiB: Math.max(...runs.map((r) => r.rssMiB ?? 0)),
+      };
+      const placementFile = join(cibDir, `${name.replace(/-(scratch|steady)$/, "")}-placement.txt`);
+      if (name.endsWith("-scratch") && existsSync(placementFile)) {
+        const want = readPlacement(placementFile);
+        const got = placementFrom(runs[0].out);
+        let same = 0;
+        for (const [rsc, node] of want) if (got.get(rsc) === node) same++;
+        row.placement = { same, total: want.size };
+      }
+    }
+    if (!realSkipped) {
+      const realRuns = [];
+      for (let i = 0; i < o.runs; i++) {
+        const r = await measure(REAL, ["-x", file, "-R"], o.realTimeout);
+        if (r.timedOut) {
+          row.realTimedOut = o.realTimeout;
+          break;
+        }
+        if (r.code !== 0) {
+          row.realError = `exit ${r.code}`;
+          break;
+        }
+        realRuns.push(r);
+      }
+      if (realRuns.length > 0 && !row.realTimedOut)
+        row.real = {
+          wall: median(realRuns.map((r) => r.wall)),
+          rssMiB: Math.max(...realRuns.map((r) => r.rssMiB ?? 0)),
+        };
+    }
+    rows.push(row);
+    printRow(row, rows.length === 1);
+  }
+  if (o.json) console.log(JSON.stringify({ runs: o.runs, realTimeout: o.realTimeout, rows }, null, 2));
+}
+
+const COLS = [
+  ["input", 18],
+  ["ours s", 8],
+  ["real s", 10],
+  ["real/ours", 10],
+  ["ours MiB", 9],
+  ["real MiB", 9],
+  ["placed as real", 16],
+];
+
+function printRow(row, header) {
+  const pad = (s, w) => String(s).padEnd(w);
+  if (header) {
+    console.log(COLS.map(([h, w]) => pad(h, w)).join(" "));
+    console.log(COLS.map(([, w]) => "-".repeat(w)).join(" "));
+  }
+  const f2 = (x) => (x === undefined ? "-" : x < 10 ? x.toFixed(3) : x.toFixed(1));
+  const realS = row.real
+    ? f2(row.real.wall)
+    : row.realTimedOut
+      ? `> ${row.realTimedOut}`
+      : (row.realError ?? "-");
+  let ratio = "-";
+  if (row.ours && row.real) ratio = `${(row.real.wall / row.ours.wall).toFixed(1)}x`;
+  else if (row.ours && row.realTimedOut) ratio = `> ${(row.realTimedOut / row.ours.wall).toFixed(0)}x`;
+  const cells = [
+    row.input,
+    row.ours ? f2(row.ours.wall) : "error",
+    realS,
+    ratio,
+    row.ours?.rssMiB ? row.ours.rssMiB.toFixed(0) : "-",
+    row.real?.rssMiB ? row.real.rssMiB.toFixed(0) : "-",
+    row.placement ? `${row.placement.same}/${row.placement.total}` : "-",
+  ];
+  console.log(cells.map((c, i) => pad(c, COLS[i][1])).join(" "));
+  if (row.oursError) console.log(`  ours failed: ${row.oursError}`);
+}
+
+main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
