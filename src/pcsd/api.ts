@@ -169,6 +169,23 @@ export const endpoints = {
     request: obj({ files: arr(obj({ name: fileName, data: base64 }), 8) }),
     response: obj({ written: arr(str()) }),
   },
+  knownHostsPut: {
+    method: "POST",
+    path: "/known-hosts/put",
+    auth: true,
+    request: obj({
+      hosts: arr(
+        obj({
+          name: str({ max: 255, pattern: /^[^\s/]+$/ }),
+          addrs: arr(str({ max: 255 }), 8),
+          port: int,
+          token: str({ pattern: /^[0-9a-f]{64}$/ }),
+          fingerprint256: str({ pattern: /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/ }),
+        }),
+      ),
+    }),
+    response: obj({ saved: int }),
+  },
   fileGet: {
     method: "POST",
     path: "/files/get",

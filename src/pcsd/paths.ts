@@ -26,10 +26,12 @@ export interface PcsdPaths {
   runDir: string;
   /** Written by a running pcsd: its address, port and pid, for local pcs commands. */
   pcsdRuntime: string;
+  /** Written by tandemd itself (pcsd only reads it). */
   daemonPid: string;
   logDir: string;
   pcsdLog: string;
-  daemonLog: string;
+  /** stdout/stderr of a cluster daemon pcsd runs as its child (tandemd keeps its own log). */
+  daemonOutput: string;
 }
 
 export function rootFrom(env: Record<string, string | undefined>): string {
@@ -60,6 +62,6 @@ export function pcsdPaths(root: string): PcsdPaths {
     daemonPid: join(runDir, "tandemd.pid"),
     logDir,
     pcsdLog: join(logDir, "pcsd.log"),
-    daemonLog: join(logDir, "tandemd.log"),
+    daemonOutput: join(logDir, "tandemd.out"),
   };
 }

@@ -23,6 +23,7 @@ import {
   httpStatusFor,
 } from "./api.js";
 import { writeFileAtomic } from "./fsutil.js";
+import { updateKnownHosts } from "./known-hosts.js";
 import {
   checkCorosyncConf,
   decodeAuthkey,
@@ -195,6 +196,17 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
           return { name: f.name, data: Buffer.from(text, "utf8") };
         });
         return { written: writeClusterFiles(paths, files) };
+      }),
+    knownHostsPut: (req) =>
+      serial(async () => {
+        for (const h of req.hosts)
+          if (h.port < 1 || h.port > 65535)
+            throw new TandemError(
+              ErrorCodes.PCSD_BAD_REQUEST,
+              `'port' of host '${h.name}' must be 1-65535: got ${h.port}`,
+            );
+        updateKnownHosts(paths.knownHosts, req.hosts);
+        return { saved: req.hosts.length };
       }),
     fileGet: async () => {
       try {

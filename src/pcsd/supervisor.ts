@@ -31,7 +31,7 @@ export interface SupervisorOptions {
   unit?: string;
   /** First restart delay after an unexpected exit; doubles per crash (max 32x). */
   restartDelayMs?: number;
-  /** How long a stop waits after SIGTERM before SIGKILL. */
+  /** How long a stop waits after SIGTERM before SIGKILL (default 45 s, under the client's 60 s). */
   stopTimeoutMs?: number;
   logger?: Logger;
 }
@@ -143,7 +143,7 @@ class ChildSupervisor implements DaemonSupervisor {
     const p = this.opts.paths;
     mkdirSync(p.logDir, { recursive: true, mode: 0o755 });
     mkdirSync(p.runDir, { recursive: true, mode: 0o755 });
-    const fd = openSync(p.daemonLog, "a", 0o640);
+    const fd = openSync(p.daemonOutput, "a", 0o640);
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
@@ -168,7 +168,6 @@ class ChildSupervisor implements DaemonSupervisor {
       child.once("spawn", () => {
         this.child = child;
         this.startedAt = Date.now();
-        writeFileAtomic(p.daemonPid, `${child.pid}\n`, 0o644);
         this.log.log("notice", "cluster daemon started", { pid: child.pid, command: this.command });
         resolve();
       });
@@ -178,7 +177,6 @@ class ChildSupervisor implements DaemonSupervisor {
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child) return;
-    rmSync(this.opts.paths.daemonPid, { force: true });
     if (this.stopping) {
       this.log.log("notice", "cluster daemon stopped", { pid: child.pid, code, signal });
       return;
@@ -220,7 +218,7 @@ class ChildSupervisor implements DaemonSupervisor {
     const timedOut = await Promise.race([
       exited.then(() => false),
       new Promise<boolean>((res) => {
-        timer = setTimeout(() => res(true), this.opts.stopTimeoutMs ?? 60_000);
+        timer = setTimeout(() => res(true), this.opts.stopTimeoutMs ?? 45_000);
       }),
     ]);
     clearTimeout(timer);
