@@ -195,3 +195,18 @@ test("an action whose result never comes times out and the graph is re-run", () 
   assert.equal(sent, 1);
   assert.equal(ctl.currentTransition, undefined);
 });
+
+test("a failed recurring monitor counts a failure; the resource is stopped there and started elsewhere", () => {
+  const c = new SimCluster(3);
+  c.reconfigure();
+  c.run();
+  c.createResource(1, "d1");
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node1"]);
+  c.serviceDies(1, "d1");
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  const text = serializeXml(c.cibOf(3));
+  assert.match(text, /name="fail-count-d1#monitor_10000" value="1"/);
+  assert.match(text, /id="d1_last_failure_0"[^>]*operation="monitor"[^>]*rc-code="7"/);
+});

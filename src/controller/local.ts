@@ -121,6 +121,9 @@ export class LocalController {
       }
       case "cancel":
         return [{ type: "cancel", rscId: msg.rscId }];
+      case "forget":
+        this.forget(msg.rscId);
+        return [];
       case "shutdown-ok":
         if (!this.shuttingDown) return [];
         return [

@@ -1,14 +1,12 @@
 // Test fixture (used only by tests): a small deterministic cluster of
 // controllers and CIB replicas on a virtual clock with a totally ordered fake
-// group, fake executors that keep resource state per node, a fake fencer, and
-// a deliberately simple stand-in scheduler (probe everything unknown, then put
-// each primitive on the lowest-id eligible node, sticky, fence unclean nodes
-// first when stonith-enabled). The real scheduler replaces the stand-in in the
-// daemon; this one only has to be predictable.
+// group, fake executors that keep resource state per node and a fake fencer,
+// scheduled by the interim placement.
 
-import { child, elements, serializeXml, type XmlElement } from "../core/xml.js";
+import type { XmlElement } from "../core/xml.js";
 import { CibReplica, type ReplicaEffect, type ReplicaMessage } from "../cib/replica.js";
 import { Controller } from "./controller.js";
+import { interimScheduler } from "./interim-scheduler.js";
 import type {
   ControllerEffect,
   ControllerMessage,
@@ -20,138 +18,13 @@ import type {
 
 type GroupMsg = { ch: "cib"; m: ReplicaMessage } | { ch: "crmd"; m: ControllerMessage };
 
-function prop(cib: XmlElement, name: string): string | undefined {
-  const cc = child(child(cib, "configuration")!, "crm_config");
-  for (const set of cc ? elements(cc, "cluster_property_set") : [])
-    for (const p of elements(set, "nvpair")) if (p.attrs.name === name) return p.attrs.value;
-  return undefined;
-}
-
-/** The stand-in scheduler. */
-export function toyScheduler(cib: XmlElement): TransitionGraph {
-  const status = child(cib, "status")!;
-  const nodes = elements(child(child(cib, "configuration")!, "nodes")!, "node");
-  const states = new Map(elements(status, "node_state").map((n) => [n.attrs.uname ?? n.attrs.id, n]));
-  const online = (u: string) => {
-    const s = states.get(u);
-    return s?.attrs.crmd === "online" && s.attrs.in_ccm === "true" && s.attrs.join === "member";
-  };
-  const attrsOf = (u: string): Map<string, string> => {
-    const m = new Map<string, string>();
-    const ta = states.get(u) && child(states.get(u)!, "transient_attributes");
-    for (const set of ta ? elements(ta) : [])
-      for (const p of elements(set, "nvpair")) m.set(p.attrs.name, p.attrs.value);
-    return m;
-  };
-  const stonith = prop(cib, "stonith-enabled") === "true";
-  const actions: GraphAction[] = [];
-  let next = 1;
-  const add = (a: Omit<GraphAction, "id">) => {
-    const full = { ...a, id: next++ };
-    actions.push(full);
-    return full.id;
-  };
-  // history: rsc -> node -> "active" | "stopped" | "failed"
-  const fenceIds = new Map<string, number>();
-  const unames = nodes.map((n) => n.attrs.uname);
-  for (const u of unames) {
-    const s = states.get(u);
-    if (!s || online(u) || s.attrs.expected === "down" || !stonith) continue;
-    const lrm = child(s, "lrm");
-    const anyActive = lrm && serializeXml(lrm).includes('rc-code="0"');
-    if (anyActive)
-      fenceIds.set(
-        u,
-        add({ kind: "fence", task: "reboot", node: u, intervalMs: 0, timeoutMs: 60_000, deps: [] }),
-      );
-  }
-  for (const p of elements(child(child(cib, "configuration")!, "resources")!, "primitive")) {
-    const rsc = {
-      id: p.attrs.id,
-      agent: { class: p.attrs.class, provider: p.attrs.provider, type: p.attrs.type },
-      params: {} as Record<string, string>,
-    };
-    const where = new Map<string, string>();
-    const probes: number[] = [];
-    for (const u of unames) {
-      const lrm = states.get(u) && child(states.get(u)!, "lrm");
-      const lr =
-        lrm &&
-        elements(child(lrm, "lrm_resources") ?? lrm, "lrm_resource").find((r) => r.attrs.id === p.attrs.id);
-      const last = lr && elements(lr, "lrm_rsc_op").find((o) => o.attrs.id === `${p.attrs.id}_last_0`);
-      if (last) {
-        const rc = last.attrs["rc-code"];
-        const op = last.attrs.operation;
-        where.set(
-          u,
-          op === "stop" && rc === "0" ? "stopped" : rc === "0" ? "active" : rc === "7" ? "stopped" : "failed",
-        );
-      } else if (online(u))
-        probes.push(
-          add({
-            kind: "rsc",
-            task: "monitor",
-            node: u,
-            rsc,
-            intervalMs: 0,
-            timeoutMs: 20_000,
-            targetRc: 7,
-            deps: [],
-          }),
-        );
-    }
-    if (probes.length > 0) continue; // decide after the probes
-    const eligible = unames.filter(
-      (u) =>
-        online(u) &&
-        !attrsOf(u).has("shutdown") &&
-        ![...attrsOf(u).keys()].some((k) => k.startsWith(`fail-count-${p.attrs.id}#`)),
-    );
-    const activeOn = unames.filter((u) => where.get(u) === "active" || where.get(u) === "failed");
-    const onlineActive = activeOn.filter((u) => online(u));
-    const sticky = onlineActive.find((u) => eligible.includes(u) && where.get(u) === "active");
-    const target = sticky ?? eligible[0];
-    const stops: number[] = [];
-    for (const u of onlineActive)
-      if (u !== target || where.get(u) === "failed")
-        stops.push(
-          add({ kind: "rsc", task: "stop", node: u, rsc, intervalMs: 0, timeoutMs: 20_000, deps: [] }),
-        );
-    // Active on a lost node: only safe to start elsewhere once that node is fenced (or without stonith, assumed stopped).
-    const fenceDeps = activeOn
-      .filter((u) => !online(u))
-      .map((u) => fenceIds.get(u))
-      .filter((x): x is number => x !== undefined);
-    if (target && (sticky === undefined || stops.length > 0 || where.get(target) === "failed")) {
-      const start = add({
-        kind: "rsc",
-        task: "start",
-        node: target,
-        rsc,
-        intervalMs: 0,
-        timeoutMs: 20_000,
-        deps: [...stops, ...fenceDeps],
-      });
-      add({
-        kind: "rsc",
-        task: "monitor",
-        node: target,
-        rsc,
-        intervalMs: 10_000,
-        timeoutMs: 20_000,
-        deps: [start],
-      });
-    }
-  }
-  return { actions };
-}
-
 interface SimNode {
   id: number;
   uname: string;
   replica: CibReplica;
   ctl: Controller;
   running: Set<string>;
+  recurring: Map<string, ExecRequest>;
   callId: number;
   up: boolean;
 }
@@ -189,10 +62,11 @@ export class SimCluster {
       ctl: new Controller({
         nodeId: id,
         nodes: this.nodeNames,
-        scheduler: toyScheduler,
+        scheduler: interimScheduler,
         debounceMs: this.debounceMs,
       }),
       running: new Set(),
+      recurring: new Map(),
       callId: 0,
       up: true,
     };
@@ -245,7 +119,7 @@ export class SimCluster {
       op: {
         op: "create",
         section: "resources",
-        xml: `<primitive id="${rsc}" class="ocf" provider="tandem" type="Dummy"/>`,
+        xml: `<primitive id="${rsc}" class="ocf" provider="tandem" type="Dummy"><operations><op id="${rsc}-monitor" name="monitor" interval="10s"/></operations></primitive>`,
       },
     });
   }
@@ -339,7 +213,19 @@ export class SimCluster {
     }
   }
 
+  /** The service dies on that node: its recurring monitor reports "not running". */
+  serviceDies(id: number, rsc: string): void {
+    const n = this.nodes.get(id)!;
+    n.running.delete(rsc);
+    const req = n.recurring.get(rsc);
+    if (!req) throw new Error(`no recurring monitor for ${rsc} on node ${id}`);
+    const r = this.execute(n, req);
+    this.results.push({ node: id, r: { ...r, rc: 7, changed: true } });
+  }
+
   private execute(n: SimNode, req: ExecRequest): ExecResult {
+    if (req.intervalMs > 0) n.recurring.set(req.rscId, req);
+    if (req.action === "stop") n.recurring.delete(req.rscId);
     let rc = 0;
     if (req.action === "start") {
       if (this.failStart.has(`${req.rscId}@${n.uname}`)) rc = 1;

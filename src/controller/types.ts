@@ -80,6 +80,8 @@ export type ControllerMessage =
   | { t: "exec"; node: number; key: string; req: ExecRequest }
   /** DC -> node: stop recurring operations of a resource (before a stop or after cleanup). */
   | { t: "cancel"; node: number; rscId: string }
+  /** Cleanup: the node forgets a resource's history (all history without rscId) so it is probed again. */
+  | { t: "forget"; node: number; rscId?: string }
   /** DC -> shutting-down node: its resources are gone, it may leave. */
   | { t: "shutdown-ok"; node: number };
 
