@@ -67,6 +67,8 @@ export interface ClusterConfig {
   linkPing: Record<number, { interval?: number; timeout?: number }>;
   crypto: { cipher: string; hash: string };
   quorum: QuorumConfig;
+  /** totem.config_version (0 when unset). */
+  configVersion: number;
 }
 
 export const DEFAULT_PORT = 5405;
@@ -160,6 +162,10 @@ export function toClusterConfig(conf: CorosyncConf): ClusterConfig {
     linkPing,
     crypto: { cipher: conf.totem.crypto_cipher ?? "none", hash: conf.totem.crypto_hash ?? "none" },
     quorum,
+    configVersion:
+      conf.totem.config_version !== undefined
+        ? intOption("totem", "config_version", conf.totem.config_version)
+        : 0,
   };
 }
 

@@ -33,6 +33,7 @@ function cluster(n: number, links: number[]): ClusterConfig {
       autoTieBreaker: false,
       autoTieBreakerNode: "lowest",
     },
+    configVersion: 0,
   };
 }
 
