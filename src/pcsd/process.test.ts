@@ -101,8 +101,10 @@ describe("pcsd, tandem passwd and pcs as processes", () => {
     assert.match(setup.out, /Cluster has been successfully set up\.\n$/);
     const start = run("pcs", ["cluster", "start"], env);
     assert.deepEqual([start.code, start.out], [0, "Starting Cluster...\n"]);
-    await waitFor(() => existsSync(join(root, "standin.pid")));
-    const daemonPid = Number(readFileSync(join(root, "standin.pid"), "utf8"));
+    const pidFile = join(root, "standin.pid");
+    await waitFor(() => existsSync(pidFile) && /^\d+$/.test(readFileSync(pidFile, "utf8")));
+    const daemonPid = Number(readFileSync(pidFile, "utf8"));
+    assert.ok(daemonPid > 1);
     const st = run("pcs", ["pcsd", "status"], env);
     assert.deepEqual([st.code, st.out], [0, "  nodeP: Online\n"]);
 
