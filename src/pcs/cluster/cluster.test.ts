@@ -12,6 +12,7 @@ import { pcsCommand } from "../../cli/pcs.js";
 import { captureIO } from "../../cli/io.js";
 import { readKnownHosts } from "../../pcsd/known-hosts.js";
 import { pcsdPaths } from "../../pcsd/paths.js";
+import { daemonStatusSection, pcsdStatusSection } from "./status-sections.js";
 import { TEST_PASSWORD, type TestNode, startTestNode, stopTestNodes } from "../../pcsd/testkit.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -177,6 +178,12 @@ describe("pcs cluster commands through pcsd", () => {
 
     const st = await pcs(n1, "pcsd status");
     assert.deepEqual([st.code, st.out], [0, "  node1: Online\n  node2: Online\n"]);
+    const io1 = captureIO({ env: { TANDEM_ROOT: n1.root } }).io;
+    assert.equal(await pcsdStatusSection(io1), "PCSD Status:\n  node1: Online\n  node2: Online\n");
+    assert.equal(
+      await daemonStatusSection(io1),
+      "Daemon Status:\n  corosync: active/disabled\n  pacemaker: active/disabled\n  pcsd: active/disabled\n",
+    );
     const st2 = await pcs(n2, "status pcsd node2");
     assert.deepEqual([st2.code, st2.out], [0, "  node2: Online\n"]);
 
@@ -209,6 +216,10 @@ describe("pcs cluster commands through pcsd", () => {
   it("enable/disable --all, and an enabled node starts its daemon when pcsd starts", async () => {
     const e = await pcs(n1, "cluster enable --all");
     assert.deepEqual([e.code, e.out], [0, "node1: Cluster Enabled\nnode2: Cluster Enabled\n"]);
+    assert.match(
+      await daemonStatusSection(captureIO({ env: { TANDEM_ROOT: n1.root } }).io),
+      /corosync: inactive\/enabled\n/,
+    );
     await n2.restart();
     assert.equal((await n2.server.supervisor.status()).running, true);
     const d = await pcs(n1, "cluster disable --all");

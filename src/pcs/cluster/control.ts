@@ -4,13 +4,13 @@
 // cluster daemon); with --all on every node of the local corosync.conf; with names on those.
 
 import { existsSync } from "node:fs";
-import { ErrorCodes } from "../../core/errors.js";
 import type { EndpointName, RequestOf, ResponseOf } from "../../pcsd/api.js";
 import { callPcsd } from "../../pcsd/client.js";
 import { readFileIfExists } from "../../pcsd/fsutil.js";
 import { removeClusterFiles } from "../../pcsd/node-config.js";
 import { PcsError } from "../errors.js";
 import type { PcsContext, PcsHandler } from "../types.js";
+import { pcsdStates } from "./status-sections.js";
 import {
   callAll,
   knownHostsOf,
@@ -160,23 +160,9 @@ export const clusterDestroy: PcsHandler = async (ctx) => {
 export const pcsdStatus: PcsHandler = async (ctx) => {
   const paths = pathsOf(ctx.io);
   const nodes = ctx.args.length > 0 ? ctx.args : localClusterNodes(paths);
-  const hosts = knownHostsOf(paths);
-  const lines = await Promise.all(
-    nodes.map(async (n) => {
-      if (!hosts.has(n)) return { n, state: "Unable to authenticate" };
-      try {
-        await callPcsd(remoteTarget(hosts, n), "status", {}, { timeoutMs: requestTimeoutMs(ctx) });
-        return { n, state: "Online" };
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code === ErrorCodes.PCSD_UNREACHABLE) return { n, state: "Offline" };
-        if (code === ErrorCodes.PCSD_CERT_MISMATCH) return { n, state: "Certificate mismatch" };
-        return { n, state: "Unable to authenticate" };
-      }
-    }),
-  );
-  for (const l of lines) ctx.io.stdout(`  ${l.n}: ${l.state}\n`);
-  return lines.every((l) => l.state === "Online") ? 0 : 1;
+  const states = await pcsdStates(paths, nodes, requestTimeoutMs(ctx));
+  for (const l of states) ctx.io.stdout(`  ${l.node}: ${l.state}\n`);
+  return states.every((l) => l.state === "Online") ? 0 : 1;
 };
 
 /** `pcs cluster corosync [NODE]`: this node's corosync.conf, or a node's through its pcsd. */
