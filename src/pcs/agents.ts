@@ -206,7 +206,8 @@ export function parseAgentMetadata(xml: string, name: AgentName): AgentMetadata 
   const flag = (v: string | undefined) => v === "1" || v === "true" || v === "yes";
   return {
     name,
-    shortdesc: desc(root, "shortdesc"),
+    // fence-agents put the short description in an attribute.
+    shortdesc: desc(root, "shortdesc") || joinDesc(root.attrs.shortdesc ?? ""),
     longdesc: desc(root, "longdesc"),
     parameters: params
       ? elements(params, "parameter").map((p) => {
@@ -257,7 +258,15 @@ export function loadAgentMetadata(name: AgentName, paths: AgentSearchPaths): Age
   if (r.error || r.status !== 0 || !r.stdout)
     throw new PcsError(agentNotFoundMessage(name, r.error ? r.error.message : "Input/output error"));
   try {
-    return parseAgentMetadata(r.stdout, name);
+    const md = parseAgentMetadata(r.stdout, name);
+    if (name.standard === "stonith")
+      // The fencer supplies "action" itself: pcs never requires it and hides it.
+      for (const p of md.parameters)
+        if (p.name === "action") {
+          p.required = false;
+          p.advanced = true;
+        }
+    return md;
   } catch (e) {
     throw new PcsError(agentNotFoundMessage(name, (e as Error).message));
   }
@@ -292,22 +301,14 @@ export const FENCER_PARAMS = [
   "priority",
 ];
 
-/** Actions whose meta-data defaults pcs turns into operations on create. */
-export const DEFAULT_OP_ACTIONS = [
-  "start",
-  "stop",
-  "monitor",
-  "promote",
-  "demote",
-  "migrate_to",
-  "migrate_from",
-];
+/** Meta-data actions that never become operations in the CIB. */
+export const NOT_OPERATION_ACTIONS = ["meta-data", "status", "validate-all"];
 
 /** The default operations pcs derives from meta-data: action name + options (interval first). */
 export function defaultOperations(md: AgentMetadata): { name: string; options: [string, string][] }[] {
   const out: { name: string; options: [string, string][] }[] = [];
   for (const a of md.actions) {
-    if (!DEFAULT_OP_ACTIONS.includes(a.name)) continue;
+    if (NOT_OPERATION_ACTIONS.includes(a.name)) continue;
     const options: [string, string][] = [["interval", a.attrs.interval ?? "0s"]];
     for (const [k, v] of Object.entries(a.attrs)) {
       if (k === "name" || k === "interval") continue;

@@ -223,10 +223,11 @@ export function buildPrimitive(
     if (!userNames.has("monitor")) ops.push(makeOp(id, "monitor", [["interval", "60s"]], ids));
   } else if (md) {
     for (const d of defaultOperations(md)) {
-      if (userNames.has(d.name)) continue;
-      if (opts.noDefaultOps && d.name !== "monitor") continue;
+      if (userNames.has(d.name) || (opts.noDefaultOps && d.name !== "monitor")) continue;
       ops.push(makeOp(id, d.name, d.options, ids));
     }
+    // pcs keeps the operations sorted by action name.
+    ops.sort((a, b) => (a.attrs.name < b.attrs.name ? -1 : a.attrs.name > b.attrs.name ? 1 : 0));
     if (md.actions.length === 0 && !userNames.has("monitor"))
       ops.push(makeOp(id, "monitor", [["interval", "60s"]], ids));
   }

@@ -194,7 +194,7 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   // cluster-wide commands through pcsd (src/pcs/cluster/, owned by the pcsd helper)
   "host auth": { load: async () => (await CL()).hostAuth, options: ["-u", "-p"] },
   "host deauth": { load: async () => (await CL()).hostDeauth, options: [] },
-  "cluster auth": { load: async () => (await CL()).clusterAuth, options: ["-u", "-p", FORCE, "--local"] },
+  "cluster auth": { load: async () => (await CL()).clusterAuth, options: ["-u", "-p", FORCE] },
   "cluster setup": {
     load: async () => (await CS()).clusterSetup,
     options: [
@@ -214,7 +214,6 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
       "--consensus",
       "--miss_count_const",
       "--fail_recv_const",
-      "--local",
     ],
   },
   "cluster start": { load: async () => (await CC()).clusterStart, options: ["--all", "--wait", FORCE] },

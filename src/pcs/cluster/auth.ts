@@ -15,12 +15,14 @@ import {
 import { promptAnswers } from "../../pcsd/prompt.js";
 import { PcsError } from "../errors.js";
 import type { PcsHandler } from "../types.js";
-import { knownHostsOf, localClusterNodes, pathsOf, requestTimeoutMs } from "./common.js";
+import { knownHostsOf, localClusterNodes, pathsOf, requestTimeoutMs, resolveHostName } from "./common.js";
 
 interface HostSpec {
   name: string;
   addr: string;
   port: number;
+  /** addr= was given (otherwise the name is looked up when connecting). */
+  explicit?: boolean;
 }
 
 /** Parses "node1 addr=10.0.0.1 node2 addr=10.0.0.2:2225" (addr= belongs to the host before it). */
@@ -30,11 +32,11 @@ export function parseHostSpecs(words: string[]): HostSpec[] {
     if (w.startsWith("addr=")) {
       const last = out[out.length - 1];
       if (!last) throw new PcsError(`Invalid syntax: 'addr=' must follow a host name, got '${w}'`);
-      if (last.addr !== last.name || last.port !== DEFAULT_PCSD_PORT)
-        throw new PcsError(`Host '${last.name}' has more than one address`);
+      if (last.explicit) throw new PcsError(`Host '${last.name}' has more than one address`);
       const { addr, port } = parseHostAddr(w.slice(5));
       last.addr = addr;
       last.port = port ?? DEFAULT_PCSD_PORT;
+      last.explicit = true;
     } else if (w.includes("=")) {
       throw new PcsError(`Invalid syntax: unknown option '${w.split("=")[0]}', only 'addr' is allowed`);
     } else {
@@ -61,6 +63,7 @@ async function authHosts(ctx: Parameters<PcsHandler>[0], hosts: HostSpec[]): Pro
   const paths = pathsOf(ctx.io);
   knownHostsOf(paths); // a corrupt known-hosts file is reported before asking for a password
   const timeoutMs = requestTimeoutMs(ctx);
+  for (const h of hosts) if (!h.explicit) h.addr = resolveHostName(paths, h.name);
   const { user, password } = await credentials(ctx);
   const results = await Promise.all(
     hosts.map(async (h) => {
@@ -107,7 +110,7 @@ export const clusterAuth: PcsHandler = async (ctx) => {
   const known = knownHostsOf(paths);
   const hosts = localClusterNodes(paths).map((name): HostSpec => {
     const k = known.get(name);
-    return { name, addr: k?.addrs[0] ?? name, port: k?.port ?? DEFAULT_PCSD_PORT };
+    return { name, addr: k?.addrs[0] ?? name, port: k?.port ?? DEFAULT_PCSD_PORT, explicit: k !== undefined };
   });
   return authHosts(ctx, hosts);
 };

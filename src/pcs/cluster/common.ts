@@ -4,6 +4,7 @@
 // through its runtime file and local token), and running one call on many nodes at once.
 
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CommandIO } from "../../cli/io.js";
 import { TandemError } from "../../core/errors.js";
 import type { EndpointName, RequestOf, ResponseOf } from "../../pcsd/api.js";
@@ -142,4 +143,21 @@ export function remoteTargets(paths: PcsdPaths, names: string[]): PcsdTarget[] {
       details: unknown.slice(1).map((n) => `Error: ${notKnown(n)}`),
     });
   return names.map((n) => remoteTarget(hosts, n));
+}
+
+/**
+ * The address of a host name without addr=: in a prefix other than "/" (a lab node), the
+ * prefix's own etc/hosts is consulted first (hosts(5) format), so a lab can map node1 to
+ * 127.0.0.2 without touching the system's /etc/hosts; otherwise the name itself, which the
+ * system resolver looks up when connecting.
+ */
+export function resolveHostName(paths: PcsdPaths, name: string): string {
+  if (paths.root === "/") return name;
+  const text = readFileIfExists(join(paths.root, "etc/hosts"));
+  if (text === undefined) return name;
+  for (const line of text.split("\n")) {
+    const [addr, ...names] = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (addr && names.includes(name)) return addr;
+  }
+  return name;
 }
