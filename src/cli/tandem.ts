@@ -6,6 +6,10 @@ import type { Command, CommandIO } from "./io.js";
 type Sub = { summary: string; load: () => Promise<Command> };
 
 export const tandemSubcommands: Record<string, Sub> = {
+  sim: {
+    summary: "run the deterministic membership simulator over seeds",
+    load: async () => (await import("./sim.js")).simCommand,
+  },
   passwd: {
     summary: "set the pcsd password of user hacluster",
     load: async () => (await import("./passwd.js")).passwdCommand,

@@ -64,6 +64,7 @@ export function makeConfig(opts: {
   totem?: TotemOverrides;
   quorum?: Partial<QuorumConfig>;
   configVersion?: number;
+  ringSeq?: number;
 }): MembershipConfig {
   return {
     nodeId: opts.nodeId,
@@ -73,6 +74,7 @@ export function makeConfig(opts: {
     timeouts: resolveTimeouts(opts.nodes.length, opts.totem),
     quorum: defaultQuorumConfig(opts.quorum),
     configVersion: opts.configVersion ?? 0,
+    ringSeq: opts.ringSeq ?? 0,
   };
 }
 

@@ -33,6 +33,8 @@ export interface McastMessage extends MessageHeader {
   type: "mcast";
   ringId: RingId;
   seq: number;
+  /** The node that originated the message (`from` is whoever transmitted this copy). */
+  sender: NodeId;
   guarantee: Guarantee;
   /** Set on recovery messages: an old-ring message retransmitted on the new ring. */
   encap?: EncapsulatedMessage;
@@ -208,6 +210,12 @@ export interface MembershipConfig {
   quorum: QuorumConfig;
   /** config_version from corosync.conf (totem.config_version). */
   configVersion: number;
+  /**
+   * Highest ring sequence number this node used before it restarted (corosync keeps it
+   * in /var/lib/corosync/ringid_*): ring ids stay unique across restarts. The runtime
+   * stores `ringId.seq` of every regular configuration change. Default 0.
+   */
+  ringSeq?: number;
 }
 
 // ───────────────────────────── events and effects ───────────────────────────────────

@@ -194,6 +194,7 @@ export function encodeMessage(m: ProtocolMessage): Buffer {
     case "mcast":
       writeRing(w, m.ringId);
       w.u53(m.seq);
+      w.u32(m.sender);
       writeGuarantee(w, m.guarantee);
       if (m.encap) {
         w.u8(1);
@@ -268,6 +269,7 @@ function decodeUnchecked(buf: Buffer): ProtocolMessage {
     case TYPE_CODES.mcast: {
       const ringId = readRing(r);
       const seq = r.u53("seq");
+      const sender = r.u32("sender");
       const guarantee = readGuarantee(r);
       let encap: EncapsulatedMessage | undefined;
       if (r.bool("encap flag")) {
@@ -279,7 +281,7 @@ function decodeUnchecked(buf: Buffer): ProtocolMessage {
         };
       }
       const payload = r.bytes("payload", MAX_PAYLOAD);
-      m = { type: "mcast", from, incarnation, ringId, seq, guarantee, payload };
+      m = { type: "mcast", from, incarnation, ringId, seq, sender, guarantee, payload };
       if (encap) m.encap = encap;
       break;
     }
