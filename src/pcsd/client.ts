@@ -67,7 +67,7 @@ function connectPinned(
         reject(
           new TandemError(
             ErrorCodes.PCSD_CERT_MISMATCH,
-            `${target.name}: the pcsd certificate has changed since the host was authenticated (pinned ${target.fingerprint256.slice(0, 23)}..., got ${fp.slice(0, 23)}...); if this is expected, run 'pcs host auth ${target.name}' again`,
+            `the pcsd certificate has changed since the host was authenticated (pinned ${target.fingerprint256.slice(0, 23)}..., got ${fp.slice(0, 23)}...); if this is expected, run 'pcs host auth ${target.name}' again`,
           ),
         );
         return;

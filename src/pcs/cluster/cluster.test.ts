@@ -3,7 +3,7 @@
 // syntaxes), start/stop/enable/disable, pcsd status, corosync, destroy, and error paths.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -251,6 +251,68 @@ describe("pcs cluster commands through pcsd", () => {
     }
   });
 
+  it("a node re-keyed after auth: pcs refuses it until it is authenticated again", async () => {
+    rmSync(n2.server.paths.tlsKey);
+    rmSync(n2.server.paths.tlsCert);
+    await n2.restart();
+    const st = await pcs(n1, "pcsd status");
+    assert.deepEqual([st.code, st.out], [1, "  node1: Online\n  node2: Certificate mismatch\n"]);
+    const s = await pcs(n1, "cluster start node2");
+    assert.equal(s.code, 1);
+    assert.match(
+      s.err,
+      /^Error: node2: the pcsd certificate has changed since the host was authenticated .*run 'pcs host auth node2' again\n/,
+    );
+    assert.equal((await n2.server.supervisor.status()).running, false, "nothing started");
+    const re = await pcs(
+      n1,
+      `host auth node2 addr=127.0.0.3:${n2.server.port} -u hacluster -p ${TEST_PASSWORD}`,
+    );
+    assert.equal(re.code, 0);
+    assert.equal((await pcs(n1, "pcsd status")).code, 0);
+  });
+
+  it("setup in 0.11 syntax with --enable --start", async () => {
+    const r = await pcs(
+      n1,
+      `cluster setup web3 node1 addr=127.0.0.2 node2 addr=127.0.0.3 transport udpu --enable --start --force`,
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      /Cluster has been successfully set up\.\nEnabling cluster on hosts: 'node1', 'node2'\.\.\.\nnode1: Cluster Enabled\nnode2: Cluster Enabled\nStarting cluster on hosts: 'node1', 'node2'\.\.\.\n$/,
+    );
+    for (const n of [n1, n2]) {
+      assert.equal((await n.server.supervisor.status()).running, true);
+      assert.equal(await n.server.supervisor.isEnabled(), true);
+      assert.match(read(n, "etc/tandem/corosync.conf") as string, /transport: udpu\n/);
+    }
+    assert.equal((await pcs(n1, "cluster stop --all")).code, 0);
+  });
+
+  it("unknown hosts and bad arguments: one clear error, nothing done", async () => {
+    const u = await pcs(n1, "cluster start node9");
+    assert.deepEqual([u.code, u.out], [1, ""]);
+    assert.equal(
+      u.err,
+      "Error: Host 'node9' is not known to pcs, try to authenticate the host using 'pcs host auth node9' command\n",
+    );
+    const both = await pcs(n1, "cluster stop --all node1");
+    assert.deepEqual([both.code, both.err], [1, "Error: Cannot specify both --all and a list of nodes.\n"]);
+    const badAddr = await pcs(n1, "host auth node1 addr=1.2.3.4:99999 -u hacluster -p x");
+    assert.deepEqual(
+      [badAddr.code, badAddr.err],
+      [1, "Error: invalid port '99999' in address '1.2.3.4:99999'\n"],
+    );
+    const opt = await pcs(n1, "cluster start --name x");
+    assert.deepEqual(
+      [opt.code, opt.err],
+      [1, "Error: Specified option '--name' is not supported in this command\n"],
+    );
+    const noPw = await pcs(n1, "host auth node1 -u hacluster", "");
+    assert.deepEqual([noPw.code, noPw.err], [1, "Error: Password is missing (not on standard input)\n"]);
+  });
+
   it("destroy --all removes the configuration everywhere", async () => {
     const r = await pcs(n1, "cluster destroy --all");
     assert.equal(r.code, 0, r.err);
@@ -307,6 +369,25 @@ describe("pcs cluster setup --corosync_conf (local file only)", () => {
         false,
         "nothing written to the node itself",
       );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("host names in a prefix", () => {
+  it("are looked up in <root>/etc/hosts first", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tandem-hosts-"));
+    try {
+      const { resolveHostName } = await import("./common.js");
+      const paths = pcsdPaths(root);
+      assert.equal(resolveHostName(paths, "node1"), "node1");
+      mkdirSync(join(root, "etc"), { recursive: true });
+      writeFileSync(join(root, "etc/hosts"), "# lab\n127.0.0.2 node1 node1.lab\n127.0.0.3\tnode2 # second\n");
+      assert.equal(resolveHostName(paths, "node1"), "127.0.0.2");
+      assert.equal(resolveHostName(paths, "node1.lab"), "127.0.0.2");
+      assert.equal(resolveHostName(paths, "node2"), "127.0.0.3");
+      assert.equal(resolveHostName(paths, "node3"), "node3");
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -26,6 +26,7 @@ import {
   quoteList,
   remoteTarget,
   requestTimeoutMs,
+  resolveHostName,
 } from "./common.js";
 
 const TOTEM_OPTIONS = [
@@ -223,7 +224,7 @@ function resolveAddresses(ctx: PcsContext, plan: SetupPlan, hosts: KnownHosts | 
   for (const n of plan.nodes) {
     if (n.addrs.length > 0) continue;
     const known = hosts?.get(n.name);
-    const addr = known?.addrs[0] ?? n.name;
+    const addr = known?.addrs[0] ?? resolveHostName(pathsOf(ctx.io), n.name);
     ctx.io.stderr(`No addresses specified for host '${n.name}', using '${addr}'\n`);
     n.addrs.push(addr);
   }
