@@ -318,6 +318,8 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
       handle(req, res).catch((e) => sendError(res, e));
     },
   );
+  // Bounded resources against connection floods (pcs opens a few connections per command).
+  server.maxConnections = 256;
   server.on("tlsClientError", (e) => log.log("debug", "TLS handshake failed", { error: e.message }));
 
   await new Promise<void>((resolve, reject) => {

@@ -15,7 +15,14 @@ import {
 import { promptAnswers } from "../../pcsd/prompt.js";
 import { PcsError } from "../errors.js";
 import type { PcsHandler } from "../types.js";
-import { knownHostsOf, localClusterNodes, pathsOf, requestTimeoutMs, resolveHostName } from "./common.js";
+import {
+  knownHostsOf,
+  localClusterNodes,
+  pathsOf,
+  remoteTarget,
+  requestTimeoutMs,
+  resolveHostName,
+} from "./common.js";
 
 interface HostSpec {
   name: string;
@@ -104,15 +111,45 @@ async function authHosts(ctx: Parameters<PcsHandler>[0], hosts: HostSpec[]): Pro
 
 export const hostAuth: PcsHandler = async (ctx) => authHosts(ctx, parseHostSpecs(ctx.args));
 
+/**
+ * pcs 0.9's `pcs cluster auth`: hosts whose stored token still works are reported as
+ * "Already authorized" without asking for a password (unless --force); the others are
+ * authenticated. Without hosts: the nodes of the local corosync.conf.
+ */
 export const clusterAuth: PcsHandler = async (ctx) => {
-  if (ctx.args.length > 0) return authHosts(ctx, parseHostSpecs(ctx.args));
   const paths = pathsOf(ctx.io);
   const known = knownHostsOf(paths);
-  const hosts = localClusterNodes(paths).map((name): HostSpec => {
-    const k = known.get(name);
-    return { name, addr: k?.addrs[0] ?? name, port: k?.port ?? DEFAULT_PCSD_PORT, explicit: k !== undefined };
+  const hosts =
+    ctx.args.length > 0
+      ? parseHostSpecs(ctx.args)
+      : localClusterNodes(paths).map((name): HostSpec => {
+          const k = known.get(name);
+          return {
+            name,
+            addr: k?.addrs[0] ?? name,
+            port: k?.port ?? DEFAULT_PCSD_PORT,
+            explicit: k !== undefined,
+          };
+        });
+  if (ctx.force) return authHosts(ctx, hosts);
+  const timeoutMs = requestTimeoutMs(ctx);
+  const valid = await Promise.all(
+    hosts.map(async (h) => {
+      const k = known.get(h.name);
+      if (!k) return false;
+      try {
+        await callPcsd(remoteTarget(known, h.name), "status", {}, { timeoutMs });
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  hosts.forEach((h, i) => {
+    if (valid[i]) ctx.io.stdout(`${h.name}: Already authorized\n`);
   });
-  return authHosts(ctx, hosts);
+  const rest = hosts.filter((_, i) => !valid[i]);
+  return rest.length === 0 ? 0 : authHosts(ctx, rest);
 };
 
 export const hostDeauth: PcsHandler = async (ctx) => {

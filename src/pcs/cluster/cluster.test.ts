@@ -78,6 +78,12 @@ describe("pcs cluster commands through pcsd", () => {
   it("pcs cluster auth (0.9 syntax, -u/-p) on node2", async () => {
     const r = await pcs(n2, `cluster auth ${hostsArg} -u hacluster -p ${TEST_PASSWORD}`);
     assert.deepEqual([r.code, r.out], [0, "node1: Authorized\nnode2: Authorized\n"]);
+    // 0.9: valid tokens are not renewed, no password is asked for.
+    const again = await pcs(n2, `cluster auth ${hostsArg}`, "");
+    assert.deepEqual(
+      [again.code, again.out, again.err],
+      [0, "node1: Already authorized\nnode2: Already authorized\n", ""],
+    );
   });
 
   it("pcs cluster setup --name (0.9 syntax) writes identical corosync.conf and authkey on both nodes", async () => {
