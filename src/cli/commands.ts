@@ -7,6 +7,7 @@ type Loader = () => Promise<Command>;
 
 export const commands: Record<string, Loader> = {
   tandem: async () => (await import("./tandem.js")).tandemCommand,
+  crm_simulate: async () => (await import("./crm_simulate.js")).crmSimulateCommand,
   crm_verify: async () => (await import("./crm_verify.js")).crmVerifyCommand,
   "corosync-cmapctl": async () => (await import("./corosync-cmapctl.js")).cmapctlCommand,
   "corosync-quorumtool": async () => (await import("./corosync-quorumtool.js")).quorumtoolCommand,
@@ -14,4 +15,8 @@ export const commands: Record<string, Loader> = {
   "corosync-keygen": async () => (await import("./corosync-keygen.js")).keygenCommand,
   pcs: async () => (await import("./pcs.js")).pcsCommand,
   pcsd: async () => (await import("./pcsd.js")).pcsdCommand,
+  tandemd: async () => (await import("./tandemd.js")).tandemdCommand,
+  cibadmin: async () => (await import("./cibadmin.js")).cibadminCommand,
+  crm_attribute: async () => (await import("./crm_attribute.js")).crmAttributeCommand,
+  crm_failcount: async () => (await import("./crm_failcount.js")).crmFailcountCommand,
 };

@@ -1,0 +1,290 @@
+// Stage 5: resource actions. From "where it runs" and "where it should run",
+// creates each primitive's actions: probes where its state is unknown, stop,
+// start, recurring monitors; plus the pseudo actions groups and clones use to
+// order their members. Whether an action is needed ("required") or possible
+// ("runnable") may still change when orderings are applied (orderings.ts).
+
+import { quorumBlocksStarts } from "./node-criteria.js";
+import type { SchedResource, WorkingSet } from "./working-set.js";
+
+export interface Action {
+  id: number;
+  rsc?: SchedResource;
+  task: string;
+  node?: string;
+  /** Recurring interval in ms (monitors). */
+  interval: number;
+  pseudo: boolean;
+  /** Not optional: the transition must do it. */
+  required: boolean;
+  runnable: boolean;
+  /** Why it is required / unrunnable ("required rsc1 start", "no quorum" ...). */
+  reason?: string;
+  timeout?: number;
+  /** A pseudo action that is runnable when at least one predecessor is (clone "running"). */
+  anyRunnable?: boolean;
+  /** Resource-level flags for summaries. */
+  probe?: boolean;
+  /** Stop implied by fencing the node. */
+  implied?: boolean;
+  before: Edge[];
+  after: Edge[];
+}
+
+export const IMPLIES_THEN = 1;
+export const IMPLIES_FIRST = 2;
+export const RUNNABLE_LEFT = 4;
+
+export interface Edge {
+  first: Action;
+  then: Action;
+  flags: number;
+  /** Constraint or rule that made it. */
+  source: string;
+}
+
+/** Per-resource actions, for orderings and summaries. */
+export interface RscActions {
+  start: Action;
+  /** Stop per node (uname); "" for the placeholder when the resource runs nowhere. */
+  stops: Map<string, Action>;
+  probes: Action[];
+  monitors: Action[];
+  /** Pseudo actions of groups / clones. */
+  running?: Action;
+  stopped?: Action;
+  startPseudo?: Action;
+  stopPseudo?: Action;
+}
+
+export interface ActionSet {
+  all: Action[];
+  edges: Edge[];
+  byRsc: Map<SchedResource, RscActions>;
+  fencing: Action[];
+  shutdowns: Action[];
+}
+
+export function newAction(set: ActionSet, a: Omit<Action, "id" | "before" | "after">): Action {
+  const action: Action = { ...a, id: set.all.length, before: [], after: [] };
+  set.all.push(action);
+  return action;
+}
+
+export function order(set: ActionSet, first: Action, then: Action, flags: number, source: string): void {
+  if (first === then) return;
+  const e: Edge = { first, then, flags, source };
+  set.edges.push(e);
+  first.before.push(e);
+  then.after.push(e);
+}
+
+function defaultTimeout(r: SchedResource, task: string, interval: number): number | undefined {
+  const op = r.ops.find((o) => o.name === task && o.interval === interval);
+  return op?.timeout;
+}
+
+function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): RscActions {
+  const next = r.assigned;
+  const quorum = quorumBlocksStarts(ws);
+  const managed = r.managed && !r.blocked && ![...r.history.values()].some((h) => h.blocked);
+  const healthyOnNext = next !== null && r.history.get(next)?.active === true && !r.history.get(next)?.failed;
+  const multiple = r.runningOn.length > 1;
+  const start = newAction(set, {
+    rsc: r,
+    task: "start",
+    node: next ?? undefined,
+    interval: 0,
+    pseudo: false,
+    required: next !== null && (!healthyOnNext || multiple) && managed,
+    runnable: next !== null && managed,
+    timeout: defaultTimeout(r, "start", 0),
+  });
+  if (next !== null && quorum !== null && !healthyOnNext && !r.isStonith) {
+    start.runnable = false;
+    start.reason = quorum === "stop" ? "no quorum" : "quorum freeze";
+  } else if (next !== null && quorum === "stop" && r.isStonith && !healthyOnNext) {
+    start.runnable = false;
+    start.reason = "no quorum";
+  }
+  const stops = new Map<string, Action>();
+  for (const n of r.runningOn) {
+    const h = r.history.get(n);
+    const node = ws.nodeByName.get(n);
+    const stop = newAction(set, {
+      rsc: r,
+      task: "stop",
+      node: n,
+      interval: 0,
+      pseudo: false,
+      required: managed && (n !== next || h?.failed === true || multiple),
+      runnable: managed,
+      timeout: defaultTimeout(r, "stop", 0),
+    });
+    if (node && (node.unclean || (!node.online && !node.unclean))) {
+      // A stop on a lost node happens when the node is fenced (or it is already down).
+      stop.pseudo = true;
+      stop.implied = true;
+      if (!node.unclean) stop.runnable = true;
+    }
+    if (stop.required && !next)
+      stop.reason = quorum === "stop" && !r.isStonith ? "no quorum" : "node availability";
+    stops.set(n, stop);
+  }
+  if (stops.size === 0)
+    stops.set(
+      "",
+      newAction(set, { rsc: r, task: "stop", interval: 0, pseudo: true, required: false, runnable: true }),
+    );
+  const probes: Action[] = [];
+  if (!r.orphan && !ws.options.maintenanceMode)
+    for (const n of ws.nodes) {
+      if (!n.online || n.unclean || n.pending || n.shutdown) continue;
+      if (r.history.has(n.uname) || n.maintenance) continue;
+      if (r.parent?.kind === "clone" || r.parent?.parent?.kind === "clone") {
+        // Anonymous clones are probed once per node (by the first instance without history there).
+        if (!r.parent.kind || !cloneProbeHere(r, n.uname)) continue;
+      }
+      probes.push(
+        newAction(set, {
+          rsc: r,
+          task: "monitor",
+          node: n.uname,
+          interval: 0,
+          pseudo: false,
+          required: true,
+          runnable: true,
+          probe: true,
+          timeout: defaultTimeout(r, "monitor", 0),
+        }),
+      );
+    }
+  const monitors: Action[] = [];
+  if (next !== null && managed)
+    for (const op of r.ops) {
+      if (op.name !== "monitor" || op.interval === 0 || !op.enabled) continue;
+      if (op.role !== undefined && !/^(started)$/i.test(op.role)) continue;
+      const recorded = r.history.get(next)?.recurring.has(op.interval) ?? false;
+      const m = newAction(set, {
+        rsc: r,
+        task: "monitor",
+        node: next,
+        interval: op.interval,
+        pseudo: false,
+        required: start.required || !recorded,
+        runnable: start.runnable,
+        timeout: op.timeout,
+      });
+      monitors.push(m);
+    }
+  const acts: RscActions = { start, stops, probes, monitors };
+  // Resource-internal orderings: stop before start, start before its monitors, probes first.
+  for (const s of stops.values()) order(set, s, start, 0, "stop before start");
+  for (const m of monitors) order(set, start, m, IMPLIES_THEN | RUNNABLE_LEFT, "start before monitor");
+  for (const p of probes) {
+    order(set, p, start, 0, "probe before start");
+    for (const s of stops.values()) if (s.node) order(set, p, s, 0, "probe before stop");
+  }
+  return acts;
+}
+
+/** For a clone child: only the first instance without history on that node probes it. */
+function cloneProbeHere(r: SchedResource, node: string): boolean {
+  const inst = r.parent?.kind === "clone" ? r : r.parent!;
+  const clone = inst.parent!;
+  if (clone.unique) return true;
+  // Already known on that node through another instance: no probe.
+  for (const other of clone.children) {
+    const p = other.kind === "group" ? other.children.find((c) => c.configId === r.configId) : other;
+    if (p?.history.has(node)) return false;
+  }
+  // Probe with the instance that will run there, else the first idle instance.
+  const target =
+    clone.children.find((i) => i.assigned === node) ??
+    clone.children.find((i) => i.assigned === null && i.runningOn.length === 0);
+  return target === inst;
+}
+
+function pseudo(set: ActionSet, r: SchedResource, task: string): Action {
+  return newAction(set, { rsc: r, task, interval: 0, pseudo: true, required: false, runnable: true });
+}
+
+function containerActions(r: SchedResource, ws: WorkingSet, set: ActionSet): RscActions {
+  const kids = r.children.map((c) => createFor(c, ws, set));
+  const startPseudo = pseudo(set, r, "start");
+  const running = pseudo(set, r, "running");
+  const stopPseudo = pseudo(set, r, "stop");
+  const stopped = pseudo(set, r, "stopped");
+  if (r.kind === "clone") running.anyRunnable = true;
+  const acts: RscActions = {
+    start: startPseudo,
+    stops: new Map([["", stopPseudo]]),
+    probes: [],
+    monitors: [],
+    running,
+    stopped,
+    startPseudo,
+    stopPseudo,
+  };
+  order(set, stopped, startPseudo, 0, `${r.id} stopped before start`);
+  kids.forEach((k, i) => {
+    const kStart = k.startPseudo ?? k.start;
+    const kRunning = k.running ?? k.start;
+    const kStop = k.stopPseudo ?? [...k.stops.values()];
+    const kStopped = k.stopped ?? [...k.stops.values()];
+    order(set, startPseudo, kStart, RUNNABLE_LEFT | IMPLIES_FIRST, `${r.id} start before member start`);
+    const child = r.children[i];
+    const counts = !(child.targetRole === "stopped");
+    order(
+      set,
+      kRunning,
+      running,
+      IMPLIES_THEN | (counts ? RUNNABLE_LEFT : 0),
+      `member start before ${r.id} running`,
+    );
+    for (const s of Array.isArray(kStop) ? kStop : [kStop])
+      order(set, stopPseudo, s, IMPLIES_FIRST, `${r.id} stop before member stop`);
+    for (const s of Array.isArray(kStopped) ? kStopped : [kStopped])
+      order(set, s, stopped, IMPLIES_THEN, `member stop before ${r.id} stopped`);
+  });
+  if (r.kind === "group") {
+    // Members start in order and stop in reverse order.
+    for (let i = 1; i < kids.length; i++) {
+      const prev = kids[i - 1];
+      const cur = kids[i];
+      order(
+        set,
+        prev.running ?? prev.start,
+        cur.startPseudo ?? cur.start,
+        IMPLIES_THEN | RUNNABLE_LEFT,
+        `group ${r.id} order`,
+      );
+      for (const s of cur.stopped ? [cur.stopped] : cur.stops.values())
+        for (const p of prev.stopPseudo ? [prev.stopPseudo] : prev.stops.values())
+          order(set, s, p, IMPLIES_FIRST, `group ${r.id} order`);
+    }
+  } else if (r.kind === "clone" && r.ordered) {
+    for (let i = 1; i < kids.length; i++)
+      order(
+        set,
+        kids[i - 1].running ?? kids[i - 1].start,
+        kids[i].startPseudo ?? kids[i].start,
+        0,
+        `clone ${r.id} ordered`,
+      );
+  }
+  return acts;
+}
+
+function createFor(r: SchedResource, ws: WorkingSet, set: ActionSet): RscActions {
+  const acts = r.kind === "primitive" ? primitiveActions(r, ws, set) : containerActions(r, ws, set);
+  set.byRsc.set(r, acts);
+  return acts;
+}
+
+/** Stage 5 entry point. */
+export function createActions(ws: WorkingSet): ActionSet {
+  const set: ActionSet = { all: [], edges: [], byRsc: new Map(), fencing: [], shutdowns: [] };
+  for (const r of ws.resources) createFor(r, ws, set);
+  return set;
+}

@@ -1,0 +1,318 @@
+// Stage 4: assignment. Places every scheduling unit (primitive, group, clone)
+// on a node: primaries of colocations first, then the unit itself, with the
+// dependents' preferences merged in. Ties go to the node with fewer resources
+// assigned so far, then the node where the resource already runs, then by name.
+
+import { addScores, INFINITY } from "../core/score.js";
+import { type Colocation, type ColocationIndex, indexColocations } from "./colocation.js";
+import { quorumBlocksStarts } from "./node-criteria.js";
+import type { NodeScore, SchedResource, WorkingSet } from "./working-set.js";
+
+type Table = Map<string, NodeScore>;
+
+function put(t: Table, node: string, source: string, value: number): void {
+  let e = t.get(node);
+  if (!e) {
+    e = { score: 0, parts: [] };
+    t.set(node, e);
+  }
+  e.parts.push({ source, value });
+  e.score = addScores(e.score, value);
+}
+
+function copyInto(t: Table, from: Table, prefix = ""): void {
+  for (const [node, e] of from) {
+    let d = t.get(node);
+    if (!d) {
+      d = { score: 0, parts: [] };
+      t.set(node, d);
+    }
+    for (const p of e.parts) {
+      d.parts.push({ source: prefix + p.source, value: p.value });
+      d.score = addScores(d.score, p.value);
+    }
+  }
+}
+
+function isDisabled(r: SchedResource): boolean {
+  return r.targetRole === "stopped";
+}
+
+/** Base preferences of a unit, before colocation: own scores (+ members' for groups). */
+export function baseTable(u: SchedResource, ws: WorkingSet, upTo?: number): Table {
+  const t: Table = new Map();
+  if (ws.options.symmetricCluster) for (const n of ws.nodes) t.set(n.uname, { score: 0, parts: [] });
+  copyInto(t, u.scores);
+  if (u.kind === "group") {
+    const kids = upTo === undefined ? u.children : u.children.slice(0, upTo);
+    for (const c of kids) if (!isDisabled(c)) copyInto(t, c.scores, `${c.id}: `);
+  }
+  return t;
+}
+
+function scoreIn(t: Table, node: string): number {
+  return t.get(node)?.score ?? -INFINITY;
+}
+
+/** Nodes a unit ended up on (a clone: every instance's node). */
+export function unitNodes(u: SchedResource): string[] {
+  if (u.kind === "clone") {
+    const out: string[] = [];
+    for (const i of u.children) if (i.assigned) out.push(i.assigned);
+    return out;
+  }
+  return u.assigned ? [u.assigned] : [];
+}
+
+function sameAttr(ws: WorkingSet, attr: string, a: string, b: string): boolean {
+  if (attr === "#uname") return a === b;
+  const va = ws.nodeByName.get(a)?.attrs[attr];
+  const vb = ws.nodeByName.get(b)?.attrs[attr];
+  return va !== undefined && va === vb;
+}
+
+function applyColocation(t: Table, c: Colocation, ws: WorkingSet): void {
+  const where = unitNodes(c.primary);
+  const label = `colocation ${c.id} with ${c.primaryName}`;
+  for (const n of ws.nodes) {
+    const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
+    if (c.score >= INFINITY) {
+      if (!match)
+        put(
+          t,
+          n.uname,
+          `${label} (must be with it, which is ${where.length ? `on ${where.join(" ")}` : "stopped"})`,
+          -INFINITY,
+        );
+    } else if (match && c.score !== 0) {
+      put(t, n.uname, label, c.score);
+    }
+  }
+}
+
+function multiply(score: number, factor: number): number {
+  if (factor === 1) return score;
+  const v = score * factor;
+  if (v >= INFINITY) return INFINITY;
+  if (v <= -INFINITY) return -INFINITY;
+  return Math.trunc(v);
+}
+
+/** Adds the preferences of not-yet-placed dependents (scaled by score/INFINITY). */
+function mergeDependents(
+  t: Table,
+  u: SchedResource,
+  idx: ColocationIndex,
+  ws: WorkingSet,
+  factor: number,
+  seen: Set<SchedResource>,
+  onlyPositive: boolean,
+): void {
+  seen.add(u);
+  for (const c of idx.byPrimary.get(u) ?? []) {
+    const d = c.dependent;
+    if (seen.has(d) || d.assignState === "done" || c.score === 0) continue;
+    if (d.kind !== "clone" && isDisabled(d)) continue;
+    const f = factor * (c.score / INFINITY);
+    const dt = baseTable(d, ws);
+    mergeDependents(dt, d, idx, ws, f, new Set(seen), true);
+    const work: Table = new Map();
+    for (const [n, e] of t) work.set(n, { score: e.score, parts: [...e.parts] });
+    for (const n of ws.nodes) {
+      const dep = scoreIn(dt, n.uname);
+      if (f < 0 && dep < 0) continue;
+      let add = multiply(dep, f);
+      if (onlyPositive && add < 0) continue;
+      if (!work.has(n.uname)) continue;
+      if (add === 0) continue;
+      if (f < 0 && add <= -INFINITY) add = -INFINITY;
+      put(work, n.uname, `preference of ${c.dependentName} (colocated via ${c.id})`, add);
+    }
+    // A merge that would leave nowhere to run is ignored.
+    if (ws.nodes.some((n) => n.canRun && scoreIn(work, n.uname) >= 0)) {
+      t.clear();
+      for (const [n, e] of work) t.set(n, e);
+    }
+  }
+}
+
+function pick(t: Table, ws: WorkingSet, current: string | undefined, prefer?: string): string | null {
+  let best: string | null = null;
+  let bestScore = -INFINITY;
+  let bestCount = 0;
+  for (const n of ws.nodes) {
+    if (!n.canRun) continue;
+    const s = scoreIn(t, n.uname);
+    if (s < 0) continue;
+    if (best === null) {
+      best = n.uname;
+      bestScore = s;
+      bestCount = n.assignedCount;
+      continue;
+    }
+    const bn = best;
+    let better = false;
+    if (s !== bestScore) better = s > bestScore;
+    else if (n.assignedCount !== bestCount) better = n.assignedCount < bestCount;
+    else if (n.uname === current) better = true;
+    else if (bn === current) better = false;
+    else better = n.uname < bn;
+    if (better) {
+      best = n.uname;
+      bestScore = s;
+      bestCount = n.assignedCount;
+    }
+  }
+  if (prefer !== undefined && best !== null) {
+    const pn = ws.nodeByName.get(prefer);
+    if (pn?.canRun && scoreIn(t, prefer) >= bestScore) return prefer;
+  }
+  return best;
+}
+
+function currentNode(u: SchedResource): string | undefined {
+  if (u.kind === "primitive") return u.runningOn[0];
+  for (const c of u.children) {
+    const n = currentNode(c);
+    if (n) return n;
+  }
+  return undefined;
+}
+
+function noteAssigned(ws: WorkingSet, node: string | null, count = 1): void {
+  if (!node) return;
+  const n = ws.nodeByName.get(node);
+  if (n) n.assignedCount += count;
+}
+
+/** Unmanaged and blocked primitives stay exactly where they are. */
+function fixedPlacement(r: SchedResource): boolean {
+  return (
+    r.kind === "primitive" && (!r.managed || r.blocked || [...r.history.values()].some((h) => h.blocked))
+  );
+}
+
+function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
+  const freeze = quorumBlocksStarts(ws) === "freeze";
+  const kids = u.kind === "group" ? u.children : [u];
+  let upTo = kids.length;
+  let t = baseTable(u, ws);
+  for (const n of ws.nodes)
+    if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
+  for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
+  mergeDependents(t, u, idx, ws, 1, new Set(), false);
+  // A member that can run nowhere stops itself and the members after it, not the whole group.
+  while (u.kind === "group" && upTo > 1 && !ws.nodes.some((n) => n.canRun && scoreIn(t, n.uname) >= 0)) {
+    upTo--;
+    t = baseTable(u, ws, upTo);
+    for (const n of ws.nodes)
+      if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
+    for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
+    mergeDependents(t, u, idx, ws, 1, new Set(), false);
+  }
+  u.allocation = t;
+  const current = currentNode(u);
+  let node: string | null;
+  if (u.kind === "primitive" && fixedPlacement(u)) node = u.runningOn[0] ?? null;
+  else if (isDisabled(u)) {
+    node = null;
+    u.stopReason = "disabled";
+  } else if (freeze) {
+    node = current && ws.nodeByName.get(current)?.canRun ? current : null;
+    if (!node) u.stopReason = "quorum freeze";
+  } else node = pick(t, ws, current);
+  if (node === null && !u.stopReason) u.stopReason = "no node can run it";
+  u.assigned = node;
+  if (u.kind === "group") {
+    let ok = node !== null;
+    let i = 0;
+    for (const c of u.children) {
+      if (fixedPlacement(c)) {
+        c.assigned = c.runningOn[0] ?? null;
+        ok = false;
+      } else {
+        if (i >= upTo || isDisabled(c) || (node && (c.scores.get(node)?.score ?? 0) <= -INFINITY)) ok = false;
+        c.assigned = ok ? node : null;
+        if (!ok && !c.stopReason)
+          c.stopReason = isDisabled(c) ? "disabled" : "an earlier group member cannot run";
+      }
+      c.allocation = t;
+      i++;
+      noteAssigned(ws, c.assigned);
+    }
+  } else noteAssigned(ws, node);
+}
+
+function instanceCurrent(i: SchedResource): string | undefined {
+  return currentNode(i);
+}
+
+function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
+  const t: Table = new Map();
+  if (ws.options.symmetricCluster) for (const n of ws.nodes) t.set(n.uname, { score: 0, parts: [] });
+  copyInto(t, u.scores);
+  for (const n of ws.nodes)
+    if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
+  for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
+  mergeDependents(t, u, idx, ws, 1, new Set(), false);
+  u.allocation = t;
+  const perNode = new Map<string, number>();
+  const nodeMax = u.cloneNodeMax ?? 1;
+  const disabled = isDisabled(u);
+  const freeze = quorumBlocksStarts(ws) === "freeze";
+  // Active instances keep their node first, then the rest fill up.
+  const order = [...u.children].sort((a, b) => {
+    const ca = instanceCurrent(a) !== undefined ? 0 : 1;
+    const cb = instanceCurrent(b) !== undefined ? 0 : 1;
+    return ca - cb;
+  });
+  for (const inst of order) {
+    const it: Table = new Map();
+    copyInto(it, t);
+    if (inst.kind === "group") {
+      copyInto(it, inst.scores);
+      for (const c of inst.children) copyInto(it, c.scores, `${c.id}: `);
+    } else copyInto(it, inst.scores);
+    for (const [n, count] of perNode) if (count >= nodeMax) put(it, n, "clone-node-max reached", -INFINITY);
+    inst.allocation = it;
+    const cur = instanceCurrent(inst);
+    let node: string | null;
+    const kids = inst.kind === "group" ? inst.children : [inst];
+    if (kids.some((k) => fixedPlacement(k))) node = cur ?? null;
+    else if (disabled || isDisabled(inst)) node = null;
+    else if (freeze) node = cur && ws.nodeByName.get(cur)?.canRun ? cur : null;
+    else node = pick(it, ws, cur, cur);
+    inst.assigned = node;
+    if (node) perNode.set(node, (perNode.get(node) ?? 0) + 1);
+    if (inst.kind === "group") {
+      let ok = node !== null;
+      for (const c of inst.children) {
+        if (isDisabled(c)) ok = false;
+        c.assigned = ok ? node : null;
+        c.allocation = it;
+        noteAssigned(ws, c.assigned);
+      }
+    } else noteAssigned(ws, node);
+    if (!node) inst.stopReason = disabled ? "disabled" : "no node can run it";
+  }
+}
+
+function assignUnit(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
+  if (u.assignState !== "none") return;
+  u.assignState = "busy";
+  for (const c of idx.byDependent.get(u) ?? []) assignUnit(c.primary, ws, idx);
+  if (u.kind === "clone") assignClone(u, ws, idx);
+  else assignPrimitiveLike(u, ws, idx);
+  u.assignState = "done";
+}
+
+/** Stage 4 entry point. Returns the colocation index (the property tests check it). */
+export function assignResources(ws: WorkingSet): ColocationIndex {
+  const idx = indexColocations(ws);
+  const units = ws.resources
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => b.r.priority - a.r.priority || a.i - b.i)
+    .map((x) => x.r);
+  for (const u of units) assignUnit(u, ws, idx);
+  return idx;
+}

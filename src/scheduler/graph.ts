@@ -1,0 +1,154 @@
+// Stage 8: the transition graph. Keeps the actions the transition must run
+// (required and runnable) with the ordering edges between them, in an
+// execution order (waves of actions whose predecessors are done). Also writes
+// the graph as Pacemaker-like transition XML (-G) and as graphviz (-D).
+
+import { el, serializeXml, type XmlElement } from "../core/xml.js";
+import type { Action, ActionSet } from "./actions.js";
+
+export interface GraphAction {
+  id: number;
+  action: Action;
+  /** Pacemaker-style key: rsc_task_interval (pseudo: rsc_task_0). */
+  key: string;
+  /** Ids of graph actions that must complete first. */
+  inputs: number[];
+}
+
+export interface TransitionGraph {
+  actions: GraphAction[];
+  /** Indexes into `actions` in the order a simulated run executes them. */
+  order: number[];
+}
+
+export function actionKey(a: Action): string {
+  if (a.task === "stonith") return `stonith-${a.node}-${a.reason ?? ""}`;
+  if (!a.rsc) return a.task;
+  return `${a.rsc.id}_${a.task}_${a.interval}`;
+}
+
+function included(a: Action): boolean {
+  if (!a.required || !a.runnable) return false;
+  if (a.rsc && a.rsc.kind === "primitive" && !a.pseudo && a.node === undefined) return false;
+  if (a.rsc && a.rsc.kind === "primitive" && a.pseudo && !a.implied) return false;
+  if (!a.rsc && a.task.startsWith("one-or-more")) return false;
+  return true;
+}
+
+export function buildGraph(set: ActionSet): TransitionGraph {
+  const chosen = set.all.filter(included);
+  const gid = new Map<Action, number>();
+  for (let i = 0; i < chosen.length; i++) gid.set(chosen[i], i);
+  const actions: GraphAction[] = chosen.map((a, i) => ({ id: i, action: a, key: actionKey(a), inputs: [] }));
+  // Edges through actions left out of the graph still order what is in it.
+  const inputsOf = (a: Action): Set<number> => {
+    const out = new Set<number>();
+    const seen = new Set<Action>();
+    const stack = a.after.map((e) => e.first);
+    while (stack.length > 0) {
+      const f = stack.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      const id = gid.get(f);
+      if (id !== undefined) out.add(id);
+      else if (f.pseudo || !f.runnable || !f.required) for (const e of f.after) stack.push(e.first);
+    }
+    return out;
+  };
+  for (const g of actions) g.inputs = [...inputsOf(g.action)].filter((x) => x !== g.id);
+  // Waves: everything whose inputs are done, probes and pseudo actions in id order.
+  const order: number[] = [];
+  const done = new Set<number>();
+  let remaining = actions.map((g) => g.id);
+  while (remaining.length > 0) {
+    const wave = remaining.filter((id) => actions[id].inputs.every((i) => done.has(i)));
+    if (wave.length === 0) {
+      // An ordering loop: run the rest in id order rather than hang.
+      order.push(...remaining);
+      break;
+    }
+    for (const id of wave) {
+      order.push(id);
+      done.add(id);
+    }
+    const w = new Set(wave);
+    remaining = remaining.filter((id) => !w.has(id));
+  }
+  return { actions, order };
+}
+
+/** One line of "Executing Cluster Transition:" for an action. */
+export function executionLine(a: Action, key: string): string {
+  if (a.task === "stonith") return `  * Fencing ${a.node} (${a.reason === undefined ? "reboot" : "reboot"})`;
+  if (a.task === "do_shutdown") return `  * Cluster action:  do_shutdown on ${a.node}`;
+  if (a.pseudo || !a.node) return `  * Pseudo action:   ${key}`;
+  const task = a.task === "monitor" && a.interval > 0 ? `monitor=${a.interval}` : a.task;
+  return `  * Resource action: ${(a.rsc?.id ?? "").padEnd(15)} ${task} on ${a.node}`;
+}
+
+/** The graph as transition XML (a simplified form of Pacemaker's -G output). */
+export function graphXml(g: TransitionGraph): string {
+  const root: XmlElement = el("transition_graph", {
+    "cluster-delay": "60s",
+    "batch-limit": "0",
+    transition_id: "0",
+  });
+  g.actions.forEach((ga) => {
+    const a = ga.action;
+    const tag =
+      a.task === "stonith" || a.task === "do_shutdown" ? "crm_event" : a.pseudo ? "pseudo_event" : "rsc_op";
+    const attrs: Record<string, string> = {
+      id: String(ga.id),
+      operation: a.task === "stonith" ? "stonith" : a.task,
+      operation_key: ga.key,
+    };
+    if (a.node) attrs.on_node = a.node;
+    const action = el(tag, attrs);
+    if (a.rsc && tag === "rsc_op") {
+      const p = a.rsc;
+      const prim: Record<string, string> = { id: p.id };
+      if (p.agent) {
+        prim.class = p.agent.class;
+        if (p.agent.provider) prim.provider = p.agent.provider;
+        prim.type = p.agent.type;
+      }
+      action.children.push(el("primitive", prim));
+    }
+    const ta: Record<string, string> = {};
+    if (a.interval) ta.CRM_meta_interval = String(a.interval);
+    if (a.timeout !== undefined) ta.CRM_meta_timeout = String(a.timeout);
+    action.children.push(el("attributes", ta));
+    const synapse = el("synapse", { id: String(ga.id) }, [el("action_set", {}, [action])]);
+    const inputs = el(
+      "inputs",
+      {},
+      ga.inputs.map((i) =>
+        el("trigger", {}, [
+          el(g.actions[i].action.pseudo ? "pseudo_event" : "rsc_op", {
+            id: String(i),
+            operation_key: g.actions[i].key,
+          }),
+        ]),
+      ),
+    );
+    synapse.children.push(inputs);
+    root.children.push(synapse);
+  });
+  return serializeXml(root);
+}
+
+/** The graph in graphviz form, as crm_simulate -D writes it. */
+export function graphDot(g: TransitionGraph): string {
+  const label = (ga: GraphAction) => (ga.action.node ? `${ga.key} ${ga.action.node}` : ga.key);
+  const lines = [' digraph "g" {'];
+  for (const ga of g.actions) {
+    const style = ga.action.pseudo
+      ? 'style=bold color="green" fontcolor="orange"'
+      : 'style=bold color="green" fontcolor="black"';
+    lines.push(`"${label(ga)}" [ ${style}]`);
+  }
+  for (const ga of g.actions)
+    for (const i of ga.inputs) lines.push(`"${label(g.actions[i])}" -> "${label(ga)}" [ style = bold]`);
+  lines.push("}");
+  return `${lines.join("\n")}\n`;
+}
