@@ -422,3 +422,49 @@ test("config, cluster cib/cib-push/verify, node standby and maintenance", async 
   assert.equal(await fails("node standby"), "Error: Node(s) must be specified if -f is used\n");
   assert.match(await fails("config bogus"), /^\nUsage: pcs config <command>\n/);
 });
+
+test("pcs 0.9 spellings: resource show --full, resource master, constraint location add", async (t) => {
+  const { ok, fails, read, run } = setup(t);
+  const show = await run("resource show --full");
+  assert.equal(show.code, 0);
+  assert.equal(show.stdout, reference("pcs_resource_config.txt"));
+  assert.match(show.stderr, /^Warning: This command is deprecated/);
+  assert.match(
+    (await run("resource show")).stdout,
+    /^ {2}\* virtual_ip\t\(ocf:heartbeat:IPaddr2\):\t Started node1\n/,
+  );
+  await ok("resource master ms1 webserver");
+  assert.match(
+    read(),
+    /<clone id="ms1">\s*<meta_attributes id="ms1-meta_attributes">\s*<nvpair id="ms1-meta_attributes-promotable" name="promotable" value="true"\/>/,
+  );
+  await ok("constraint location add loc1 virtual_ip node2 -20");
+  assert.match(read(), /<rsc_location id="loc1" rsc="virtual_ip" node="node2" score="-20"\/>/);
+  assert.equal(
+    await fails("constraint location add loc1 virtual_ip node2 -20"),
+    "Warning: Validation for node existence in the cluster will be skipped\nError: 'loc1' already exists\n",
+  );
+});
+
+test("stonith levels: add, list, in pcs config, delete", async (t) => {
+  const probe = tempDir(t);
+  const { ok, fails, read } = setup(t, { TANDEM_FENCE_DIRS: fakeFenceAgent(probe) });
+  await ok("stonith create f1 fence_fake port=1");
+  assert.equal(
+    await fails("stonith level add 1 node1 nosuch"),
+    `Error: Stonith resource(s) 'nosuch' do not exist, use --force to override\n${SUMMARY}`,
+  );
+  assert.match(
+    await fails("stonith level add 1 node7 f1"),
+    /Node 'node7' does not appear to exist in configuration/,
+  );
+  await ok("stonith level add 1 node1 f1");
+  assert.match(
+    read(),
+    /<fencing-topology>\s*<fencing-level target="node1" index="1" devices="f1" id="fl-node1-1"\/>/,
+  );
+  assert.equal(await ok("stonith level"), "Target: node1\n  Level 1 - f1\n");
+  assert.match(await ok("config"), /\nFencing Levels:\n {2}Target: node1\n {4}Level 1 - f1\n/);
+  await ok("stonith level delete 1 node1");
+  assert.equal(await ok("stonith level"), "");
+});

@@ -12,6 +12,7 @@ import { renderConstraints } from "./constraint.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { configuredProperties, renderProperties } from "./property.js";
 import { defaultsLines, resourceLines, topLevelResources } from "./render.js";
+import { fencingLevelLines } from "./stonith-level.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
@@ -82,12 +83,7 @@ export const configShow: PcsHandler = async (ctx) => {
   lines.push("", "Stonith Devices:");
   for (const s of stonith) lines.push(...resourceLines(s, "  "));
   lines.push("Fencing Levels:");
-  const ft = findSection(cib, "fencing-topology");
-  for (const l of ft ? elements(ft, "fencing-level") : [])
-    lines.push(
-      `  Target: ${l.attrs.target ?? l.attrs["target-pattern"] ?? ""}`,
-      `    Level ${l.attrs.index} - ${l.attrs.devices}`,
-    );
+  lines.push(...fencingLevelLines(cib, "  "));
   lines.push("", ...renderConstraints(cib, true));
   lines.push("", "Alerts:");
   const alerts = findSection(cib, "alerts");

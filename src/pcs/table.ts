@@ -47,7 +47,7 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     options: [F, "--full", "--hide-inactive"],
   },
   "resource show": {
-    load: async () => (await RM()).resourceStatus,
+    load: async () => (await import("./compat.js")).resourceShow,
     options: [F, "--full", "--hide-inactive"],
   },
   "resource config": { load: async () => (await R()).resourceConfig, options: [F] },
@@ -106,6 +106,10 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "resource ungroup": { load: async () => (await RM()).groupRemove, options: [F, "--wait"] },
   "resource group list": { load: async () => (await RM()).groupList, options: [F] },
   "resource clone": { load: async () => (await RM()).resourceClone, options: [F, FORCE, "--wait"] },
+  "resource master": {
+    load: async () => (await import("./compat.js")).resourceMaster,
+    options: [F, FORCE, "--wait"],
+  },
   "resource promotable": { load: async () => (await RM()).resourcePromotable, options: [F, FORCE, "--wait"] },
   "resource unclone": { load: async () => (await RM()).resourceUnclone, options: [F, "--wait"] },
   "resource move": {
@@ -149,6 +153,10 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     load: async () => (await C()).constraintLocation,
     options: [F, FORCE, "--full", "--all"],
   },
+  "constraint location add": {
+    load: async () => (await import("./compat.js")).constraintLocationAdd,
+    options: [F, FORCE],
+  },
   "constraint colocation add": { load: async () => (await C()).constraintColocationAdd, options: [F, FORCE] },
   "constraint order": {
     load: async () => (await C()).constraintOrder,
@@ -162,7 +170,31 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   stonith: { load: async () => (await S()).stonithStatus, options: [F, "--full"] },
   "stonith status": { load: async () => (await S()).stonithStatus, options: [F, "--full"] },
   "stonith config": { load: async () => (await S()).stonithConfig, options: [F] },
-  "stonith show": { load: async () => (await S()).stonithConfig, options: [F] },
+  "stonith show": { load: async () => (await import("./compat.js")).stonithShow, options: [F, "--full"] },
+  "stonith level": {
+    load: async () => (await import("./stonith-level.js")).stonithLevelConfig,
+    options: [F],
+  },
+  "stonith level config": {
+    load: async () => (await import("./stonith-level.js")).stonithLevelConfig,
+    options: [F],
+  },
+  "stonith level add": {
+    load: async () => (await import("./stonith-level.js")).stonithLevelAdd,
+    options: [F, FORCE],
+  },
+  "stonith level delete": {
+    load: async () => (await import("./stonith-level.js")).stonithLevelDelete,
+    options: [F],
+  },
+  "stonith level remove": {
+    load: async () => (await import("./stonith-level.js")).stonithLevelDelete,
+    options: [F],
+  },
+  "stonith level clear": {
+    load: async () => (await import("./stonith-level.js")).stonithLevelClear,
+    options: [F],
+  },
   "stonith create": {
     load: async () => (await S()).stonithCreate,
     options: [F, FORCE, "--group", "--before", "--after", "--disabled", "--wait", "--agent-validation"],
@@ -234,4 +266,5 @@ export const exactOnly = new Set<string>([
   "stonith",
   "config",
   "status",
+  "stonith level",
 ]);
