@@ -95,7 +95,13 @@ export const pcsdCommand: Command = async (argv, io) => {
     port,
     nodeName: opts.get("--name") ?? hostname(),
     logger,
-    supervisor: { mode, command },
+    // A node named explicitly tells its daemon which nodelist entry it is (loopback labs,
+    // where every node shares the host name and the 127/8 addresses).
+    supervisor: {
+      mode,
+      command,
+      env: opts.has("--name") ? { TANDEM_NODE_NAME: opts.get("--name") as string } : {},
+    },
   });
   io.stderr(
     `pcsd: listening on ${server.address} port ${server.port} (root ${root}, certificate ${server.fingerprint256})\n`,

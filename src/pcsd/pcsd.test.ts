@@ -178,6 +178,7 @@ describe("pcsd", () => {
     assert.equal((await callPcsd(t, "clusterStart", {})).body.alreadyRunning, true);
     // The stand-in got TANDEM_ROOT = the node's prefix.
     await waitFor(() => readIf(`${node.root}/standin.pid`) === String(pid));
+    assert.equal(readIf(`${node.root}/standin.env`), "node1", "TANDEM_NODE_NAME passed on");
     const st = await callPcsd(t, "status", {});
     assert.deepEqual([st.body.clusterName, st.body.daemon.running], ["c1", true]);
 

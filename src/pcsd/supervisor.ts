@@ -27,6 +27,8 @@ export interface SupervisorOptions {
   mode?: SupervisorMode | "auto";
   /** argv of the cluster daemon (child mode). */
   command?: string[];
+  /** Extra environment for the daemon (child mode), e.g. TANDEM_NODE_NAME. */
+  env?: Record<string, string>;
   /** systemd unit (systemd mode). */
   unit?: string;
   /** First restart delay after an unexpected exit; doubles per crash (max 32x). */
@@ -148,7 +150,7 @@ class ChildSupervisor implements DaemonSupervisor {
       let child: ChildProcess;
       try {
         child = spawn(this.command[0], this.command.slice(1), {
-          env: { ...process.env, TANDEM_ROOT: p.root },
+          env: { ...process.env, ...this.opts.env, TANDEM_ROOT: p.root },
           cwd: p.root,
           detached: true,
           stdio: ["ignore", fd, fd],

@@ -21,7 +21,8 @@ export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
 export const STAND_IN_DAEMON = [
   process.execPath,
   "-e",
-  "require('fs').writeFileSync(process.env.TANDEM_ROOT + '/standin.pid', String(process.pid));" +
+  "require('fs').writeFileSync(process.env.TANDEM_ROOT + '/standin.env', String(process.env.TANDEM_NODE_NAME));" +
+    "require('fs').writeFileSync(process.env.TANDEM_ROOT + '/standin.pid', String(process.pid));" +
     "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000);",
 ];
 
@@ -59,6 +60,7 @@ export async function startTestNode(
       supervisor: {
         mode: "child",
         command: opts.daemon ?? STAND_IN_DAEMON,
+        env: { TANDEM_NODE_NAME: name },
         restartDelayMs: 50,
         stopTimeoutMs: 5000,
       },
