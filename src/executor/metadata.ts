@@ -58,7 +58,10 @@ const truthy = (v: string | undefined): boolean => v === "1" || v === "true" || 
 export function parseAgentMetadata(xml: string, agent: AgentSpec): AgentMetadata {
   // Agents declare <!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">; a plain external
   // DOCTYPE carries nothing we use, and the XML parser refuses DOCTYPEs (no entity tricks).
-  const text = xml.replace(/<!DOCTYPE\s+[A-Za-z_:][\w:.-]*\s+(?:SYSTEM|PUBLIC)\s+(?:"[^"<>[\]]*"\s*){1,2}>/, "");
+  const text = xml.replace(
+    /<!DOCTYPE\s+[A-Za-z_:][\w:.-]*\s+(?:SYSTEM|PUBLIC)\s+(?:"[^"<>[\]]*"\s*){1,2}>/,
+    "",
+  );
   const root = parseXml(text, { source: `meta-data of ${agentName(agent)}`, maxLength: 1024 * 1024 });
   if (root.name !== "resource-agent")
     throw new TandemError(
