@@ -8,7 +8,7 @@
 import { parseDurationMs } from "../core/duration.js";
 import { ErrorCodes } from "../core/errors.js";
 import { elements, type XmlElement } from "../core/xml.js";
-import { describe, type Findings } from "./validate.js";
+import { describe, type Findings } from "./validate-findings.js";
 
 type OptionCheck = (v: string) => boolean;
 
@@ -219,7 +219,7 @@ export function checkConfiguration(
     walkResources(resourcesSec, (r, promotable) => {
       if (r.name === "primitive" && r.attrs.class === "stonith") haveStonith = true;
       const role = metaValue(r, "target-role");
-      if (role !== undefined) {
+      if (role !== undefined && !["default", "#default"].includes(role.toLowerCase())) {
         if (!ROLE_NAMES.includes(role.toLowerCase()))
           cfgErr(
             r,
@@ -250,6 +250,21 @@ export function checkConfiguration(
           },
         );
       if (r.name === "primitive") checkOps(r, f);
+      if (metaValue(r, "restart-type") !== undefined)
+        f.add(
+          "warning",
+          ErrorCodes.CIB_CONFIG,
+          r,
+          `${describe(r)}: meta-attribute 'restart-type' is deprecated`,
+          {
+            form: "log",
+            fn: "pe__unpack_resource",
+            level: "warning",
+            text: "Support for restart-type is deprecated and will be removed in a future release",
+          },
+        );
+      if (r.name === "clone" && parseBoolean(metaValue(r, "globally-unique")) === true)
+        forceAnon(r, nodeIds.size, f);
     });
   if (stonithEnabled && !haveStonith) {
     const at = props.get("stonith-enabled")?.pair ?? conf;
@@ -299,6 +314,25 @@ export function checkConfiguration(
   const consSec = elements(conf, "constraints")[0];
   for (const cons of consSec ? elements(consSec) : []) {
     const fn = CONSTRAINT_FN[cons.name];
+    const first = cons.attrs.first === undefined ? undefined : ids.get(cons.attrs.first);
+    if (
+      cons.name === "rsc_order" &&
+      cons.attrs["require-all"] !== undefined &&
+      first &&
+      ["clone", "master"].includes(first.name)
+    )
+      f.add(
+        "warning",
+        ErrorCodes.CIB_CONFIG,
+        cons,
+        `${describe(cons)}: 'require-all' is deprecated (use the clone-min meta-attribute of the clone)`,
+        {
+          form: "log",
+          fn: "get_minimum_first_instances",
+          level: "warning",
+          text: "Support for require-all in ordering constraints is deprecated and will be removed in a future release (use clone-min clone meta-attribute instead)",
+        },
+      );
     for (const attr of ["rsc", "with-rsc", "first", "then"]) {
       const target = cons.attrs[attr];
       if (target === undefined) continue;
@@ -365,4 +399,29 @@ function checkOps(rsc: XmlElement, f: Findings): void {
           },
         );
     }
+}
+
+/** Agent classes that cannot be unique clones (pcmk_get_ra_caps without "unique"). */
+const ANONYMOUS_ONLY = ["lsb", "systemd", "service", "upstart", "nagios", "heartbeat"];
+
+/** A globally-unique clone of an agent class that cannot be unique is treated as anonymous. */
+function forceAnon(clone: XmlElement, nodeCount: number, f: Findings): void {
+  const child = elements(clone, "primitive")[0];
+  const cls = child?.attrs.class;
+  if (!child || cls === undefined || !ANONYMOUS_ONLY.includes(cls.toLowerCase())) return;
+  const max = Number.parseInt(metaValue(clone, "clone-max") ?? "", 10);
+  const instances = Number.isInteger(max) && max >= 0 ? max : nodeCount;
+  for (let i = 0; i < instances; i++)
+    f.add(
+      "warning",
+      ErrorCodes.CIB_CONFIG,
+      clone,
+      `${describe(clone)}: globally-unique is ignored because ${cls} resources can only be anonymous clones`,
+      {
+        form: "log",
+        fn: "pe__force_anon",
+        level: "warning",
+        text: `Ignoring globally-unique for ${clone.attrs.id} because ${cls} resources such as ${child.attrs.id}:${i} can be used only as anonymous clones`,
+      },
+    );
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -255,4 +255,41 @@ test("versions: read, compare, bump, winner", () => {
     /'epoch' must be a non-negative integer: got 'x'/,
   );
   assert.throws(() => parseVersion("1.2"), TandemError);
+});
+
+test("every scheduler corpus input passes the structural checks (they all ran through real Pacemaker)", () => {
+  let checked = 0;
+  for (const tier of ["core", "tier2"]) {
+    const dir = resolve(repoRoot, "../shared/scheduler-corpus", tier);
+    for (const name of readdirSync(dir).filter((f) => f.endsWith(".xml"))) {
+      const found = validateCib(parseXml(readFileSync(resolve(dir, name), "utf8")));
+      const structural = found.filter(
+        (f) => f.pacemaker.form === "relaxng" || f.pacemaker.form === "idref" || f.tandemOnly,
+      );
+      assert.deepEqual(
+        structural.map((f) => f.message),
+        [],
+        `${tier}/${name}`,
+      );
+      checked++;
+    }
+  }
+  assert.ok(checked > 100, `only ${checked} corpus inputs found`);
+});
+
+test('validate-with="none": structure problems keep their error, worded as Pacemaker\'s unpacking words them', () => {
+  const text = baseCib
+    .replace('validate-with="pacemaker-3.9"', 'validate-with="none"')
+    .replace('then-action="start" id', 'then-action="start" kind="foo" id');
+  const all = validateCib(parseXml(text));
+  assert.equal(all[0].pacemaker.form, "plain");
+  assert.match(all[0].pacemaker.text, /^Schema validation of configuration is disabled/);
+  const errs = errorsOf(all);
+  assert.equal(errs.length, 1);
+  assert.deepEqual(errs[0].pacemaker, {
+    form: "log",
+    fn: "get_ordering_type",
+    level: "error",
+    text: "Resetting 'kind' for constraint order-virtual_ip-webserver-mandatory to 'Mandatory' because 'foo' is not valid",
+  });
 });

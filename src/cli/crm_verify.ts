@@ -266,7 +266,9 @@ export const crmVerifyCommand: Command = async (argv, io) => {
   }
 
   const findings = validateCib(root);
-  const structural = findings.filter((f) => f.pacemaker.form !== "log" && f.severity === "error");
+  const structural = findings.filter(
+    (f) => (f.pacemaker.form === "relaxng" || f.pacemaker.form === "idref") && f.severity === "error",
+  );
   let errors = false;
   let warnings = false;
   if (structural.length > 0) {
@@ -278,6 +280,10 @@ export const crmVerifyCommand: Command = async (argv, io) => {
     for (const f of findings) {
       if (f.severity === "error") errors = true;
       else if (f.severity === "warning") warnings = true;
+      if (f.pacemaker.form === "plain") {
+        io.stderr(`${f.pacemaker.text}\n`);
+        continue;
+      }
       const level = f.pacemaker.level ?? (f.severity === "notice" ? "notice" : f.severity);
       if (o.verbosity >= LEVEL_VERBOSITY[level])
         io.stderr(`(${f.pacemaker.fn ?? "crm_verify"}) \t${level}: ${f.pacemaker.text}\n`);
