@@ -233,6 +233,19 @@ describe("pcs cluster commands through pcsd", () => {
     assert.equal((await pcs(n2, "cluster stop")).code, 0);
   });
 
+  it("pcs cluster sync pushes the local corosync.conf to every node", async () => {
+    const f = join(n1.root, "etc/tandem/corosync.conf");
+    const edited = `${readFileSync(f, "utf8")}\n# edited on node1\n`;
+    writeFileSync(f, edited);
+    const r = await pcs(n1, "cluster sync");
+    assert.equal(r.code, 0, r.err);
+    assert.equal(
+      r.out,
+      "Sending 'corosync.conf' to 'node1', 'node2'\nnode1: successful distribution of the file 'corosync.conf'\nnode2: successful distribution of the file 'corosync.conf'\n",
+    );
+    assert.equal(read(n2, "etc/tandem/corosync.conf"), edited);
+  });
+
   it("pcs cluster corosync prints the local or a node's corosync.conf", async () => {
     const local = await pcs(n1, "cluster corosync");
     assert.equal(local.out, read(n1, "etc/tandem/corosync.conf"));

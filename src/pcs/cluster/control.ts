@@ -188,3 +188,34 @@ export const clusterCorosync: PcsHandler = async (ctx) => {
   ctx.io.stdout(r.body.data);
   return 0;
 };
+
+/** `pcs cluster sync`: sends the local corosync.conf to every node it lists. */
+export const clusterSync: PcsHandler = async (ctx) => {
+  const paths = pathsOf(ctx.io);
+  if (ctx.args.length > 0) throw new PcsError("Usage: pcs cluster sync");
+  const text = readFileIfExists(paths.corosyncConf);
+  if (text === undefined)
+    throw new PcsError(`Unable to read ${paths.corosyncConf}: No such file or directory`);
+  const nodes = localClusterNodes(paths);
+  const targets = remoteTargets(paths, nodes);
+  ctx.io.stdout(`Sending 'corosync.conf' to ${nodes.map((n) => `'${n}'`).join(", ")}\n`);
+  const data = Buffer.from(text, "utf8").toString("base64");
+  const rs = await callAll(
+    targets,
+    "filePut",
+    { files: [{ name: "corosync.conf", data }] },
+    requestTimeoutMs(ctx),
+  );
+  let failed = false;
+  for (const r of rs) {
+    if (r.ok) ctx.io.stdout(`${r.node}: successful distribution of the file 'corosync.conf'\n`);
+    else {
+      failed = true;
+      ctx.io.stderr(
+        `Error: ${r.error.startsWith("Unable to connect") ? r.error : `${r.node}: ${r.error}`}\n`,
+      );
+    }
+  }
+  if (failed) throw new PcsError("Errors have occurred, therefore pcs is unable to continue");
+  return 0;
+};
