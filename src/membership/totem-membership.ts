@@ -97,6 +97,9 @@ export function onJoin(t: Totem, j: JoinMessage): void {
   if (t.state === "operational") {
     const cur = t.cur;
     if (cur?.memberSet.has(j.from) && j.ringSeq < cur.ringId.seq) return; // from before this ring
+    // A non-member that counts us as failed cannot form a ring with us now; it will
+    // gather afresh once it hears us.
+    if (!cur?.memberSet.has(j.from) && j.failSet.includes(t.me)) return;
     enterGather(t, `join from node ${j.from}`);
   } else if (t.state === "commit" || t.state === "recovery") {
     // Joins equal to the sets that formed this ring are late copies; a member that
@@ -210,7 +213,10 @@ export function onConsensusTimeout(t: Totem): void {
   const f = setKey(t.failSet);
   for (const n of proposed(t)) {
     const j = t.joins.get(n);
-    if (!j || j.proc !== p || j.fail !== f) t.failSet.add(n);
+    if (!j || j.proc !== p || j.fail !== f) {
+      t.failSet.add(n);
+      t.excludedUntil.set(n, t.now + 2 * t.timeouts.consensus);
+    }
   }
   t.log("info", `consensus timeout: failed ${[...t.failSet].sort((a, b) => a - b).join(",")}`);
   t.setTimer("consensus", t.timeouts.consensus);
@@ -220,6 +226,7 @@ export function onConsensusTimeout(t: Totem): void {
 export function onMergeDetect(t: Totem, m: MergeDetectMessage): void {
   if (t.state !== "operational" || !t.cur) return;
   if (t.cur.memberSet.has(m.from) && m.ringId.seq <= t.cur.ringId.seq) return;
+  if (!t.cur.memberSet.has(m.from) && t.isExcluded(m.from)) return;
   enterGather(t, `merge detected: ring ${m.ringId.rep}.${m.ringId.seq} of node ${m.from}`);
 }
 

@@ -68,6 +68,12 @@ export class Totem {
   /** Incarnation of each member of the current (or forming) ring. */
   memberInc = new Map<NodeId, number>();
   maxRingSeq = 0;
+  /**
+   * Nodes this node failed at a consensus timeout, until when their merge attempts are
+   * ignored: a node that can send to us but not hear us (asymmetric partition) would
+   * otherwise pull the ring into gather again and again.
+   */
+  readonly excludedUntil = new Map<NodeId, number>();
 
   // token handling
   lastTokenSeq = -1;
@@ -240,6 +246,11 @@ export class Totem {
     }
   }
 
+  isExcluded(node: NodeId): boolean {
+    const until = this.excludedUntil.get(node);
+    return until !== undefined && this.now < until;
+  }
+
   isCurRing(r: RingId): boolean {
     return this.cur !== null && this.cur.ringId.rep === r.rep && this.cur.ringId.seq === r.seq;
   }
@@ -296,6 +307,7 @@ export class Totem {
     if (this.state === "operational" && this.cur) {
       // Traffic of another ring: a partition healed or a member moved on. Merge.
       const foreign = !this.cur.memberSet.has(m.from);
+      if (foreign && this.isExcluded(m.from)) return;
       if (foreign || m.ringId.seq > this.cur.ringId.seq) {
         this.procSet = new Set([...this.cur.members, m.from]);
         enterGather(this, `message from ring ${m.ringId.rep}.${m.ringId.seq} of node ${m.from}`);
@@ -604,6 +616,7 @@ export function installRing(t: Totem): void {
   t.idleRotations = 0;
   t.aruStuckRotations = 0;
   t.log("info", `installed ring ${cur.ringId.rep}.${cur.ringId.seq} members ${cur.members.join(",")}`);
+  for (const n of cur.members) t.excludedUntil.delete(n);
   t.out.push({ type: "config_change", change });
   t.upper.onConfigChange(change);
   if (cur.ringId.rep === t.me) t.setTimer("merge", t.timeouts.merge);
