@@ -7,6 +7,7 @@ import { TandemError } from "../core/errors.js";
 import { parsePcsArgs } from "../pcs/args.js";
 import { type CibSource, FileCibSource, liveCib, NoClusterCibSource } from "../pcs/cib-source.js";
 import { PcsError, ReportsFailed } from "../pcs/errors.js";
+import { installLiveCib } from "../pcs/live-cib.js";
 import { exactOnly, pcsCommands } from "../pcs/table.js";
 import type { PcsContext } from "../pcs/types.js";
 import { GROUPS, groupUsage, MAIN_USAGE } from "../pcs/usage.js";
@@ -35,6 +36,7 @@ export const pcsCommand: Command = async (argv, io) => {
 };
 
 async function runPcs(argv: string[], io: CommandIO): Promise<number> {
+  installLiveCib();
   const { options, positional } = parsePcsArgs(argv);
   const help = options.flags.has("-h") || options.flags.has("--help");
   if (options.flags.has("--version") && positional.length === 0) {

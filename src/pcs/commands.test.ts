@@ -52,10 +52,11 @@ test("dispatcher: unknown command, unknown subcommand, unknown and unsupported o
 
 test("without -f and without a running cluster: pcs's own errors", async (t) => {
   const dir = tempDir(t);
-  const status = await pcs(["status"], { cwd: dir });
+  const env = { TANDEM_SOCKET: join(dir, "no-daemon.sock") };
+  const status = await pcs(["status"], { cwd: dir, env });
   assert.equal(status.code, 1);
   assert.equal(status.all, reference("pcs_status.on-stopped-node1.txt"));
-  const set = await pcs(words("property set stonith-enabled=false"), { cwd: dir });
+  const set = await pcs(words("property set stonith-enabled=false"), { cwd: dir, env });
   assert.equal(set.code, 1);
   assert.equal(set.all, "Error: unable to get cib\n");
 });

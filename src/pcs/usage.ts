@@ -128,7 +128,26 @@ export const GROUP_USAGE: Record<string, string[]> = {
     "cib-push <filename> [--config]",
     "verify [-V] [filename]",
     "standby | unstandby [<node>] | --all   (pcs 0.9 syntax; see 'pcs node')",
+    "auth [<host>...] [-u <username>] [-p <password>]   (pcs 0.9 syntax; see 'pcs host auth')",
+    "setup <cluster name> (<node name> [addr=<node address>]...)... [transport knet|udp|udpu",
+    "    [<transport options>]] [totem <totem options>] [quorum <quorum options>]",
+    "    [crypto <crypto options>] [--enable] [--start] [--force] [--no-cluster-uuid]",
+    "    [--corosync_conf <path> [--overwrite]]",
+    "    Also the pcs 0.9 syntax: setup --name <cluster name> <node>... [--transport udpu]",
+    "start | stop | enable | disable [--all | <node>...]",
+    "destroy [--all]",
+    "sync",
+    "corosync [<node>]",
+    "pcsd-status [<node>]...",
   ],
+  host: [
+    "auth (<host name> [addr=<address>[:<port>]])... [-u <username>] [-p <password>]",
+    "    Authenticate pcs/pcsd to pcsd on the hosts; asks for the user and password when",
+    "    -u/-p are missing. Stores a token and pins the host's certificate.",
+    "deauth [<host name>...]",
+    "    Remove the hosts' tokens (all hosts when none are given).",
+  ],
+  pcsd: ["status [<node>]...", "    Show whether pcsd on the nodes is online and authenticated."],
 };
 
 export function groupUsage(group: string): string {
