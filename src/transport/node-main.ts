@@ -8,7 +8,9 @@
 
 import { appendFileSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ErrorCodes, TandemError } from "../core/errors.js";
+import { MembershipEngine } from "../membership/engine.js";
 import { createLogger, type LogLevel } from "../core/log.js";
 import { loadClusterConfig } from "./cluster-config.js";
 import { readAuthkey } from "./crypto.js";
@@ -153,3 +155,14 @@ export async function runNode(argv: string[], engine: EngineFactory): Promise<vo
   process.on("SIGINT", () => void shutdown());
   process.stdout.write("ready\n");
 }
+
+async function main(): Promise<void> {
+  try {
+    await runNode(process.argv.slice(2), (cfg) => new MembershipEngine(cfg));
+  } catch (e) {
+    process.stderr.write(`node-main: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(e instanceof TandemError ? e.exitCode : 70);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

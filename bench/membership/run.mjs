@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+// Membership benchmark with real node processes on loopback (dist/transport/node-main.js):
+//  (a) failure detection: kill -9 one node, time until every survivor installed a new
+//      configuration without it, at 2, 3, 8 and 32 nodes;
+//  (b) ordered-message (CPG, agreed) throughput and latency at 2, 3 and 8 nodes;
+//  (c) resident memory per node;
+//  (d) soak: both cores kept busy (stress-ng if installed, else busy-loop processes) while a
+//      3-node cluster idles; counts membership changes (each one is false: nothing failed).
+// When the real corosync is installed and we are root, (a) also runs real corosync 3 with the
+// same token/consensus in network namespaces (bench/membership/real-corosync.mjs) and the
+// ratio is printed.
+//
+// Usage: node bench/membership/run.mjs [--sizes 2,3,8,32] [--runs N] [--soak-seconds S]
+//          [--msgs N] [--no-real] [--only a,b,c,d] [--json FILE]
+
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const harnessPath = join(repoRoot, "dist/transport/harness.js");
+if (!existsSync(harnessPath)) {
+  console.error("bench/membership: build first (npm run build)");
+  process.exit(1);
+}
+const { LoopbackCluster } = await import(harnessPath);
+
+function parseArgs(argv) {
+  const o = {
+    sizes: [2, 3, 8, 32],
+    runs: 3,
+    soakSeconds: 600,
+    msgs: 20000,
+    real: true,
+    only: "abcd",
+    json: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--sizes") o.sizes = argv[++i].split(",").map(Number);
+    else if (a === "--runs") o.runs = Number(argv[++i]);
+    else if (a === "--soak-seconds") o.soakSeconds = Number(argv[++i]);
+    else if (a === "--msgs") o.msgs = Number(argv[++i]);
+    else if (a === "--no-real") o.real = false;
+    else if (a === "--only") o.only = argv[++i].replaceAll(",", "");
+    else if (a === "--json") o.json = argv[++i];
+    else {
+      console.error(`unknown option ${a}`);
+      process.exit(2);
+    }
+  }
+  return o;
+}
+const opts = parseArgs(process.argv.slice(2));
+const wallNow = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.floor((s.length - 1) / 2)];
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const results = {
+  date: new Date().toISOString(),
+  detection: [],
+  throughput: [],
+  memory: [],
+  soak: null,
+  real: null,
+};
+
+async function formed(n) {
+  const c = new LoopbackCluster({ nodes: n, logLevel: "notice" });
+  await c.startAll();
+  await c.waitForMembers(c.ids, c.ids, 30_000 + n * 1000);
+  return c;
+}
+
+/** (a) kill -9 the highest node id; time until every survivor installed a ring without it. */
+async function detection(n, runs) {
+  const times = [];
+  const firsts = [];
+  for (let r = 0; r < runs; r++) {
+    const c = await formed(n);
+    try {
+      await sleep(300);
+      const victim = n;
+      const survivors = c.ids.filter((id) => id !== victim);
+      const t0 = wallNow();
+      await c.signal(victim, "SIGKILL");
+      const st = await c.waitForMembers(survivors, survivors, 20_000);
+      const installs = st.map((s) => s.history.find((h) => h.t > t0 && !h.members.includes(victim))?.t - t0);
+      times.push(Math.max(...installs));
+      firsts.push(Math.min(...installs));
+    } finally {
+      await c.destroy();
+    }
+  }
+  return {
+    nodes: n,
+    runs,
+    allSurvivorsMs: times,
+    medianMs: median(times),
+    firstSurvivorMedianMs: median(firsts),
+  };
+}
+
+/** (b) every node sends msgs/n messages of 100 bytes at once (burst), then a light-load latency run. */
+async function throughput(n, msgs) {
+  const c = await formed(n);
+  try {
+    await Promise.all(c.ids.map((id) => c.request(id, "cpg.join", { group: "bench" })));
+    await sleep(300);
+    const until = async (want) => {
+      const end = Date.now() + 120_000;
+      for (;;) {
+        const reps = await Promise.all(c.ids.map((id) => c.request(id, "bench.report")));
+        if (reps.every((r) => r.count >= want)) return reps;
+        if (Date.now() > end)
+          throw new Error(`only ${reps.map((r) => r.count).join(",")} of ${want} delivered`);
+        await sleep(50);
+      }
+    };
+    // light load: one message every 10 ms from node 1
+    const light = 200;
+    for (let i = 0; i < light; i++) {
+      await c.request(1, "bench.send", { count: 1, size: 100 });
+      await sleep(10);
+    }
+    const lightReps = await until(light);
+    const lightLat = lightReps.flatMap((r) => r.latencies);
+    await Promise.all(c.ids.map((id) => c.request(id, "bench.reset")));
+    const per = Math.floor(msgs / n);
+    const total = per * n;
+    const t0 = wallNow();
+    await Promise.all(c.ids.map((id) => c.request(id, "bench.send", { count: per, size: 100 })));
+    const reps = await until(total);
+    const end = Math.max(...reps.map((r) => r.lastT));
+    const lat = reps.flatMap((r) => r.latencies);
+    const st = await Promise.all(c.ids.map((id) => c.status(id)));
+    results.memory.push({
+      nodes: n,
+      phase: "after throughput",
+      rssMiB: st.map((s) => +(s.rssBytes / 1048576).toFixed(1)),
+    });
+    return {
+      nodes: n,
+      messages: total,
+      bytes: 100,
+      msgsPerSec: Math.round(total / ((end - t0) / 1000)),
+      burstLatencyMs: { p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2) },
+      lightLatencyMs: { p50: +pct(lightLat, 50).toFixed(2), p99: +pct(lightLat, 99).toFixed(2) },
+    };
+  } finally {
+    await c.destroy();
+  }
+}
+
+/** (c) idle RSS per node after the ring formed. */
+async function memory(n) {
+  const c = await formed(n);
+  try {
+    await sleep(2000);
+    const st = await Promise.all(c.ids.map((id) => c.status(id)));
+    return { nodes: n, phase: "idle", rssMiB: st.map((s) => +(s.rssBytes / 1048576).toFixed(1)) };
+  } finally {
+    await c.destroy();
+  }
+}
+
+/** (d) soak with busy CPUs: count configuration changes after the initial ring. */
+async function soak(seconds) {
+  const c = await formed(3);
+  const hogs = [];
+  try {
+    const stress = spawnSync("sh", ["-c", "command -v stress-ng"]).status === 0;
+    if (stress)
+      hogs.push(
+        spawn("stress-ng", ["--cpu", "2", "--timeout", `${seconds + 5}s`, "--quiet"], { stdio: "ignore" }),
+      );
+    else
+      for (let i = 0; i < 2; i++)
+        hogs.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+    const t0 = wallNow();
+    await sleep(seconds * 1000);
+    const after = await Promise.all(c.ids.map((id) => c.status(id)));
+    const changes = after.map((s) => s.history.filter((h) => h.t > t0).length);
+    return {
+      nodes: 3,
+      seconds,
+      load: stress ? "stress-ng --cpu 2" : "2 busy-loop processes",
+      falseChanges: changes.reduce((a, b) => a + b, 0),
+      perNode: changes,
+    };
+  } finally {
+    for (const h of hogs) h.kill("SIGKILL");
+    await c.destroy();
+  }
+}
+
+const only = (k) => opts.only.includes(k);
+if (only("a")) {
+  for (const n of opts.sizes) {
+    const r = await detection(n, n >= 32 ? Math.min(opts.runs, 2) : opts.runs);
+    results.detection.push(r);
+    console.log(
+      `(a) ${String(n).padStart(2)} nodes: new configuration on all survivors after kill -9: median ${r.medianMs.toFixed(0)} ms ` +
+        `(runs ${r.allSurvivorsMs.map((x) => x.toFixed(0)).join(", ")}), first survivor ${r.firstSurvivorMedianMs.toFixed(0)} ms`,
+    );
+  }
+}
+if (only("b")) {
+  for (const n of opts.sizes.filter((x) => x <= 8)) {
+    const r = await throughput(n, opts.msgs);
+    results.throughput.push(r);
+    console.log(
+      `(b) ${n} nodes: ${r.msgsPerSec} msgs/s (${r.messages} x ${r.bytes} B, agreed order); latency light load p50 ${r.lightLatencyMs.p50} ms p99 ${r.lightLatencyMs.p99} ms; burst p50 ${r.burstLatencyMs.p50} ms p99 ${r.burstLatencyMs.p99} ms`,
+    );
+  }
+}
+if (only("c")) {
+  for (const n of [3]) {
+    const r = await memory(n);
+    results.memory.push(r);
+    console.log(`(c) ${n} nodes idle: RSS per node ${r.rssMiB.join(", ")} MiB`);
+  }
+  for (const m of results.memory.filter((x) => x.phase !== "idle"))
+    console.log(`(c) ${m.nodes} nodes ${m.phase}: RSS per node ${m.rssMiB.join(", ")} MiB`);
+}
+if (only("d")) {
+  const r = await soak(opts.soakSeconds);
+  results.soak = r;
+  console.log(
+    `(d) soak ${r.seconds} s, ${r.load}, ${r.nodes} nodes: ${r.falseChanges} false membership changes (${r.perNode.join(", ")})`,
+  );
+}
+if (opts.real && only("a")) {
+  const realScript = join(dirname(fileURLToPath(import.meta.url)), "real-corosync.mjs");
+  if (process.getuid?.() !== 0 || !existsSync("/usr/sbin/corosync") || !existsSync(realScript)) {
+    console.log(
+      "real corosync: not run (needs root, /usr/sbin/corosync and bench/membership/real-corosync.mjs)",
+    );
+  } else {
+    const { realDetection } = await import(realScript);
+    results.real = [];
+    for (const n of opts.sizes.filter((x) => x <= 8)) {
+      const r = await realDetection(n, opts.runs);
+      results.real.push(r);
+      const ours = results.detection.find((d) => d.nodes === n);
+      const ratio = ours ? (r.medianMs / ours.medianMs).toFixed(1) : "?";
+      console.log(
+        `(a) real corosync ${n} nodes, same timeouts (token ${r.token} ms): median ${r.medianMs.toFixed(0)} ms (runs ${r.runsMs
+          .map((x) => x.toFixed(0))
+          .join(", ")}); corosync/tandem = ${ratio}`,
+      );
+    }
+  }
+}
+const out = opts.json ?? join(repoRoot, "bench/results", `membership-${Date.now()}.json`);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(results, null, 2));
+console.log(`results: ${out}`);

@@ -1,0 +1,96 @@
+// Real node processes on loopback: rings form from a corosync.conf; kill -9, SIGSTOP/SIGCONT
+// and a partition made with the transport's fault hook each end in the right configuration.
+// Every process is killed at the end, also when an assertion fails.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { cfgtoolCommand } from "../cli/corosync-cfgtool.js";
+import { cmapctlCommand } from "../cli/corosync-cmapctl.js";
+import { quorumtoolCommand } from "../cli/corosync-quorumtool.js";
+import { captureIO } from "../cli/io.js";
+import { LoopbackCluster } from "./harness.js";
+
+const clusters: LoopbackCluster[] = [];
+after(async () => {
+  for (const c of clusters) await c.destroy();
+});
+
+function cluster(nodes: number): LoopbackCluster {
+  const c = new LoopbackCluster({ nodes });
+  clusters.push(c);
+  return c;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("3 nodes: ring forms; kill -9; SIGSTOP past the token timeout then SIGCONT; restart", async () => {
+  const c = cluster(3);
+  await c.startAll();
+  await c.waitForMembers([1, 2, 3], [1, 2, 3], 10_000);
+
+  // the corosync tools against a live node
+  const env = { TANDEM_SOCKET: c.socket(1) };
+  let io = captureIO({ env });
+  assert.equal(await quorumtoolCommand(["-s"], io.io), 0);
+  assert.match(io.stdout, /^Nodes: {12}3$/m);
+  assert.match(io.stdout, /^Quorate: {10}Yes$/m);
+  assert.match(io.stdout, /^ {9}1 {10}1 node1 \(local\)$/m);
+  io = captureIO({ env });
+  assert.equal(await cmapctlCommand(["runtime.members."], io.io), 0);
+  assert.match(io.stdout, /^runtime\.members\.3\.status \(str\) = joined$/m);
+  assert.match(io.stdout, /^runtime\.members\.2\.ip \(str\) = r\(0\) ip\(127\.\d+\.\d+\.2\) $/m);
+  io = captureIO({ env });
+  assert.equal(await cfgtoolCommand(["-s"], io.io), 0);
+  assert.match(io.stdout, /^\t\tnodeid: {10}1:\tlocalhost$/m);
+
+  await c.signal(3, "SIGKILL");
+  await c.waitForMembers([1, 2], [1, 2], 5_000);
+
+  // node 2 frozen for more than the token timeout: node 1 forms a ring alone; it comes back after SIGCONT
+  await c.signal(2, "SIGSTOP");
+  await c.waitForMembers([1], [1], 5_000);
+  await c.signal(2, "SIGCONT");
+  await c.waitForMembers([1, 2], [1, 2], 5_000);
+
+  // a restarted node (new incarnation) joins again
+  await c.start(3);
+  const st = await c.waitForMembers([1, 2, 3], [1, 2, 3], 5_000);
+  assert.equal(new Set(st.map((s) => s.ringId)).size, 1, "one ring id everywhere");
+  io = captureIO({ env });
+  await cmapctlCommand(["-g", "runtime.members.3.join_count"], io.io);
+  assert.equal(io.stdout, "runtime.members.3.join_count (u32) = 2\n");
+});
+
+test("5 nodes: partition with the fault hook, then heal", async () => {
+  const c = cluster(5);
+  await c.startAll();
+  await c.waitForMembers([1, 2, 3, 4, 5], [1, 2, 3, 4, 5], 10_000);
+  const sideA = [1, 2];
+  const sideB = [3, 4, 5];
+  const cut = (from: number[], to: number[]) =>
+    Promise.all(
+      from.map((id) =>
+        c.setFaults(
+          id,
+          to.map((peer) => ({ peer, link: "*" as const, direction: "both" as const, drop: 1, delayMs: 0 })),
+        ),
+      ),
+    );
+  await cut(sideA, sideB);
+  await cut(sideB, sideA);
+  await c.waitForMembers(sideA, sideA, 5_000);
+  const b = await c.waitForMembers(sideB, sideB, 5_000);
+  assert.ok(
+    b.every((s) => s.quorate),
+    "the 3-node side keeps quorum",
+  );
+  const a = await Promise.all(sideA.map((id) => c.status(id)));
+  assert.ok(
+    a.every((s) => !s.quorate),
+    "the 2-node side loses quorum",
+  );
+  await sleep(200);
+  await Promise.all(c.ids.map((id) => c.setFaults(id, [])));
+  const all = await c.waitForMembers(c.ids, c.ids, 8_000);
+  assert.equal(new Set(all.map((s) => s.ringId)).size, 1);
+  assert.ok(all.every((s) => s.quorate));
+});
