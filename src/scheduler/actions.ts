@@ -34,6 +34,8 @@ export interface Action {
 export const IMPLIES_THEN = 1;
 export const IMPLIES_FIRST = 2;
 export const RUNNABLE_LEFT = 4;
+/** Asymmetric mandatory order: a required "then" cannot run if "first" cannot. */
+export const ASYM_RUNNABLE = 8;
 
 export interface Edge {
   first: Action;
@@ -89,7 +91,7 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
   const quorum = quorumBlocksStarts(ws);
   const managed = r.managed && !r.blocked && ![...r.history.values()].some((h) => h.blocked);
   const healthyOnNext = next !== null && r.history.get(next)?.active === true && !r.history.get(next)?.failed;
-  const multiple = r.runningOn.length > 1;
+  const multiple = r.runningOn.filter((n) => !ws.nodeByName.get(n)?.unclean).length > 1;
   const start = newAction(set, {
     rsc: r,
     task: "start",
@@ -97,15 +99,18 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
     interval: 0,
     pseudo: false,
     required: next !== null && (!healthyOnNext || multiple) && managed,
-    runnable: next !== null && managed,
+    // An unmanaged resource that already runs where it is "placed" does not block others.
+    runnable: next !== null && (managed || healthyOnNext),
     timeout: defaultTimeout(r, "start", 0),
   });
-  if (next !== null && quorum !== null && !healthyOnNext && !r.isStonith) {
-    start.runnable = false;
-    start.reason = quorum === "stop" ? "no quorum" : "quorum freeze";
-  } else if (next !== null && quorum === "stop" && r.isStonith && !healthyOnNext) {
-    start.runnable = false;
-    start.reason = "no quorum";
+  // Quorum: "stop" blocks every start (so running resources stop); "freeze" only
+  // blocks starting what is not active anywhere. requires=nothing is exempt.
+  const needsQuorum = (r.meta.requires ?? "quorum") !== "nothing";
+  if (next !== null && quorum !== null && needsQuorum) {
+    if (quorum === "stop" || r.runningOn.length === 0) {
+      start.runnable = false;
+      start.reason = quorum === "stop" ? "no quorum" : "quorum freeze";
+    }
   }
   const stops = new Map<string, Action>();
   for (const n of r.runningOn) {
@@ -128,7 +133,7 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
       if (!node.unclean) stop.runnable = true;
     }
     if (stop.required && !next)
-      stop.reason = quorum === "stop" && !r.isStonith ? "no quorum" : "node availability";
+      stop.reason = quorum === "stop" && needsQuorum ? "no quorum" : "node availability";
     stops.set(n, stop);
   }
   if (stops.size === 0)
@@ -261,7 +266,7 @@ function containerActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
       );
       for (const s of cur.stopped ? [cur.stopped] : cur.stops.values())
         for (const p of prev.stopPseudo ? [prev.stopPseudo] : prev.stops.values())
-          order(set, s, p, IMPLIES_FIRST, `group ${r.id} order`);
+          order(set, s, p, IMPLIES_FIRST | RUNNABLE_LEFT, `group ${r.id} order`);
     }
   } else if (r.kind === "clone" && r.ordered) {
     for (let i = 1; i < kids.length; i++)

@@ -5,7 +5,6 @@
 
 import { addScores, INFINITY } from "../core/score.js";
 import { type Colocation, type ColocationIndex, indexColocations } from "./colocation.js";
-import { quorumBlocksStarts } from "./node-criteria.js";
 import type { NodeScore, SchedResource, WorkingSet } from "./working-set.js";
 
 type Table = Map<string, NodeScore>;
@@ -72,6 +71,8 @@ function sameAttr(ws: WorkingSet, attr: string, a: string, b: string): boolean {
 }
 
 function applyColocation(t: Table, c: Colocation, ws: WorkingSet): void {
+  // A primary still being placed (a colocation loop) cannot constrain yet.
+  if (c.primary.assignState !== "done") return;
   const where = unitNodes(c.primary);
   const label = `colocation ${c.id} with ${c.primaryName}`;
   for (const n of ws.nodes) {
@@ -193,7 +194,6 @@ function fixedPlacement(r: SchedResource): boolean {
 }
 
 function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
-  const freeze = quorumBlocksStarts(ws) === "freeze";
   const kids = u.kind === "group" ? u.children : [u];
   let upTo = kids.length;
   let t = baseTable(u, ws);
@@ -214,12 +214,9 @@ function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIn
   const current = currentNode(u);
   let node: string | null;
   if (u.kind === "primitive" && fixedPlacement(u)) node = u.runningOn[0] ?? null;
-  else if (isDisabled(u)) {
+  else if (isDisabled(u) || u.forceStop) {
     node = null;
-    u.stopReason = "disabled";
-  } else if (freeze) {
-    node = current && ws.nodeByName.get(current)?.canRun ? current : null;
-    if (!node) u.stopReason = "quorum freeze";
+    u.stopReason = u.forceStop ?? "disabled";
   } else node = pick(t, ws, current);
   if (node === null && !u.stopReason) u.stopReason = "no node can run it";
   u.assigned = node;
@@ -229,7 +226,7 @@ function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIn
     for (const c of u.children) {
       if (fixedPlacement(c)) {
         c.assigned = c.runningOn[0] ?? null;
-        ok = false;
+        if (c.assigned !== node) ok = false;
       } else {
         if (i >= upTo || isDisabled(c) || (node && (c.scores.get(node)?.score ?? 0) <= -INFINITY)) ok = false;
         c.assigned = ok ? node : null;
@@ -259,7 +256,6 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
   const perNode = new Map<string, number>();
   const nodeMax = u.cloneNodeMax ?? 1;
   const disabled = isDisabled(u);
-  const freeze = quorumBlocksStarts(ws) === "freeze";
   // Active instances keep their node first, then the rest fill up.
   const order = [...u.children].sort((a, b) => {
     const ca = instanceCurrent(a) !== undefined ? 0 : 1;
@@ -280,7 +276,6 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
     const kids = inst.kind === "group" ? inst.children : [inst];
     if (kids.some((k) => fixedPlacement(k))) node = cur ?? null;
     else if (disabled || isDisabled(inst)) node = null;
-    else if (freeze) node = cur && ws.nodeByName.get(cur)?.canRun ? cur : null;
     else node = pick(it, ws, cur, cur);
     inst.assigned = node;
     if (node) perNode.set(node, (perNode.get(node) ?? 0) + 1);

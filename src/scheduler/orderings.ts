@@ -8,6 +8,7 @@
 
 import type { OrderConstraint } from "../cib/model.js";
 import {
+  ASYM_RUNNABLE,
   type Action,
   type ActionSet,
   IMPLIES_FIRST,
@@ -75,8 +76,10 @@ function link(
     for (const a of f.members) for (const b of t.main) order(set, a, b, IMPLIES_FIRST, source);
 }
 
-function flagsFor(kind: OrderConstraint["kind"]): number {
-  return kind === "Mandatory" ? IMPLIES_THEN | RUNNABLE_LEFT : 0;
+function flagsFor(kind: OrderConstraint["kind"], firstTask = "start", symmetrical = true): number {
+  if (kind !== "Mandatory") return 0;
+  if (!symmetrical) return ASYM_RUNNABLE;
+  return IMPLIES_THEN | (firstTask === "start" || firstTask === "promote" ? RUNNABLE_LEFT : 0);
 }
 
 function orderPair(
@@ -87,13 +90,21 @@ function orderPair(
   then: SchedResource,
   thenTask: string,
 ): void {
-  link(set, first, firstTask, then, thenTask, flagsFor(c.kind), `order ${c.id}`);
   const symmetrical = c.symmetrical ?? c.kind !== "Serialize";
+  link(set, first, firstTask, then, thenTask, flagsFor(c.kind, firstTask, symmetrical), `order ${c.id}`);
   if (!symmetrical || c.kind === "Serialize") return;
   const fi = INVERSE[firstTask];
   const ti = INVERSE[thenTask];
   if (!fi || !ti) return;
-  link(set, then, ti, first, fi, c.kind === "Mandatory" ? IMPLIES_FIRST : 0, `order ${c.id} (symmetrical)`);
+  link(
+    set,
+    then,
+    ti,
+    first,
+    fi,
+    c.kind === "Mandatory" ? IMPLIES_FIRST | RUNNABLE_LEFT : 0,
+    `order ${c.id} (symmetrical)`,
+  );
 }
 
 /** Stage 7a: constraint orderings into edges. */
@@ -209,6 +220,11 @@ export function propagate(ws: WorkingSet, set: ActionSet): void {
           push(t);
         }
       }
+      if (e.flags & ASYM_RUNNABLE && !a.runnable && t.required && t.runnable) {
+        t.runnable = false;
+        t.reason = `unrunnable ${describe(a)}`;
+        push(t);
+      }
       if (e.flags & IMPLIES_THEN && a.required && !t.required && a.runnable) {
         t.required = true;
         t.reason ??= `required ${describe(a)}`;
@@ -217,6 +233,12 @@ export function propagate(ws: WorkingSet, set: ActionSet): void {
     }
     for (const e of a.after) {
       const f = e.first;
+      if (e.flags & ASYM_RUNNABLE && !f.runnable && a.required && a.runnable) {
+        a.runnable = false;
+        a.reason ??= `unrunnable ${describe(f)}`;
+        if (a.reason.startsWith("required")) a.reason = `unrunnable ${describe(f)}`;
+        push(a);
+      }
       if (e.flags & IMPLIES_FIRST && a.required && !f.required) {
         f.required = true;
         f.reason ??= a.rsc && a.rsc !== f.rsc ? `required ${describe(a)}` : undefined;

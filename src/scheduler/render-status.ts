@@ -39,7 +39,7 @@ function isDisabled(r: SchedResource): boolean {
 function primitiveState(r: SchedResource, _ws: WorkingSet, nodesOverride?: string[]): string {
   const nodes = nodesOverride ?? r.runningOn;
   const failed = nodes.some((n) => r.history.get(n)?.failed);
-  const blocked = nodes.some((n) => r.history.get(n)?.blocked);
+  const blocked = r.blocked || nodes.some((n) => r.history.get(n)?.blocked);
   const pending = nodes.length > 0 && nodes.every((n) => r.history.get(n)?.pending?.operation === "start");
   const flags: string[] = [];
   if (isDisabled(r)) flags.push("disabled");

@@ -38,6 +38,7 @@ export function summarize(ws: WorkingSet, set: ActionSet): SummaryItem[] {
   for (const r of primitivesInOrder(ws)) {
     const acts = set.byRsc.get(r);
     if (!acts) continue;
+    if (!r.managed || r.blocked || [...r.history.values()].some((h) => h.blocked)) continue;
     const start = acts.start;
     const next = r.assigned;
     const current = r.runningOn;
@@ -56,16 +57,13 @@ export function summarize(ws: WorkingSet, set: ActionSet): SummaryItem[] {
       }
       continue;
     }
-    if (current.length > 1) {
+    const live = current.filter((n) => !ws.nodeByName.get(n)?.unclean);
+    if (live.length > 1) {
       // Active on several nodes: stop everywhere, start (at most) once.
       if (next && start.runnable) {
-        const others = current.filter((n) => n !== next);
-        items.push({
-          kind: failed ? "Recover" : "Move",
-          rsc: r.id,
-          details: `${current.join(" ")} -> ${next}`,
-        });
-        void others;
+        if (live.includes(next))
+          items.push({ kind: failed ? "Recover" : "Restart", rsc: r.id, details: next });
+        else items.push({ kind: failed ? "Recover" : "Move", rsc: r.id, details: `${live[0]} -> ${next}` });
       } else {
         for (const s of stopsReq)
           items.push({
@@ -78,7 +76,7 @@ export function summarize(ws: WorkingSet, set: ActionSet): SummaryItem[] {
       }
       continue;
     }
-    const cur = current[0];
+    const cur = live[0] ?? current[0];
     const stop = acts.stops.get(cur);
     if (!stop) continue;
     if (!next || !start.runnable) {

@@ -373,9 +373,13 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
       const h = r.history.get(n.uname);
       if (h?.active) r.runningOn.push(n.uname);
     }
-    if (r.runningOn.length === 0) {
-      const h = [...r.history.values()].find((x) => x.active);
-      if (h) r.runningOn.push(h.node);
+    // What runs on a node in maintenance is left alone.
+    if (r.runningOn.some((n) => ws.nodeByName.get(n)?.maintenance)) r.managed = false;
+    const live = r.runningOn.filter((n) => !ws.nodeByName.get(n)?.unclean);
+    if (live.length > 1) {
+      const policy = (r.meta["multiple-active"] ?? "stop_start").toLowerCase();
+      if (policy === "block") r.blocked = true;
+      else if (policy === "stop_only") r.forceStop = "multiple-active=stop_only";
     }
   }
   return ws;

@@ -112,6 +112,8 @@ export interface SchedResource {
   assignState: "none" | "busy" | "done";
   /** Why it is not running (for explain and summaries). */
   stopReason?: string;
+  /** Must stop everywhere for this reason (multiple-active=stop_only ...). */
+  forceStop?: string;
   /** Primitive blocked from any action (unmanaged or failed stop without fencing). */
   blocked: boolean;
 }
