@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { Executor } from "./executor.js";
 import { getAgentMetadata } from "./metadata.js";
 import { TANDEM_FENCE_DIR, TANDEM_LAB_OCF_ROOT, TANDEM_OCF_ROOT } from "./paths.js";
-import { brief, ocfRequest, pidAlive, tempDir, waitFor } from "./testutil.js";
+import { brief, killByEnv, ocfRequest, pidAlive, tempDir, waitFor } from "./testutil.js";
 
 let tmp: { dir: string; cleanup: () => void };
 const executors: Executor[] = [];
@@ -76,6 +76,8 @@ before(() => {
 
 after(async () => {
   for (const ex of executors) await ex.shutdown();
+  // Servers a failed test could not stop.
+  killByEnv("TANDEM_WS_PIDFILE", tmp.dir);
   tmp.cleanup();
 });
 

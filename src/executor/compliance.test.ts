@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Executor } from "./executor.js";
 import { TANDEM_LAB_OCF_ROOT, TANDEM_OCF_ROOT } from "./paths.js";
-import { brief, ocfRequest, tempDir } from "./testutil.js";
+import { brief, killByEnv, ocfRequest, tempDir } from "./testutil.js";
 
 const isRoot = process.getuid?.() === 0;
 let tmp: { dir: string; cleanup: () => void };
@@ -37,6 +37,7 @@ before(() => {
 
 after(async () => {
   await ex.shutdown();
+  killByEnv("TANDEM_WS_PIDFILE", tmp.dir);
   tmp.cleanup();
 });
 

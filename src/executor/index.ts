@@ -30,3 +30,4 @@ export {
   TANDEM_OCF_ROOT,
 } from "./paths.js";
 export * from "./types.js";
+export { isFailure, type LrmOpOptions, lrmOpId, lrmRscOpAttrs } from "./lrm.js";

@@ -80,3 +80,21 @@ export function ocfRequest(
 export function brief(r: ExecResult): string {
   return `${r.opKey} rc=${r.rc} status=${r.status} reason=${JSON.stringify(r.exitReason)} stderr=${JSON.stringify(r.stderr.slice(0, 300))}`;
 }
+
+/** Kills (SIGKILL) live processes whose environment has KEY=VALUE with VALUE under `prefix`: cleanup of agent daemons after a failed test. */
+export function killByEnv(key: string, prefix: string): number {
+  let n = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${name}/environ`, "utf8").split("\0");
+      if (env.some((kv) => kv.startsWith(`${key}=${prefix}`))) {
+        process.kill(Number(name), "SIGKILL");
+        n++;
+      }
+    } catch {
+      // gone or not ours
+    }
+  }
+  return n;
+}
