@@ -16,11 +16,14 @@ import {
 import { basename, dirname, join } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 
-/** Writes `data` to `file` atomically with permission bits `mode` (e.g. 0o600). */
+/**
+ * Writes `data` to `file` atomically with permission bits `mode` (e.g. 0o600). Missing
+ * directories are created 0700 for a private file, 0755 otherwise.
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode: number): void {
   const dir = dirname(file);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: (mode & 0o077) === 0 ? 0o700 : 0o755 });
     const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
     const fd = openSync(tmp, "wx", mode);
     try {

@@ -2,7 +2,7 @@
 // authkey (cluster setup, file distribution), and removing the cluster configuration and the
 // CIB (destroy). Every input is validated before anything is written.
 
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { relative } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { parseCorosyncConf } from "../transport/corosync-conf.js";
@@ -55,6 +55,8 @@ export function writeClusterFiles(
 ): string[] {
   const order: DistributableFile[] = ["authkey", "corosync.conf"];
   const written: string[] = [];
+  // etc/tandem is readable by all (corosync.conf is not a secret; the authkey is 0600).
+  mkdirSync(paths.etcDir, { recursive: true, mode: 0o755 });
   for (const name of order)
     for (const f of files.filter((x) => x.name === name)) {
       if (name === "authkey") writeFileAtomic(paths.authkey, f.data, 0o600);

@@ -117,6 +117,8 @@ describe("pcs cluster commands through pcsd", () => {
       ),
     );
     assert.equal(statSync(join(n2.root, "etc/tandem/authkey")).mode & 0o777, 0o600);
+    assert.equal(statSync(join(n2.root, "etc/tandem/corosync.conf")).mode & 0o777, 0o644);
+    assert.equal(statSync(join(n2.root, "etc/tandem")).mode & 0o777, 0o755);
     assert.match(c1, /cluster_name: cluster_web\n/);
     assert.match(c1, /ring0_addr: 127\.0\.0\.2\n {8}name: node1\n {8}nodeid: 1\n/);
     assert.match(c1, /ring0_addr: 127\.0\.0\.3\n {8}name: node2\n {8}nodeid: 2\n/);
