@@ -254,7 +254,7 @@ if (opts.real && only("a")) {
       console.log(
         `(a) real corosync ${n} nodes, same timeouts (token ${r.token} ms): median ${r.medianMs.toFixed(0)} ms (runs ${r.runsMs
           .map((x) => x.toFixed(0))
-          .join(", ")}); corosync/tandem = ${ratio}`,
+          .join(", ")}); corosync/tandem = ${ratio}; corosync RSS per node ${r.rssMiB.join(", ")} MiB`,
       );
     }
   }
