@@ -7,7 +7,8 @@ import { parseScore } from "../core/score.js";
 import { configIds, section, updateCib, validateNewId } from "./cib.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { resourceConfig } from "./resource.js";
-import { resourcePromotable, resourceStatus } from "./resource-manage.js";
+import { resourcePromotable } from "./resource-manage.js";
+import { statusResources } from "./status.js";
 import { findResource } from "./resources.js";
 import { stonithConfig, stonithStatus } from "./stonith.js";
 import type { PcsHandler } from "./types.js";
@@ -21,7 +22,7 @@ export const resourceShow: PcsHandler = async (ctx) => {
     );
     return resourceConfig(ctx);
   }
-  return resourceStatus(ctx);
+  return statusResources(ctx);
 };
 
 export const stonithShow: PcsHandler = async (ctx) => {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { child, el, elements, type XmlElement } from "../core/xml.js";
-import { clusterNotRunningError, NoClusterCibSource, parseCib, serializeCib } from "./cib-source.js";
+import { parseCib, serializeCib } from "./cib-source.js";
 import { configIds, findSection, readCib, section, setNvpair, uniqueId, updateCib } from "./cib.js";
 import { renderConstraints } from "./constraint.js";
 import { PcsError, PcsUsageError } from "./errors.js";
@@ -210,15 +210,6 @@ export const clusterVerify: PcsHandler = async (ctx) => {
     return 1;
   }
   return 0;
-};
-
-/** `pcs status` without a running cluster: pcs's own error (the live view belongs to the daemon side). */
-export const statusCommand: PcsHandler = async (ctx) => {
-  const src = ctx.cib();
-  if (src instanceof NoClusterCibSource) throw clusterNotRunningError();
-  throw new PcsError(
-    "'pcs status' is not supported by tandem's pcs on this CIB source yet; use 'pcs resource status'",
-  );
 };
 
 // ---------- node attributes ----------

@@ -6,7 +6,7 @@ import { el, elements, type XmlElement, walkElements } from "../core/xml.js";
 import { configIds, findSection, readCib, removeElement, section, updateCib, validateNewId } from "./cib.js";
 import { PcsError, PcsUsageError, Reports } from "./errors.js";
 import { makeNvset } from "./resource-create.js";
-import { agentOf, findResource, isStonith, metaValue, resourceParent } from "./resources.js";
+import { findResource, resourceParent } from "./resources.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
@@ -214,41 +214,6 @@ export function activeNodes(cib: XmlElement, rscId: string): string[] {
   }
   return out;
 }
-
-function statusLine(cib: XmlElement, p: XmlElement, pad: string): string {
-  const nodes = activeNodes(cib, p.attrs.id);
-  const disabled = metaValue(p, "target-role")?.toLowerCase() === "stopped";
-  const state = nodes.length > 0 ? `Started ${nodes.join(" ")}` : disabled ? "Stopped (disabled)" : "Stopped";
-  return `${pad}* ${p.attrs.id}\t(${agentOf(p)}):\t ${state}`;
-}
-
-/**
- * `pcs resource [status]` from the CIB's status section (crm_mon's layout). The live
- * cluster's own view comes from crm_mon when the daemon provides it.
- */
-export const resourceStatus: PcsHandler = async (ctx) => {
-  const cib = await readCib(ctx);
-  const rs = findSection(cib, "resources");
-  const lines: string[] = [];
-  const want = ctx.args[0];
-  for (const r of rs ? elements(rs) : []) {
-    if (isStonith(r)) continue;
-    if (want && r.attrs.id !== want && !elements(r).some((c) => c.attrs.id === want)) continue;
-    if (r.name === "primitive") lines.push(statusLine(cib, r, "  "));
-    else if (r.name === "group") {
-      lines.push(`  * Resource Group: ${r.attrs.id}:`);
-      for (const p of elements(r, "primitive")) lines.push(statusLine(cib, p, "    "));
-    } else if (r.name === "clone" || r.name === "master") {
-      const inner = elements(r).find((c) => c.name === "primitive" || c.name === "group");
-      const nodes = inner ? activeNodes(cib, inner.attrs.id) : [];
-      lines.push(`  * Clone Set: ${r.attrs.id} [${inner?.attrs.id}]:`);
-      lines.push(nodes.length > 0 ? `    * Started: [ ${nodes.join(" ")} ]` : `    * Stopped: [ ]`);
-    } else lines.push(`  * ${r.name}: ${r.attrs.id}`);
-  }
-  if (lines.length === 0) lines.push("NO resources configured");
-  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
-  return 0;
-};
 
 function nodeNames(cib: XmlElement): string[] {
   const nodes = findSection(cib, "nodes");

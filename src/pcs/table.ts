@@ -41,9 +41,12 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "property describe": { load: async () => (await P()).propertyDescribe, options: [] },
 
   // resource
-  resource: { load: async () => (await RM()).resourceStatus, options: [F, "--full", "--hide-inactive"] },
+  resource: {
+    load: async () => (await import("./status.js")).statusResources,
+    options: [F, "--full", "--hide-inactive"],
+  },
   "resource status": {
-    load: async () => (await RM()).resourceStatus,
+    load: async () => (await import("./status.js")).statusResources,
     options: [F, "--full", "--hide-inactive"],
   },
   "resource show": {
@@ -212,7 +215,27 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   // whole configuration, CIB, nodes
   config: { load: async () => (await CF()).configShow, options: [F, "--corosync_conf"] },
   "config show": { load: async () => (await CF()).configShow, options: [F, "--corosync_conf"] },
-  status: { load: async () => (await CF()).statusCommand, options: [F, "--full", "--hide-inactive"] },
+  status: {
+    load: async () => (await import("./status.js")).statusFull,
+    options: [F, "--full", "--hide-inactive", "--request-timeout"],
+  },
+  "status status": {
+    load: async () => (await import("./status.js")).statusFull,
+    options: [F, "--full", "--hide-inactive", "--request-timeout"],
+  },
+  "status cluster": {
+    load: async () => (await import("./status.js")).statusCluster,
+    options: [F, "--request-timeout"],
+  },
+  "cluster status": {
+    load: async () => (await import("./status.js")).statusCluster,
+    options: [F, "--request-timeout"],
+  },
+  "status nodes": { load: async () => (await import("./status.js")).statusNodes, options: [F] },
+  "status resources": {
+    load: async () => (await import("./status.js")).statusResources,
+    options: [F, "--full", "--hide-inactive"],
+  },
   "cluster cib": { load: async () => (await CF()).clusterCib, options: [F, "--config"] },
   "cluster cib-push": { load: async () => (await CF()).clusterCibPush, options: [F, "--config", "--wait"] },
   "cluster verify": { load: async () => (await CF()).clusterVerify, options: [F, "-V", "--full"] },

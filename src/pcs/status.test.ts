@@ -1,0 +1,85 @@
+// `pcs status` and friends compared with real pcs 0.11.5 on the same CIB: from a file
+// (-f) and from a live daemon's `status` answer (IPC test server). Volatile fields
+// (times) are masked; everything else must be identical.
+
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { StatusResult } from "../daemon/protocol.js";
+import { serveIpc } from "../transport/ipc.js";
+import { pcs, reference, tempDir, words } from "./test-support.js";
+import { writeFileSync } from "node:fs";
+
+/** Masks what changes from run to run: timestamps. */
+function mask(text: string): string {
+  return text.replace(/(Last updated: ).*/g, "$1<time>").replace(/(\(last updated )[^)]*\)/g, "$1<time>)");
+}
+
+test("pcs -f FILE status / status nodes / status resources / resource match real pcs", async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "cib.xml"), reference("cib.xml"));
+  const run = async (cmd: string) => {
+    const r = await pcs(["-f", "cib.xml", ...words(cmd)], { cwd: dir });
+    assert.equal(r.code, 0, `${cmd}: ${r.all}`);
+    return r.stdout;
+  };
+  // From a file there is no pacemakerd line and no daemon section (pcs prints them live only).
+  const expected = mask(reference("pcs_status.txt"))
+    .replace(/^Status of pacemakerd:.*\n/m, "")
+    .replace(/\nDaemon Status:\n( {2}.*\n)*$/, "");
+  assert.equal(mask(await run("status")), expected);
+  assert.equal(await run("status nodes"), reference("pcs_status_nodes.txt"));
+  assert.equal(await run("status resources"), reference("pcs_status_resources.txt"));
+  assert.equal(await run("resource"), reference("pcs_status_resources.txt"));
+  assert.equal(
+    await run("resource status webserver"),
+    "  * webserver\t(ocf:heartbeat:apache):\t Started node1\n",
+  );
+  const full = mask(await run("status --full"));
+  const refFull = mask(reference("pcs_status_--full.txt"));
+  for (const block of [
+    "Cluster Summary:",
+    "Node List:\n  * Node node1 (1): online, feature set 3.16.1\n  * Node node2 (2): online, feature set 3.16.1\n",
+    "Migration Summary:\n\nTickets:\n",
+  ]) {
+    assert.ok(refFull.includes(block), block);
+    assert.ok(full.includes(block), block);
+  }
+  assert.match(full, /Current DC: node1 \(1\) \(version 2\.1\.5-a3f44794f94\) - partition with quorum/);
+});
+
+test("pcs status on a live cluster: tandemd's status answer, rendered as real pcs does", async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, "root");
+  mkdirSync(root);
+  const socket = join(dir, "tandemd.sock");
+  const answer: StatusResult = {
+    clusterName: "cluster_web",
+    nodeId: 1,
+    nodeName: "node1",
+    dcId: 1,
+    dcName: "node1",
+    quorate: true,
+    nodes: [
+      { id: 1, name: "node1", member: true },
+      { id: 2, name: "node2", member: true },
+    ],
+    cibPhase: "ready",
+    version: { adminEpoch: 0, epoch: 13, numUpdates: 4 },
+    cib: reference("cib.xml"),
+    now: Date.UTC(2026, 10, 28, 4, 33, 15),
+  };
+  const server = await serveIpc(socket, { status: () => answer });
+  t.after(() => server.close());
+  const env = { TANDEM_SOCKET: socket, TANDEM_ROOT: root };
+  const r = await pcs(["status"], { cwd: dir, env });
+  assert.equal(r.code, 0, r.all);
+  // Same text as the reference, times aside; the daemon block shows this node's state.
+  const ours = mask(r.stdout).replace(/\nDaemon Status:\n( {2}.*\n)*$/, "");
+  const theirs = mask(reference("pcs_status.txt")).replace(/\nDaemon Status:\n( {2}.*\n)*$/, "");
+  assert.equal(ours, theirs);
+  assert.match(r.stdout, /\nDaemon Status:\n {2}corosync: (in)?active\/(en|dis)abled\n {2}pacemaker: /);
+  const res = await pcs(words("status resources"), { cwd: dir, env });
+  assert.equal(res.stdout, reference("pcs_status_resources.txt"));
+});
