@@ -164,7 +164,23 @@ describe("ocf:tandem:IPaddr claims and the virtual IP", () => {
     assert.equal(typeof moved === "object" && moved.node, "node2");
     const gap = Date.now() - t0;
     assert.ok(gap < 1500, `VIP moved in ${gap}ms`);
+    // Both claim at once (split brain without fencing): still only one server answers.
+    assert.equal((await n1.ex.run(ocfRequest("vip", "IPaddr", "start", ipParams))).rc, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    const answers = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const p = await get(vip);
+      answers.add(typeof p === "object" ? String(p.node) : p);
+    }
+    assert.deepEqual([...answers], ["node2"], "the holder keeps the VIP; the other waits");
+    // When the holder lets go, the waiting node takes over by itself.
+    const t1 = Date.now();
     assert.equal((await n2.ex.run(ocfRequest("vip", "IPaddr", "stop", ipParams))).rc, 0);
+    let back = await get(vip);
+    while ((typeof back !== "object" || back.node !== "node1") && Date.now() - t1 < 3000)
+      back = await get(vip);
+    assert.equal(typeof back === "object" && back.node, "node1");
+    assert.equal((await n1.ex.run(ocfRequest("vip", "IPaddr", "stop", ipParams))).rc, 0);
     for (const n of [n1, n2]) assert.equal((await n.ex.run(ocfRequest("web", "WebServer", "stop"))).rc, 0);
   });
 
