@@ -89,6 +89,8 @@ export class MembershipEngine {
   }
 
   private onRegular(change: ConfigChange): void {
+    // The first configuration counts this node's own join (as corosync's join_count does).
+    if (this.regular === null) this.joinCount.set(this.config.nodeId, 1);
     this.regular = change;
     for (const n of change.joined) {
       this.joinCount.set(n, (this.joinCount.get(n) ?? 0) + 1);

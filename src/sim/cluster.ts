@@ -6,7 +6,14 @@
 
 import { makeConfig, simpleNodelist, type TotemOverrides } from "../membership/config.js";
 import { MembershipEngine } from "../membership/engine.js";
-import type { Effect, MembershipEvent, NodeId, QuorumConfig, TimerName } from "../membership/types.js";
+import type {
+  Effect,
+  MembershipEvent,
+  NodeEntry,
+  NodeId,
+  QuorumConfig,
+  TimerName,
+} from "../membership/types.js";
 import { decodeMessage, encodeMessage } from "../membership/wire.js";
 import { EventHeap } from "./heap.js";
 import type { Prng } from "./prng.js";
@@ -56,7 +63,12 @@ export class SimCluster {
     readonly nodeCount: number,
     readonly rng: Prng,
     public net: NetworkModel,
-    readonly opts: { totem?: TotemOverrides; quorum?: Partial<QuorumConfig> } = {},
+    readonly opts: {
+      totem?: TotemOverrides;
+      quorum?: Partial<QuorumConfig>;
+      nodes?: NodeEntry[];
+      clusterName?: string;
+    } = {},
   ) {
     for (let i = 1; i <= nodeCount; i++)
       this.nodes.set(i, {
@@ -87,7 +99,8 @@ export class SimCluster {
     n.engine = new MembershipEngine(
       makeConfig({
         nodeId: id,
-        nodes: simpleNodelist(this.nodeCount),
+        nodes: this.opts.nodes ?? simpleNodelist(this.nodeCount),
+        clusterName: this.opts.clusterName,
         incarnation: n.incarnation,
         ringSeq: n.persistedRingSeq,
         totem: this.opts.totem,
