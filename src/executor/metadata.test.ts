@@ -302,22 +302,26 @@ describe("an injected clock drives recurring ops", () => {
 });
 
 describe("search paths from the environment", () => {
-  it("TANDEM_OCF_PATH / TANDEM_FENCE_PATH replace the defaults; explicit paths win", async () => {
+  it("TANDEM_OCF_ROOTS / TANDEM_FENCE_DIRS come first; explicit paths win", async () => {
     const { defaultAgentPaths } = await import("./paths.js");
-    const saved = { ocf: process.env.TANDEM_OCF_PATH, fence: process.env.TANDEM_FENCE_PATH };
+    const saved = { ocf: process.env.TANDEM_OCF_ROOTS, fence: process.env.TANDEM_FENCE_DIRS };
     try {
-      process.env.TANDEM_OCF_PATH = `${TANDEM_LAB_OCF_ROOT}:/usr/lib/ocf:${TANDEM_OCF_ROOT}`;
-      process.env.TANDEM_FENCE_PATH = TANDEM_FENCE_DIR;
+      process.env.TANDEM_OCF_ROOTS = TANDEM_LAB_OCF_ROOT;
+      process.env.TANDEM_FENCE_DIRS = join(tmp.dir, "fence");
       assert.deepEqual(defaultAgentPaths().ocfRoots, [TANDEM_LAB_OCF_ROOT, "/usr/lib/ocf", TANDEM_OCF_ROOT]);
-      assert.deepEqual(defaultAgentPaths().fenceDirs, [TANDEM_FENCE_DIR]);
+      assert.deepEqual(defaultAgentPaths().fenceDirs, [
+        join(tmp.dir, "fence"),
+        "/usr/sbin",
+        TANDEM_FENCE_DIR,
+      ]);
       assert.deepEqual(defaultAgentPaths({ ocfRoots: ["/x"] }).ocfRoots, ["/x"]);
       const md = await getAgentMetadata({ class: "ocf", provider: "heartbeat", type: "IPaddr2" });
       assert.match(md.shortdesc, /tandem lab stand-in/, "the lab's stand-in is found first");
     } finally {
-      if (saved.ocf === undefined) delete process.env.TANDEM_OCF_PATH;
-      else process.env.TANDEM_OCF_PATH = saved.ocf;
-      if (saved.fence === undefined) delete process.env.TANDEM_FENCE_PATH;
-      else process.env.TANDEM_FENCE_PATH = saved.fence;
+      if (saved.ocf === undefined) delete process.env.TANDEM_OCF_ROOTS;
+      else process.env.TANDEM_OCF_ROOTS = saved.ocf;
+      if (saved.fence === undefined) delete process.env.TANDEM_FENCE_DIRS;
+      else process.env.TANDEM_FENCE_DIRS = saved.fence;
     }
     assert.deepEqual(defaultAgentPaths().ocfRoots, ["/usr/lib/ocf", TANDEM_OCF_ROOT]);
   });

@@ -15,23 +15,19 @@ export const TANDEM_LAB_OCF_ROOT = join(TANDEM_AGENTS_DIR, "lab/ocf");
 /** Directory of tandem's fence agents (fence_tandem). */
 export const TANDEM_FENCE_DIR = join(TANDEM_AGENTS_DIR, "fence");
 
-const envList = (name: string): string[] | undefined => {
-  const v = process.env[name];
-  if (v === undefined || v.trim() === "") return undefined;
-  return v.split(":").filter((p) => p !== "");
-};
+const envList = (name: string): string[] => (process.env[name] ?? "").split(":").filter((p) => p !== "");
 
 /**
  * Search paths: what the caller gives, else the colon-separated lists in
- * TANDEM_OCF_PATH / TANDEM_FENCE_PATH / TANDEM_LSB_PATH (so the lab can put
- * its stand-ins first in tandemd's environment), else the system's OCF root
- * then tandem's own.
+ * TANDEM_OCF_ROOTS / TANDEM_FENCE_DIRS / TANDEM_LSB_DIRS (searched first; the
+ * lab puts its stand-ins there in tandemd's environment — the same variables
+ * pcs reads), then the system's OCF root and tandem's own agents.
  */
 export function defaultAgentPaths(over: Partial<AgentPaths> = {}): AgentPaths {
   return {
-    ocfRoots: over.ocfRoots ?? envList("TANDEM_OCF_PATH") ?? ["/usr/lib/ocf", TANDEM_OCF_ROOT],
-    fenceDirs: over.fenceDirs ?? envList("TANDEM_FENCE_PATH") ?? ["/usr/sbin", TANDEM_FENCE_DIR],
-    lsbDirs: over.lsbDirs ?? envList("TANDEM_LSB_PATH") ?? ["/etc/init.d"],
+    ocfRoots: over.ocfRoots ?? [...envList("TANDEM_OCF_ROOTS"), "/usr/lib/ocf", TANDEM_OCF_ROOT],
+    fenceDirs: over.fenceDirs ?? [...envList("TANDEM_FENCE_DIRS"), "/usr/sbin", TANDEM_FENCE_DIR],
+    lsbDirs: over.lsbDirs ?? [...envList("TANDEM_LSB_DIRS"), "/etc/init.d"],
   };
 }
 
