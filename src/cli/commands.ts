@@ -15,4 +15,8 @@ export const commands: Record<string, Loader> = {
   "corosync-keygen": async () => (await import("./corosync-keygen.js")).keygenCommand,
   pcs: async () => (await import("./pcs.js")).pcsCommand,
   pcsd: async () => (await import("./pcsd.js")).pcsdCommand,
+  tandemd: async () => (await import("./tandemd.js")).tandemdCommand,
+  cibadmin: async () => (await import("./cibadmin.js")).cibadminCommand,
+  crm_attribute: async () => (await import("./crm_attribute.js")).crmAttributeCommand,
+  crm_failcount: async () => (await import("./crm_failcount.js")).crmFailcountCommand,
 };

@@ -91,11 +91,11 @@ export class Controller {
   constructor(opts: ControllerOptions) {
     this.nodeId = opts.nodeId;
     this.opts = {
-      debounceMs: 50,
-      joinTimeoutMs: 10_000,
-      actionGraceMs: 5_000,
-      fenceRetryMs: 2_000,
       ...opts,
+      debounceMs: opts.debounceMs ?? 50,
+      joinTimeoutMs: opts.joinTimeoutMs ?? 10_000,
+      actionGraceMs: opts.actionGraceMs ?? 5_000,
+      fenceRetryMs: opts.fenceRetryMs ?? 2_000,
     };
     const uname = opts.nodes.get(opts.nodeId) ?? String(opts.nodeId);
     this.local = new LocalController(opts.nodeId, uname);

@@ -4,7 +4,7 @@
 //  - probes (monitor, interval 0, expected rc 7) of every primitive on every
 //    online node without history for it, before anything else is decided;
 //  - one instance per primitive, on the lowest-id eligible node, sticky to
-//    where it runs; eligible = online, no `shutdown` attribute (graceful stop),
+//    where it runs; eligible = online, not standby, no `shutdown` attribute (graceful stop),
 //    no fail count for that resource, not banned by an rsc_location -INFINITY;
 //  - target-role=Stopped stops it; a failed resource is stopped, then started
 //    elsewhere (fail count makes its node ineligible);
@@ -59,6 +59,12 @@ export function interimScheduler(cib: XmlElement): TransitionGraph {
     const s = states.get(u);
     return nvpairs(s && child(s, "transient_attributes"), "instance_attributes");
   };
+  const permanent = (u: string) => {
+    const n = nodesEl && elements(nodesEl, "node").find((x) => (x.attrs.uname ?? x.attrs.id) === u);
+    return nvpairs(n, "instance_attributes");
+  };
+  const standby = (u: string) =>
+    /^(on|true|yes|1)$/i.test(transient(u).standby ?? permanent(u).standby ?? "off");
   const bans = new Set<string>();
   const cons = child(conf, "constraints");
   for (const l of cons ? elements(cons, "rsc_location") : [])
@@ -165,6 +171,7 @@ export function interimScheduler(cib: XmlElement): TransitionGraph {
       (u) =>
         online(u) &&
         !("shutdown" in transient(u)) &&
+        !standby(u) &&
         !Object.keys(transient(u)).some((k) => k.startsWith(`fail-count-${id}#`)) &&
         !bans.has(`${id}@${u}`),
     );

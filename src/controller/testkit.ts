@@ -7,14 +7,7 @@ import type { XmlElement } from "../core/xml.js";
 import { CibReplica, type ReplicaEffect, type ReplicaMessage } from "../cib/replica.js";
 import { Controller } from "./controller.js";
 import { interimScheduler } from "./interim-scheduler.js";
-import type {
-  ControllerEffect,
-  ControllerMessage,
-  ExecRequest,
-  ExecResult,
-  GraphAction,
-  TransitionGraph,
-} from "./types.js";
+import type { ControllerEffect, ControllerMessage, ExecRequest, ExecResult } from "./types.js";
 
 type GroupMsg = { ch: "cib"; m: ReplicaMessage } | { ch: "crmd"; m: ControllerMessage };
 

@@ -1,0 +1,215 @@
+// tandemd's composition root: reads the node's configuration under
+// TANDEM_ROOT, builds the layers (membership runtime or a one-node group, CIB
+// replica + disk store, controller, executor, IPC server) and runs until a
+// graceful shutdown (SIGTERM/SIGINT or `node.shutdown`) or a fatal error.
+
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, networkInterfaces } from "node:os";
+import { ErrorCodes, TandemError } from "../core/errors.js";
+import { createLogger, type LogLevel, type Logger } from "../core/log.js";
+import type { XmlElement } from "../core/xml.js";
+import { CibDiskStore } from "../cib/persist.js";
+import { basicValidator } from "../cib/store.js";
+import { validateCib } from "../cib/validate.js";
+import { interimScheduler } from "../controller/interim-scheduler.js";
+import type { SchedulerFn } from "../controller/types.js";
+import { Executor } from "../executor/executor.js";
+import type { AgentSpec, ExecRequest as RealExecRequest } from "../executor/types.js";
+import { type ClusterConfig, loadClusterConfig } from "../transport/cluster-config.js";
+import { readAuthkey } from "../transport/crypto.js";
+import { type IpcHandler, type IpcServer, serveIpc } from "../transport/ipc.js";
+import { type ClusterGroup, SoloGroup } from "./group.js";
+import { type ExecutorPort, NodeDaemon } from "./node.js";
+import { type NodePaths, nodePaths } from "./paths.js";
+
+export interface DaemonOptions {
+  root: string;
+  /** This node's name or id in the nodelist (else: hostname, else the one local address). */
+  nodeName?: string;
+  nodeId?: number;
+  logLevel?: LogLevel;
+  /** Also write log lines to stderr. */
+  logStderr?: boolean;
+  /** How long a graceful stop may take before the daemon leaves anyway (ms, default 40 s). */
+  shutdownTimeoutMs?: number;
+  /** Builds the process group for a multi-node cluster (the membership runtime). */
+  groupFactory?: (args: { cluster: ClusterConfig; nodeId: number; authkey: Buffer; log: Logger }) => Promise<{
+    group: ClusterGroup;
+    ipcHandlers?: Record<string, IpcHandler>;
+  }>;
+  scheduler?: SchedulerFn;
+}
+
+/** Which nodelist entry is this node. */
+export function localNode(cluster: ClusterConfig, opts: { nodeName?: string; nodeId?: number }): number {
+  const nodes = cluster.nodes;
+  if (opts.nodeId !== undefined) {
+    if (!nodes.some((n) => n.nodeid === opts.nodeId))
+      throw new TandemError(ErrorCodes.TRANSPORT, `node id ${opts.nodeId} is not in the nodelist`);
+    return opts.nodeId;
+  }
+  if (opts.nodeName !== undefined) {
+    const n = nodes.find((x) => x.name === opts.nodeName || String(x.nodeid) === opts.nodeName);
+    if (!n) throw new TandemError(ErrorCodes.TRANSPORT, `node '${opts.nodeName}' is not in the nodelist`);
+    return n.nodeid;
+  }
+  if (nodes.length === 1) return nodes[0].nodeid;
+  const h = hostname();
+  const byName = nodes.filter((n) => n.name === h || n.name === h.split(".")[0]);
+  if (byName.length === 1) return byName[0].nodeid;
+  const local = new Set(
+    Object.values(networkInterfaces())
+      .flat()
+      .map((i) => i?.address),
+  );
+  const byAddr = nodes.filter((n) => Object.values(n.addrs).some((a) => local.has(a)));
+  if (byAddr.length === 1) return byAddr[0].nodeid;
+  throw new TandemError(
+    ErrorCodes.TRANSPORT,
+    "cannot tell which nodelist entry is this node: give --name NAME (or TANDEM_NODE_NAME)",
+  );
+}
+
+function fileLogger(paths: NodePaths, level: LogLevel, stderr: boolean): Logger {
+  mkdirSync(paths.logDir, { recursive: true, mode: 0o750 });
+  return createLogger({
+    level,
+    subsystem: "tandemd",
+    sink: (line) => {
+      try {
+        appendFileSync(paths.logFile, `${line}\n`);
+      } catch {
+        // the log is best effort; stderr still gets it when asked
+      }
+      if (stderr) process.stderr.write(`${line}\n`);
+    },
+  });
+}
+
+/** The executor wrapped to the controller's port (agent class strings checked by the executor). */
+function executorPort(ex: Executor): ExecutorPort {
+  return {
+    execute: (req) => ex.execute({ ...req, agent: req.agent as AgentSpec } as RealExecRequest),
+    cancelAll: (rscId) => ex.cancelAll(rscId),
+    onResult: (fn) => ex.onResult(fn),
+    fence: (req) => ex.fence(req),
+    shutdown: () => ex.shutdown(),
+  };
+}
+
+/** Runs the daemon; resolves with the exit status. */
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  const paths = nodePaths(opts.root);
+  const log = fileLogger(paths, opts.logLevel ?? "info", opts.logStderr ?? false);
+  let confText: string;
+  try {
+    confText = readFileSync(paths.corosyncConf, "utf8");
+  } catch (e) {
+    throw new TandemError(
+      ErrorCodes.IO,
+      `cannot read ${paths.corosyncConf}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const cluster = loadClusterConfig(confText);
+  const nodeId = localNode(cluster, opts);
+  const nodes = new Map(cluster.nodes.map((n) => [n.nodeid, n.name]));
+  const uname = nodes.get(nodeId)!;
+  mkdirSync(paths.runDir, { recursive: true, mode: 0o750 });
+  mkdirSync(paths.rscTmp, { recursive: true, mode: 0o750 });
+
+  let group: ClusterGroup;
+  let membershipHandlers: Record<string, IpcHandler> = {};
+  if (cluster.nodes.length === 1 && !opts.groupFactory) group = new SoloGroup(nodeId);
+  else {
+    if (!opts.groupFactory)
+      throw new TandemError(ErrorCodes.TRANSPORT, "no membership runtime available for a multi-node cluster");
+    const authkey = readAuthkey(paths.authkey);
+    const g = await opts.groupFactory({ cluster, nodeId, authkey, log: log.child("membership") });
+    group = g.group;
+    membershipHandlers = g.ipcHandlers ?? {};
+  }
+
+  const disk = new CibDiskStore({ dir: paths.cibDir, log: log.child("cib") });
+  const loaded = disk.load();
+  if (loaded.cib)
+    log.log("info", `CIB loaded from ${loaded.source} (epoch ${loaded.cib.attrs.epoch ?? "0"})`);
+  const executor = new Executor({
+    nodeName: uname,
+    env: { HA_RSCTMP: paths.rscTmp, TANDEM_ROOT: paths.root },
+    logger: log.child("executor"),
+  });
+  if (!opts.scheduler)
+    log.log("warning", "using the interim placement (no colocation/order/groups/clones): see docs/daemon.md");
+
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => {
+    resolveExit = r;
+  });
+  const daemon = new NodeDaemon({
+    nodeId,
+    clusterName: cluster.clusterName,
+    nodes,
+    group,
+    executor: executorPort(executor),
+    scheduler: opts.scheduler ?? interimScheduler,
+    disk,
+    initialCib: loaded.cib,
+    validate: schemaValidator,
+    log,
+    onExit: (code) => resolveExit(code),
+  });
+
+  let server: IpcServer | undefined;
+  try {
+    server = await serveIpc(
+      paths.socket,
+      { ...membershipHandlers, ...daemon.ipcHandlers() },
+      { logger: log.child("ipc") },
+    );
+  } catch (e) {
+    await executor.shutdown();
+    throw e;
+  }
+  writeFileSync(paths.pidFile, `${process.pid}\n`);
+  await daemon.start();
+
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) {
+      log.log("warning", `${sig} again: leaving now`);
+      resolveExit(0);
+      return;
+    }
+    stopping = true;
+    log.log("notice", `${sig}: graceful shutdown (resources move away first)`);
+    const t = setTimeout(() => {
+      log.log("warning", "graceful shutdown took too long: leaving now");
+      resolveExit(0);
+    }, opts.shutdownTimeoutMs ?? 40_000);
+    t.unref();
+    void daemon.shutdown();
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+
+  const code = await exited;
+  await daemon.stop().catch(() => {});
+  await server.close().catch(() => {});
+  if (existsSync(paths.pidFile)) rmSync(paths.pidFile, { force: true });
+  log.log("notice", `tandemd exiting with status ${code}`);
+  return code;
+}
+
+/**
+ * What the CIB service refuses: what Pacemaker's schema (and id references)
+ * would refuse. Findings of crm_verify's meaning checks (no stonith device...)
+ * are not reasons to refuse a change, as in Pacemaker.
+ */
+export function schemaValidator(cib: XmlElement): void {
+  basicValidator(cib);
+  const errs = validateCib(cib).filter((f) => f.severity === "error" && f.pacemaker.form !== "log");
+  if (errs.length > 0) {
+    const more = errs.length > 1 ? ` (and ${errs.length - 1} more)` : "";
+    throw new TandemError(errs[0].code, `${errs[0].message}${more}`);
+  }
+}

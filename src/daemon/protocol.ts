@@ -1,0 +1,86 @@
+// The tandemd IPC protocol for the CIB, node attributes and cluster status:
+// method name -> params and result, shared by the daemon (server) and the
+// CLIs (cibadmin, crm_attribute, crm_failcount, crm_mon, crm_resource, pcs).
+// Frames and versioning are src/transport/ipc.ts's (protocol version 1); the
+// membership methods (cmap.list, quorum.status, cfg.status) live in
+// src/transport/ipc-schema.ts and are served on the same socket.
+
+import { ipcRequest } from "../transport/ipc.js";
+import type { CibadminOp } from "../cib/store.js";
+
+/** A CIB version as "admin_epoch.epoch.num_updates" plus its parts. */
+export interface VersionInfo {
+  adminEpoch: number;
+  epoch: number;
+  numUpdates: number;
+}
+
+export interface NodeSummary {
+  id: number;
+  name: string;
+  /** In the current membership (online). */
+  member: boolean;
+}
+
+export interface StatusResult {
+  clusterName: string;
+  /** This node. */
+  nodeId: number;
+  nodeName: string;
+  /** DC node id and name (undefined while this node is in no membership). */
+  dcId?: number;
+  dcName?: string;
+  quorate: boolean;
+  /** All nodes of the nodelist with their membership. */
+  nodes: NodeSummary[];
+  /** CIB replica phase: offline (no membership yet), syncing, ready. */
+  cibPhase: string;
+  version: VersionInfo;
+  /** The whole CIB (configuration + status) as XML text. */
+  cib: string;
+  /** The transition the DC is executing (only on the DC). */
+  transition?: { id: number; actions: number; done: number; aborted: boolean };
+  /** Wall-clock ms of the answer (crm_mon's "Last updated"). */
+  now: number;
+  /** Wall-clock ms of the last CIB change seen by this node ("Last change"). */
+  lastChange?: number;
+  lastChangeBy?: { node?: string; client?: string };
+}
+
+export interface CibMethods {
+  /** The whole CIB or one section (cibadmin -Q [-o SECTION]). */
+  "cib.query": { params: { section?: string }; result: { xml: string; version: VersionInfo } };
+  /** A change (cibadmin -R/-C/-M/-D): answered once every member has applied it. */
+  "cib.apply": {
+    params: { op: CibadminOp; client?: string; user?: string };
+    result: { version: VersionInfo; changed: boolean };
+  };
+  /** Subscribe: events "cib.changed" {version, configChanged, origin?} follow on this connection. */
+  "cib.subscribe": { params: Record<string, never>; result: { version: VersionInfo } };
+  /** Set (value) or delete (value absent) a transient node attribute (attrd). */
+  "attr.update": {
+    params: { node: string; name: string; value?: string };
+    result: { version: VersionInfo; changed: boolean };
+  };
+  /** Forget a resource's operation history and fail counts (crm_resource --cleanup). */
+  "resource.cleanup": {
+    params: { rsc?: string; node?: string };
+    result: { cleaned: { rsc: string; node: string }[] };
+  };
+  /** Everything crm_mon / pcs status need, in one answer. */
+  status: { params: Record<string, never>; result: StatusResult };
+  /** Leave the cluster gracefully (resources move away first); the daemon then exits. */
+  "node.shutdown": { params: Record<string, never>; result: { accepted: boolean } };
+}
+
+export type CibMethod = keyof CibMethods;
+
+/** A typed request to the local tandemd. */
+export async function cibRequest<M extends CibMethod>(
+  socket: string,
+  method: M,
+  params: CibMethods[M]["params"],
+  opts: { timeoutMs?: number } = {},
+): Promise<CibMethods[M]["result"]> {
+  return (await ipcRequest(socket, method, params, opts)) as CibMethods[M]["result"];
+}

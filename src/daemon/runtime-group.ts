@@ -1,0 +1,71 @@
+// The daemon's process group over the real membership runtime (Totem over UDP
+// with the cluster key): one CPG group "tandem" that carries both the CIB
+// replica's and the controllers' messages, so they share one total order.
+
+import type { Logger } from "../core/log.js";
+import { MembershipEngine } from "../membership/engine.js";
+import type { ClusterConfig } from "../transport/cluster-config.js";
+import type { IpcHandler } from "../transport/ipc.js";
+import { MembershipRuntime } from "../transport/runtime.js";
+import type { ClusterGroup, DeliveryGuarantee } from "./group.js";
+
+export const GROUP_NAME = "tandem";
+
+export class RuntimeGroup implements ClusterGroup {
+  private deliver: ((sender: number, data: Buffer) => void) | undefined;
+  private conf: ((members: number[]) => void) | undefined;
+  private quorum: ((q: boolean) => void) | undefined;
+
+  constructor(readonly runtime: MembershipRuntime) {}
+
+  async start(): Promise<void> {
+    this.runtime.onCpgDeliver((e) => {
+      if (e.group === GROUP_NAME) this.deliver?.(e.sender.nodeId, e.data);
+    });
+    this.runtime.onCpgConfChange((e) => {
+      if (e.group !== GROUP_NAME) return;
+      this.conf?.([...new Set(e.members.map((m) => m.nodeId))].sort((a, b) => a - b));
+    });
+    this.runtime.onQuorumChange((q) => this.quorum?.(q.quorate));
+    await this.runtime.start();
+    this.runtime.cpgJoin(GROUP_NAME);
+  }
+  send(data: Buffer, guarantee: DeliveryGuarantee): void {
+    this.runtime.cpgSend(GROUP_NAME, data, guarantee);
+  }
+  onDeliver(fn: (sender: number, data: Buffer) => void): void {
+    this.deliver = fn;
+  }
+  onConfChange(fn: (members: number[]) => void): void {
+    this.conf = fn;
+  }
+  onQuorum(fn: (q: boolean) => void): void {
+    this.quorum = fn;
+  }
+  quorate(): boolean {
+    return this.runtime.quorum()?.quorate ?? false;
+  }
+  async stop(): Promise<void> {
+    this.runtime.cpgLeave(GROUP_NAME);
+    // Give the leave a moment to go round the ring, so the others see a clean leave.
+    await new Promise((r) => setTimeout(r, 100));
+    this.runtime.stop();
+  }
+}
+
+/** The group factory tandemd uses for every cluster of more than one node. */
+export async function membershipGroupFactory(args: {
+  cluster: ClusterConfig;
+  nodeId: number;
+  authkey: Buffer;
+  log: Logger;
+}): Promise<{ group: ClusterGroup; ipcHandlers: Record<string, IpcHandler> }> {
+  const runtime = new MembershipRuntime({
+    cluster: args.cluster,
+    nodeid: args.nodeId,
+    authkey: args.authkey,
+    engine: (config) => new MembershipEngine(config),
+    logger: args.log,
+  });
+  return { group: new RuntimeGroup(runtime), ipcHandlers: runtime.ipcHandlers() };
+}

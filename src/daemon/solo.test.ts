@@ -1,0 +1,162 @@
+// A real one-node tandemd process (membership runtime on loopback, CIB on disk,
+// controller, executor with ocf:tandem:Dummy) driven by the real CLIs in-process.
+
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+import { cibadminCommand } from "../cli/cibadmin.js";
+import { crmAttributeCommand } from "../cli/crm_attribute.js";
+import { crmFailcountCommand } from "../cli/crm_failcount.js";
+import { captureIO } from "../cli/io.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const procs: ChildProcess[] = [];
+const dirs: string[] = [];
+after(() => {
+  for (const p of procs) if (p.exitCode === null) p.kill("SIGKILL");
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function makeRoot(addr: string): string {
+  const root = mkdtempSync(join(tmpdir(), "tandemd-solo-"));
+  dirs.push(root);
+  mkdirSync(join(root, "etc/tandem"), { recursive: true });
+  writeFileSync(
+    join(root, "etc/tandem/corosync.conf"),
+    `totem {\n  version: 2\n  cluster_name: solo\n  transport: knet\n  token: 300\n}\nnodelist {\n  node {\n    ring0_addr: ${addr}\n    name: n1\n    nodeid: 1\n  }\n}\nquorum {\n  provider: corosync_votequorum\n}\n`,
+  );
+  writeFileSync(join(root, "etc/tandem/authkey"), randomBytes(256), { mode: 0o400 });
+  return root;
+}
+
+function startDaemon(root: string): ChildProcess {
+  const p = spawn(process.execPath, [join(repo, "bin/tandemd")], {
+    env: { ...process.env, TANDEM_ROOT: root },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  procs.push(p);
+  p.stderr?.on("data", (d: Buffer) => {
+    stderrText += d.toString();
+  });
+  return p;
+}
+let stderrText = "";
+
+async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  ms = 15_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+async function run(cmd: typeof cibadminCommand, root: string, argv: string[]) {
+  const c = captureIO({ env: { TANDEM_ROOT: root } });
+  const code = await cmd(argv, c.io);
+  return { code, out: c.stdout, err: c.stderr };
+}
+
+test("one-node tandemd: cibadmin changes, Dummy started, failures counted, graceful stop, restart from disk", async () => {
+  const root = makeRoot("127.0.0.61");
+  try {
+    await soloScenario(root);
+  } catch (e) {
+    const logFile = join(root, "var/log/tandem/tandemd.log");
+    const tail = existsSync(logFile)
+      ? readFileSync(logFile, "utf8").split("\n").slice(-40).join("\n")
+      : "(no log)";
+    throw new Error(
+      `${(e as Error).message}\n--- tandemd.log (tail) ---\n${tail}\n--- stderr ---\n${stderrText}`,
+    );
+  }
+});
+
+async function soloScenario(root: string): Promise<void> {
+  const state = join(root, "run/tandem/rsctmp/Dummy-d1.state");
+  let p = startDaemon(root);
+  await waitFor("the IPC socket", async () => (await run(cibadminCommand, root, ["-Q"])).code === 0);
+  const create = await run(cibadminCommand, root, [
+    "-C",
+    "-o",
+    "resources",
+    "-X",
+    '<primitive id="d1" class="ocf" provider="tandem" type="Dummy"><operations><op id="d1-mon" name="monitor" interval="1s"/></operations></primitive>',
+  ]);
+  assert.equal(create.code, 0, create.err);
+  await waitFor("d1 started", () => existsSync(state));
+  const dup = await run(cibadminCommand, root, [
+    "-C",
+    "-o",
+    "resources",
+    "-X",
+    '<primitive id="d1" class="ocf" provider="tandem" type="Dummy"/>',
+  ]);
+  assert.equal(dup.code, 108);
+  assert.match(dup.err, /^Call cib_create failed \(-76\): Name not unique on network/);
+  const q = await run(cibadminCommand, root, ["-Q", "-o", "resources"]);
+  assert.match(q.out, /^<resources>\n {2}<primitive id="d1"/);
+  // the configuration is on disk with its digest
+  assert.match(readFileSync(join(root, "var/lib/tandem/cib/cib.xml"), "utf8"), /id="d1"/);
+
+  // a property through crm_attribute
+  assert.equal(
+    (await run(crmAttributeCommand, root, ["-n", "cluster-recheck-interval", "-v", "5min"])).code,
+    0,
+  );
+  assert.equal(
+    (await run(crmAttributeCommand, root, ["-n", "cluster-recheck-interval", "-q"])).out,
+    "5min\n",
+  );
+
+  // the service dies: the monitor sees it, the fail count goes up, the resource is stopped
+  // (the only node now has a failure for it); cleanup brings it back
+  rmSync(state);
+  await waitFor(
+    "fail count 1",
+    async () => (await run(crmFailcountCommand, root, ["-r", "d1", "-q"])).out === "1\n",
+  );
+  assert.equal((await run(crmFailcountCommand, root, ["-r", "d1", "-D"])).code, 0);
+  await waitFor("d1 started again after cleanup", () => existsSync(state));
+  assert.equal((await run(crmFailcountCommand, root, ["-r", "d1", "-q"])).out, "0\n");
+
+  // graceful stop: the resource is stopped first, then the daemon exits 0
+  const exited = new Promise<number | null>((r) => p.once("exit", (c) => r(c)));
+  p.kill("SIGTERM");
+  assert.equal(await exited, 0);
+  assert.equal(existsSync(state), false, "stopped before leaving");
+  assert.match(readFileSync(join(root, "var/log/tandem/tandemd.log"), "utf8"), /graceful shutdown/);
+
+  // restart: the configuration comes back from disk and d1 runs again
+  p = startDaemon(root);
+  await waitFor("d1 started after restart", () => existsSync(state));
+  const exited2 = new Promise<number | null>((r) => p.once("exit", (c) => r(c)));
+  p.kill("SIGTERM");
+  assert.equal(await exited2, 0);
+}
+
+test("cibadmin: usage errors and an absent daemon give one clear line", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tandemd-none-"));
+  dirs.push(root);
+  const none = await run(cibadminCommand, root, ["-Q"]);
+  assert.equal(none.code, 102);
+  assert.match(none.err, /^Could not connect to the CIB/);
+  await assert.rejects(run(cibadminCommand, root, ["-Q", "-o", "bogus"]), /unknown scope 'bogus'/);
+  await assert.rejects(run(cibadminCommand, root, []), /no command given/);
+  await assert.rejects(run(cibadminCommand, root, ["-C", "-X", "<primitive"]), /Couldn't parse input/);
+});
