@@ -6,6 +6,10 @@ import type { Command, CommandIO } from "./io.js";
 type Sub = { summary: string; load: () => Promise<Command> };
 
 export const tandemSubcommands: Record<string, Sub> = {
+  explain: {
+    summary: "why a resource is placed where it is (scores and their sources)",
+    load: async () => (await import("./explain.js")).explainCommand,
+  },
   sim: {
     summary: "run the deterministic membership simulator over seeds",
     load: async () => (await import("./sim.js")).simCommand,

@@ -68,7 +68,24 @@ export interface ActionSet {
 }
 
 export function newAction(set: ActionSet, a: Omit<Action, "id" | "before" | "after">): Action {
-  const action: Action = { ...a, id: set.all.length, before: [], after: [] };
+  // Built field by field (not spread): there are ~10^5 of these on big clusters.
+  const action: Action = {
+    id: set.all.length,
+    rsc: a.rsc,
+    task: a.task,
+    node: a.node,
+    interval: a.interval,
+    pseudo: a.pseudo,
+    required: a.required,
+    runnable: a.runnable,
+    reason: a.reason,
+    timeout: a.timeout,
+    anyRunnable: a.anyRunnable,
+    probe: a.probe,
+    implied: a.implied,
+    before: [],
+    after: [],
+  };
   set.all.push(action);
   return action;
 }

@@ -166,9 +166,38 @@ function pick(t: Table, ws: WorkingSet, current: string | undefined, prefer?: st
   }
   if (prefer !== undefined && best !== null) {
     const pn = ws.nodeByName.get(prefer);
-    if (pn?.canRun && scoreIn(t, prefer) >= bestScore) return prefer;
+    if (pn?.canRun && scoreIn(t, prefer) >= bestScore) best = prefer;
+  }
+  if (best !== null && explainTies) {
+    const ties = ws.nodes.filter((n) => n.canRun && n.uname !== best && scoreIn(t, n.uname) === bestScore);
+    if (ties.length > 0) {
+      const bn = ws.nodeByName.get(best)!;
+      const fewer = ties.every((n) => n.assignedCount > bn.assignedCount);
+      lastTieBreak = fewer
+        ? `fewer resources were already placed on ${best} (${bn.assignedCount}) than on ${ties.map((n) => `${n.uname} (${n.assignedCount})`).join(", ")}`
+        : best === current || best === prefer
+          ? `${best} is where it already runs`
+          : `${best} comes first by node name`;
+    }
   }
   return best;
+}
+
+const explainTies = true;
+let lastTieBreak: string | undefined;
+
+/** Picks a node and records how a tie was broken. */
+function pickFor(
+  u: SchedResource,
+  t: Table,
+  ws: WorkingSet,
+  current: string | undefined,
+  prefer?: string,
+): string | null {
+  lastTieBreak = undefined;
+  const n = pick(t, ws, current, prefer);
+  u.tieBreak = lastTieBreak;
+  return n;
 }
 
 function currentNode(u: SchedResource): string | undefined {
@@ -217,7 +246,7 @@ function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIn
   else if (isDisabled(u) || u.forceStop) {
     node = null;
     u.stopReason = u.forceStop ?? "disabled";
-  } else node = pick(t, ws, current);
+  } else node = pickFor(u, t, ws, current);
   if (node === null && !u.stopReason) u.stopReason = "no node can run it";
   u.assigned = node;
   if (u.kind === "group") {
@@ -276,7 +305,7 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
     const kids = inst.kind === "group" ? inst.children : [inst];
     if (kids.some((k) => fixedPlacement(k))) node = cur ?? null;
     else if (disabled || isDisabled(inst)) node = null;
-    else node = pick(it, ws, cur, cur);
+    else node = pickFor(inst, it, ws, cur, cur);
     inst.assigned = node;
     if (node) perNode.set(node, (perNode.get(node) ?? 0) + 1);
     if (inst.kind === "group") {

@@ -43,6 +43,7 @@ export function buildGraph(set: ActionSet): TransitionGraph {
   // Edges through actions left out of the graph still order what is in it.
   const inputsOf = (a: Action): Set<number> => {
     const out = new Set<number>();
+    if (a.after.length === 0) return out;
     const seen = new Set<Action>();
     const stack = a.after.map((e) => e.first);
     while (stack.length > 0) {
@@ -56,24 +57,31 @@ export function buildGraph(set: ActionSet): TransitionGraph {
     return out;
   };
   for (const g of actions) g.inputs = [...inputsOf(g.action)].filter((x) => x !== g.id);
-  // Waves: everything whose inputs are done, probes and pseudo actions in id order.
-  const order: number[] = [];
-  const done = new Set<number>();
-  let remaining = actions.map((g) => g.id);
-  while (remaining.length > 0) {
-    const wave = remaining.filter((id) => actions[id].inputs.every((i) => done.has(i)));
-    if (wave.length === 0) {
-      // An ordering loop: run the rest in id order rather than hang.
-      order.push(...remaining);
-      break;
-    }
-    for (const id of wave) {
-      order.push(id);
-      done.add(id);
-    }
-    const w = new Set(wave);
-    remaining = remaining.filter((id) => !w.has(id));
+  // Waves: an action runs one wave after its latest input (Kahn's algorithm
+  // by levels); within a wave, in id order.
+  const level = new Array<number>(actions.length).fill(-1);
+  const outs: number[][] = actions.map(() => []);
+  const pending = actions.map((g) => g.inputs.length);
+  for (const g of actions) for (const i of g.inputs) outs[i].push(g.id);
+  let frontier = actions.filter((g) => g.inputs.length === 0).map((g) => g.id);
+  for (const id of frontier) level[id] = 0;
+  while (frontier.length > 0) {
+    const next: number[] = [];
+    for (const id of frontier)
+      for (const o of outs[id]) {
+        level[o] = Math.max(level[o], level[id] + 1);
+        if (--pending[o] === 0) next.push(o);
+      }
+    frontier = next;
   }
+  // Actions caught in an ordering loop run last rather than never.
+  let maxLevel = 0;
+  for (const l of level) if (l > maxLevel) maxLevel = l;
+  const order = actions
+    .map((g) => g.id)
+    .sort(
+      (a, b) => (level[a] < 0 ? maxLevel + 1 : level[a]) - (level[b] < 0 ? maxLevel + 1 : level[b]) || a - b,
+    );
   return { actions, order };
 }
 

@@ -203,8 +203,8 @@ export function propagate(ws: WorkingSet, set: ActionSet): void {
       }
     }
   };
-  while (queue.length > 0) {
-    const a = queue.shift()!;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const a = queue[qi];
     queued.delete(a);
     for (const e of a.before) {
       const t = e.then;

@@ -110,6 +110,8 @@ export interface SchedResource {
   assigned: string | null;
   /** Set once assignment handled it (cycle guard). */
   assignState: "none" | "busy" | "done";
+  /** How a tie between equally scored nodes was broken (for explain). */
+  tieBreak?: string;
   /** Why it is not running (for explain and summaries). */
   stopReason?: string;
   /** Must stop everywhere for this reason (multiple-active=stop_only ...). */
