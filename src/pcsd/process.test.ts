@@ -107,6 +107,15 @@ describe("pcsd, tandem passwd and pcs as processes", () => {
     assert.ok(daemonPid > 1);
     const st = run("pcs", ["pcsd", "status"], env);
     assert.deepEqual([st.code, st.out], [0, "  nodeP: Online\n"]);
+    const busy = run("pcsd", ["--root", root, "--bind", "127.0.0.4", "--port", String(port)], {});
+    assert.deepEqual(
+      [busy.code, busy.err],
+      [1, `pcsd: cannot listen on 127.0.0.4 port ${port}: EADDRINUSE\n`],
+    );
+    // ... and left the running pcsd's local token alone.
+    const stillLocal = run("pcs", ["cluster", "enable"], env);
+    assert.deepEqual([stillLocal.code, stillLocal.err], [0, ""]);
+    assert.ok(existsSync(paths.enabledFlag));
 
     // SIGTERM: pcsd stops its child daemon and removes its runtime file.
     const exited = new Promise<number | null>((r) => pcsd?.once("exit", (c) => r(c)));

@@ -3,7 +3,7 @@
 // token writes the cluster configuration, starts/stops the cluster daemon and reports status.
 
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Server, createServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -85,9 +85,6 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
   if (created)
     log.log("notice", "created a self-signed TLS certificate", { fingerprint256: identity.fingerprint256 });
   const tokens = new TokenStore(paths.tokens);
-  const localToken = randomBytes(32).toString("hex");
-  tokens.addEphemeral(localToken);
-  writeFileAtomic(paths.localToken, `${localToken}\n`, 0o600);
   const limiter = new LoginRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, opts.now);
   const supervisor = createSupervisor({ ...opts.supervisor, paths, logger: log.child("supervisor") });
 
@@ -121,6 +118,8 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
       // Counted as a failure before checking, so parallel attempts cannot skip the limit.
       limiter.recordFailure(from, username);
       if (!(await checkLogin(paths.passwd, username, password))) {
+        if (!existsSync(paths.passwd))
+          log.log("warning", "no password is set for hacluster: run 'tandem passwd hacluster' on this node");
         log.log("warning", "failed login", {
           user: username,
           from,
@@ -327,7 +326,7 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
       reject(
         new TandemError(
           ErrorCodes.IO,
-          `pcsd cannot listen on ${opts.bind ?? "::"} port ${opts.port ?? DEFAULT_PCSD_PORT}: ${e.message}`,
+          `cannot listen on ${opts.bind ?? "::"} port ${opts.port ?? DEFAULT_PCSD_PORT}: ${e.code ?? e.message}`,
         ),
       ),
     );
@@ -340,6 +339,11 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
     pid: process.pid,
     fingerprint256: identity.fingerprint256,
   };
+  // Only a pcsd that got its port publishes the local token and runtime file (a second pcsd
+  // failing with EADDRINUSE must not clobber the running one's).
+  const localToken = randomBytes(32).toString("hex");
+  tokens.addEphemeral(localToken);
+  writeFileAtomic(paths.localToken, `${localToken}\n`, 0o600);
   writeFileAtomic(paths.pcsdRuntime, `${JSON.stringify(runtime)}\n`, 0o644);
   log.log("notice", "pcsd listening", { address: addr.address, port: addr.port, node: opts.nodeName });
 
