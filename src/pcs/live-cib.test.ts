@@ -8,6 +8,7 @@ import { applyOperation } from "../cib/store.js";
 import type { CibadminOp } from "../cib/store.js";
 import { parseXml, serializeXml, type XmlElement } from "../core/xml.js";
 import { serveIpc } from "../transport/ipc.js";
+import { activeNodes } from "./resource-manage.js";
 import { pcs, reference, tempDir, tutorialStartCib, words } from "./test-support.js";
 
 test("pcs reads and changes the live CIB through tandemd's IPC socket", async (t) => {
@@ -58,9 +59,126 @@ test("pcs reads and changes the live CIB through tandemd's IPC socket", async (t
   assert.equal(bad.code, 1);
   assert.equal(bad.all, "Error: Node 'node9' does not seem to be in the cluster, use --force to override\n");
   assert.equal(applied.length, 6);
-  // A move on the live cluster is accepted (pcs refuses it only with -f).
-  assert.equal((await run("resource move webserver node2")).code, 0);
-  assert.match(serializeXml(cib), /id="cli-prefer-webserver"/);
+});
+
+/**
+ * A stand-in cluster for the waiting commands: its `status` answer places every
+ * primitive on node1, or where a cli-prefer constraint sends it (and its colocated
+ * partner), nowhere when target-role is Stopped; `resource.cleanup` reports what it forgot.
+ */
+function standInCluster(start: string) {
+  let cib: XmlElement = parseXml(start);
+  const seen: string[] = [];
+  const placed = (): string => {
+    const copy = parseXml(serializeXml(cib));
+    const conf = copy.children.find((c) => c.type === "element" && c.name === "configuration") as XmlElement;
+    const text = serializeXml(conf);
+    const prims = [
+      ...text.matchAll(/<primitive id="([^"]+)" class="([^"]+)" type="([^"]+)" provider="([^"]+)"/g),
+    ];
+    const prefer = new Map(
+      [...text.matchAll(/id="cli-prefer-([^"]+)" rsc="[^"]+" node="([^"]+)"/g)].map((m) => [m[1], m[2]]),
+    );
+    const coloc = [...text.matchAll(/<rsc_colocation rsc="([^"]+)" with-rsc="([^"]+)"/g)];
+    const where = (id: string): string =>
+      prefer.get(id) ??
+      (coloc.find((c) => c[1] === id) ? where(coloc.find((c) => c[1] === id)![2]) : "node1");
+    const stopped = (id: string) =>
+      new RegExp(`id="${id}-meta_attributes-target-role" name="target-role" value="Stopped"`).test(text);
+    let status = "<status>";
+    for (const [n, uname] of [
+      ["1", "node1"],
+      ["2", "node2"],
+    ]) {
+      status += `<node_state id="${n}" uname="${uname}" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="${n}"><lrm_resources>`;
+      for (const [, id, cls, type, prov] of prims) {
+        const here = !stopped(id) && where(id) === uname;
+        status += `<lrm_resource id="${id}" type="${type}" class="${cls}" provider="${prov}"><lrm_rsc_op id="${id}_last_0" operation="${here ? "start" : "stop"}" call-id="1" rc-code="0" interval="0"/></lrm_resource>`;
+      }
+      status += "</lrm_resources></lrm></node_state>";
+    }
+    return serializeXml(copy).replace(/<status>[\s\S]*<\/status>|<status\/>/, `${status}</status>`);
+  };
+  const handlers = {
+    "cib.query": () => ({ xml: serializeXml(cib), version: { adminEpoch: 0, epoch: 0, numUpdates: 0 } }),
+    "cib.apply": (params: unknown) => {
+      const r = applyOperation(cib, (params as { op: CibadminOp }).op, { client: "pcs" });
+      cib = r.cib;
+      return {
+        version: { adminEpoch: 0, epoch: Number(cib.attrs.epoch), numUpdates: 0 },
+        changed: r.changed,
+      };
+    },
+    status: () => {
+      seen.push(placed());
+      return {
+        clusterName: "cluster_web",
+        nodeId: 1,
+        nodeName: "node1",
+        dcId: 1,
+        dcName: "node1",
+        quorate: true,
+        nodes: [],
+        cibPhase: "ready",
+        version: { adminEpoch: 0, epoch: 0, numUpdates: 0 },
+        cib: seen[seen.length - 1],
+        now: Date.now(),
+      };
+    },
+    "resource.cleanup": (params: unknown) => {
+      const p = params as { rsc?: string; node?: string };
+      return {
+        cleaned: p.rsc
+          ? ["node1", "node2"].filter((n) => !p.node || p.node === n).map((n) => ({ rsc: p.rsc!, node: n }))
+          : [],
+      };
+    },
+  };
+  return { handlers, cib: () => cib, statusSnapshots: seen };
+}
+
+test("live resource move, restart and cleanup wait for the cluster as pcs 0.11 does", async (t) => {
+  const dir = tempDir(t);
+  const socket = join(dir, "tandemd.sock");
+  const cluster = standInCluster(reference("cib.xml"));
+  const server = await serveIpc(socket, cluster.handlers);
+  t.after(() => server.close());
+  const env = { TANDEM_SOCKET: socket, TANDEM_PCS_WAIT_MS: "5000" };
+  const run = (cmd: string) => pcs(words(cmd), { cwd: dir, env });
+
+  const move = await run("resource move webserver node2");
+  assert.equal(move.code, 0, move.all);
+  assert.equal(
+    move.stderr,
+    "Location constraint to move resource 'webserver' has been created\n" +
+      "Waiting for the cluster to apply configuration changes...\n" +
+      "Location constraint created to move resource 'webserver' has been removed\n" +
+      "Waiting for the cluster to apply configuration changes...\n" +
+      "resource 'webserver' is running on node 'node1'\n",
+  );
+  // The constraint was there while the cluster moved the resource, and is gone now.
+  const on = (snap: string, id: string) => activeNodes(parseXml(snap), id);
+  assert.ok(
+    cluster.statusSnapshots.some((snap) => on(snap, "webserver").includes("node2")),
+    "never seen on node2",
+  );
+  assert.doesNotMatch(serializeXml(cluster.cib()), /cli-prefer/);
+
+  const restart = await run("resource restart virtual_ip");
+  assert.equal(restart.code, 0, restart.all);
+  assert.equal(restart.stdout, "virtual_ip successfully restarted\n");
+  assert.doesNotMatch(serializeXml(cluster.cib()), /value="Stopped"/);
+  assert.ok(
+    cluster.statusSnapshots.some((snap) => on(snap, "virtual_ip").length === 0),
+    "never seen stopped",
+  );
+
+  const clean = await run("resource cleanup webserver");
+  assert.equal(
+    clean.stdout,
+    "Cleaned up webserver on node1\nCleaned up webserver on node2\nWaiting for 1 reply from the controller\n... got reply (done)\n",
+  );
+  assert.equal((await run("resource cleanup nosuch")).all, "Error: Resource 'nosuch' not found\n");
 });
 
 test("no daemon socket: pcs says the cluster is not running", async (t) => {

@@ -280,12 +280,6 @@ function banWarning(cid: string, rsc: string, node: string): string {
   );
 }
 
-export const resourceMove: PcsHandler = async (ctx) => {
-  if (ctx.options.values.has("-f"))
-    throw new PcsError("Specified option '-f' is not supported in this command");
-  return resourceMoveWithConstraint(ctx);
-};
-
 export const resourceBan: PcsHandler = async (ctx) => {
   if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", "ban"));
   const [id, nodeArg] = ctx.args;

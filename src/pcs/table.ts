@@ -116,7 +116,7 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "resource promotable": { load: async () => (await RM()).resourcePromotable, options: [F, FORCE, "--wait"] },
   "resource unclone": { load: async () => (await RM()).resourceUnclone, options: [F, "--wait"] },
   "resource move": {
-    load: async () => (await RM()).resourceMove,
+    load: async () => (await import("./live-ops.js")).resourceMoveLive,
     options: [F, FORCE, "--promoted", "--master", "--wait", "--strict", "--autodelete"],
   },
   "resource move-with-constraint": {
@@ -137,14 +137,17 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   },
   "resource failcount": { load: async () => (await RM()).resourceFailcount, options: [F, "--full"] },
   "resource cleanup": {
-    load: async () => (await RM()).liveOnly("cleanup"),
+    load: async () => (await import("./live-ops.js")).resourceCleanup("cleanup"),
     options: [F, "--strict", "--node"],
   },
   "resource refresh": {
-    load: async () => (await RM()).liveOnly("refresh"),
+    load: async () => (await import("./live-ops.js")).resourceCleanup("refresh"),
     options: [F, "--strict", "--node"],
   },
-  "resource restart": { load: async () => (await RM()).liveOnly("restart"), options: [F, "--wait"] },
+  "resource restart": {
+    load: async () => (await import("./live-ops.js")).resourceRestart,
+    options: [F, "--wait"],
+  },
   "resource relocate": { load: async () => (await RM()).liveOnly("relocate"), options: [F] },
 
   // constraint
