@@ -3,6 +3,7 @@
 // OCF and fence agents print their meta-data XML; LSB and systemd meta-data is
 // made up from the init script header / unit name, as Pacemaker does.
 
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { RealClock } from "../core/clock.js";
 import { parseDurationMs } from "../core/duration.js";
@@ -244,14 +245,33 @@ export function listAgents(standard: string, provider?: string, opts: ListingOpt
     case "lsb":
       return listLsbAgents(paths);
     case "service":
-    case "systemd":
-      // Unit enumeration needs a running systemd; init scripts stand in for "service".
-      return standard === "service" ? listLsbAgents(paths) : [];
+    case "systemd": {
+      const sys = opts.systemd ?? systemdRunning();
+      const units = sys ? listSystemdServices() : [];
+      if (standard === "systemd") return units;
+      return [...new Set([...listLsbAgents(paths), ...units])].sort();
+    }
     case "stonith":
       return listFenceAgents(paths);
     default:
       throw new TandemError(ErrorCodes.UNKNOWN_AGENT_CLASS, `Unknown resource standard '${standard}'`);
   }
+}
+
+/** Service units systemd knows (names without ".service", templates left out), as crm_resource lists them. */
+function listSystemdServices(): string[] {
+  const r = spawnSync("systemctl", ["list-unit-files", "--type=service", "--no-legend", "--no-pager"], {
+    encoding: "utf8",
+    timeout: 10_000,
+    maxBuffer: 4 * 1024 * 1024,
+  });
+  if (r.status !== 0 || typeof r.stdout !== "string") return [];
+  const out = new Set<string>();
+  for (const line of r.stdout.split("\n")) {
+    const unit = line.trim().split(/\s+/)[0] ?? "";
+    if (unit.endsWith(".service") && !unit.includes("@")) out.add(unit.slice(0, -".service".length));
+  }
+  return [...out].sort();
 }
 
 /** Parses "class:provider:type" / "class:type" (pcs also accepts a bare type, resolved by the caller). */
