@@ -406,11 +406,17 @@ const ANONYMOUS_ONLY = ["lsb", "systemd", "service", "upstart", "nagios", "heart
 
 /** A globally-unique clone of an agent class that cannot be unique is treated as anonymous. */
 function forceAnon(clone: XmlElement, nodeCount: number, f: Findings): void {
-  const child = elements(clone, "primitive")[0];
-  const cls = child?.attrs.class;
-  if (!child || cls === undefined || !ANONYMOUS_ONLY.includes(cls.toLowerCase())) return;
+  // the wrapped primitive, or the first member of the wrapped group, that cannot be unique
+  const members = [
+    ...elements(clone, "primitive"),
+    ...elements(clone, "group").flatMap((g) => elements(g, "primitive")),
+  ];
+  const child = members.find((p) => ANONYMOUS_ONLY.includes((p.attrs.class ?? "").toLowerCase()));
+  if (!child) return;
+  const cls = child.attrs.class;
+  // an anonymous clone runs at most one instance per node
   const max = Number.parseInt(metaValue(clone, "clone-max") ?? "", 10);
-  const instances = Number.isInteger(max) && max >= 0 ? max : nodeCount;
+  const instances = Math.min(Number.isInteger(max) && max >= 0 ? max : nodeCount, nodeCount);
   for (let i = 0; i < instances; i++)
     f.add(
       "warning",

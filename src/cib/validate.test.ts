@@ -293,3 +293,19 @@ test('validate-with="none": structure problems keep their error, worded as Pacem
     text: "Resetting 'kind' for constraint order-virtual_ip-webserver-mandatory to 'Mandatory' because 'foo' is not valid",
   });
 });
+
+test("a globally-unique clone of an lsb agent: one warning per instance, at most one instance per node", () => {
+  const clone = (max: string) =>
+    baseCib.replace(
+      "</resources>",
+      `<clone id="c"><meta_attributes id="c-m"><nvpair id="c-u" name="globally-unique" value="true"/><nvpair id="c-max" name="clone-max" value="${max}"/></meta_attributes><primitive id="l" class="lsb" type="foo"/></clone></resources>`,
+    );
+  const texts = (max: string) =>
+    validateCib(parseXml(clone(max)))
+      .filter((f) => f.pacemaker.fn === "pe__force_anon")
+      .map((f) => f.pacemaker.text);
+  assert.deepEqual(texts("1"), [
+    "Ignoring globally-unique for c because lsb resources such as l:0 can be used only as anonymous clones",
+  ]);
+  assert.equal(texts("5").length, 2); // two nodes
+});
