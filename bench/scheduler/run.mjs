@@ -11,7 +11,8 @@
 //          [--no-real] [--only SUBSTRING] [--json]
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -130,6 +131,21 @@ function ensureReal(o) {
   return existsSync(REAL) ? undefined : "could not be installed";
 }
 
+/**
+ * A private copy of bin/ and dist/ to run from, so that a rebuild in the work
+ * tree during the run (other work going on) cannot break or slow a measurement.
+ */
+function snapshot() {
+  const dir = mkdtempSync(join(tmpdir(), "bench-scheduler-"));
+  cpSync(join(repoRoot, "bin"), join(dir, "bin"), { recursive: true });
+  cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true });
+  cpSync(join(repoRoot, "package.json"), join(dir, "package.json"));
+  if (existsSync(join(repoRoot, "node_modules")))
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, "bin", "crm_simulate");
+}
+
 function ensureOurs() {
   const bin = join(repoRoot, "bin", "crm_simulate");
   if (!existsSync(bin))
@@ -143,7 +159,7 @@ function ensureOurs() {
     fail(
       "crm_simulate is not registered in src/cli/commands.ts yet: nothing to measure, no figures reported",
     );
-  return bin;
+  return snapshot();
 }
 
 async function main() {
