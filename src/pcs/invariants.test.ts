@@ -1,0 +1,96 @@
+// Property test: random sequences of pcs commands (valid and invalid, from every family)
+// on a CIB file. After each command: a failure leaves the file byte for byte unchanged;
+// a success leaves a parseable CIB whose configuration ids are all distinct and whose
+// constraints only name existing resources.
+
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import fc from "fast-check";
+import { child, parseXml, walkElements } from "../core/xml.js";
+import { pcs, tempDir, tutorialStartCib, words } from "./test-support.js";
+
+const RSC = ["vip", "web", "d1", "v2", "g1", "web-clone", "nosuch"];
+const NODE = ["node1", "node2", "node9"];
+
+const command = fc.oneof(
+  fc.constantFrom(
+    "property set stonith-enabled=false",
+    "property set no-quorum-policy=bogus",
+    "property unset no-quorum-policy",
+    "resource create v2 ocf:heartbeat:IPaddr2 ip=198.18.0.199 op monitor interval=30s",
+    "resource create vip ocf:heartbeat:IPaddr2",
+    "resource create web ocf:heartbeat:apache --disabled",
+    "resource create d1 ocf:pacemaker:Dummy --group g1",
+    "resource create d1 ocf:pacemaker:Dummy clone",
+    "resource group add g1 vip web",
+    "resource group remove g1 web",
+    "resource clone web",
+    "resource unclone web",
+    "resource enable web",
+    "resource defaults update resource-stickiness=100",
+    "constraint order vip then web",
+    "constraint order web then vip kind=Optional",
+  ),
+  fc
+    .tuple(fc.constantFrom(...RSC), fc.constantFrom(...RSC))
+    .map(([a, b]) => `constraint colocation add ${a} with ${b}`),
+  fc
+    .tuple(fc.constantFrom(...RSC), fc.constantFrom(...NODE), fc.constantFrom("50", "INFINITY", "x"))
+    .map(([r, n, s]) => `constraint location ${r} prefers ${n}=${s}`),
+  fc.constantFrom(...RSC).map((r) => `resource delete ${r}`),
+  fc.constantFrom(...RSC).map((r) => `resource ban ${r} node2`),
+  fc.constantFrom(...RSC).map((r) => `resource clear ${r}`),
+  fc.constantFrom(...RSC).map((r) => `resource disable ${r}`),
+  fc
+    .constantFrom("location-web-node1-50", "order-vip-web-mandatory", "nope")
+    .map((id) => `constraint delete ${id}`),
+  fc.constantFrom(...NODE).map((n) => `node standby ${n}`),
+);
+
+function checkCib(xml: string, cmd: string): void {
+  const cib = parseXml(xml);
+  const conf = child(cib, "configuration")!;
+  const ids = new Map<string, number>();
+  for (const e of walkElements(conf))
+    if (e.attrs.id !== undefined && e.name !== "resource_ref")
+      ids.set(e.attrs.id, (ids.get(e.attrs.id) ?? 0) + 1);
+  for (const [id, n] of ids) assert.equal(n, 1, `after '${cmd}': id '${id}' used ${n} times`);
+  const resources = new Set<string>();
+  for (const e of walkElements(child(conf, "resources")!)) if (e.attrs.id) resources.add(e.attrs.id);
+  for (const c of walkElements(child(conf, "constraints")!))
+    for (const k of ["rsc", "with-rsc", "first", "then"])
+      if (c.attrs[k] !== undefined)
+        assert.ok(resources.has(c.attrs[k]), `after '${cmd}': ${c.attrs.id} names missing '${c.attrs[k]}'`);
+}
+
+test("random command sequences: failures change nothing, successes keep the CIB consistent", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "cib.xml");
+  // Start with two resources so that most generated commands have something to act on.
+  writeFileSync(file, tutorialStartCib());
+  for (const cmd of [
+    "resource create vip ocf:heartbeat:IPaddr2 ip=198.18.0.199",
+    "resource create web ocf:heartbeat:apache",
+  ])
+    assert.equal((await pcs(["-f", "cib.xml", ...words(cmd)], { cwd: dir })).code, 0);
+  const start = readFileSync(file, "utf8");
+  let runs = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 10 }), async (cmds) => {
+      writeFileSync(file, start);
+      for (const cmd of cmds) {
+        const before = readFileSync(file);
+        const r = await pcs(["-f", "cib.xml", ...words(cmd)], { cwd: dir });
+        assert.ok(r.code === 0 || r.code === 1, `'${cmd}' exit ${r.code}: ${r.all}`);
+        assert.doesNotMatch(r.all, /internal error/, cmd);
+        if (r.code !== 0) assert.ok(readFileSync(file).equals(before), `failed '${cmd}' changed the CIB`);
+        else checkCib(readFileSync(file, "utf8"), cmd);
+      }
+      runs++;
+    }),
+    { numRuns: 60, seed: Number(process.env.TANDEM_SEED ?? 4242) },
+  );
+  assert.equal(runs >= 60, true);
+});
