@@ -10,9 +10,13 @@
 //     it). off = SIGKILL them all; status = on while any is left; list = the
 //     directories in nodes_dir; on = not possible without the lab (error);
 //     reboot = off (the node stays off until the lab starts it again).
+//  3. netns method (method=netns, or netns= given and no socket): the node's
+//     processes are those in its network namespace (`ip netns pids NAME`,
+//     NAME = the netns option with {node} replaced); same actions as env.
 // Exit codes (fence agent API): 0 success / power on, 2 power off (status), 1 error.
 
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { join, resolve } from "node:path";
 
@@ -56,8 +60,14 @@ const METADATA = `<?xml version="1.0" ?>
 			<option value="auto" />
 			<option value="socket" />
 			<option value="env" />
+			<option value="netns" />
 		</content>
 		<shortdesc lang="en">How to reach the node: lab control socket, or killing its processes (env)</shortdesc>
+	</parameter>
+	<parameter name="netns" unique="0" required="0">
+		<getopt mixed="--netns=[template]" />
+		<content type="string" />
+		<shortdesc lang="en">Network namespace of a node, {node} is replaced by the node name (netns method)</shortdesc>
 	</parameter>
 	<parameter name="power_timeout" unique="0" required="0">
 		<getopt mixed="--power-timeout=[seconds]" />
@@ -122,10 +132,19 @@ function settings(opts) {
   const nodesDir = opts.nodes_dir || (labDir ? join(labDir, "nodes") : "");
   const socket = opts.socket || (labDir ? join(labDir, "control.sock") : "");
   let method = opts.method || "auto";
-  if (!["auto", "socket", "env"].includes(method)) throw new FenceError(`method '${method}' must be auto, socket or env`);
-  if (method === "auto") method = socket && existsSync(socket) ? "socket" : "env";
+  if (!["auto", "socket", "env", "netns"].includes(method))
+    throw new FenceError(`method '${method}' must be auto, socket, env or netns`);
+  if (method === "auto") method = socket && existsSync(socket) ? "socket" : opts.netns ? "netns" : "env";
+  if (method === "netns" && !opts.netns) throw new FenceError("method netns needs the netns option (e.g. netns=lab-{node})");
   const timeout = Number(opts.power_timeout ?? "5");
-  return { labDir, nodesDir, socket, method, powerTimeoutMs: (Number.isFinite(timeout) && timeout > 0 ? timeout : 5) * 1000 };
+  return {
+    labDir,
+    nodesDir,
+    socket,
+    method,
+    netns: opts.netns ?? "",
+    powerTimeoutMs: (Number.isFinite(timeout) && timeout > 0 ? timeout : 5) * 1000,
+  };
 }
 
 function target(opts) {
@@ -212,10 +231,20 @@ function nodePids(root) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function envOff(root, timeoutMs) {
+/** Pids of the processes in a network namespace ([] when it does not exist). */
+function netnsPids(name) {
+  const r = spawnSync("ip", ["netns", "pids", name], { encoding: "utf8", timeout: 5000 });
+  if (r.status !== 0) return [];
+  return r.stdout
+    .split("\n")
+    .map((l) => Number(l.trim()))
+    .filter((p) => Number.isInteger(p) && p > 1 && p !== process.pid);
+}
+
+async function killAll(findPids, what, timeoutMs) {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const pids = nodePids(root);
+    const pids = findPids();
     if (pids.length === 0) return;
     for (const p of pids) {
       try {
@@ -224,7 +253,7 @@ async function envOff(root, timeoutMs) {
         // gone already
       }
     }
-    if (Date.now() > end) throw new FenceError(`processes of ${root} still alive after ${timeoutMs}ms: ${pids.join(",")}`);
+    if (Date.now() > end) throw new FenceError(`processes of ${what} still alive after ${timeoutMs}ms: ${pids.join(",")}`);
     await sleep(20);
   }
 }
@@ -265,8 +294,9 @@ async function run(opts) {
     }
     return 0;
   }
-  // env method
+  // env and netns methods
   if (action === "monitor" || action === "validate-all") {
+    if (s.method === "netns") return 0;
     if (!s.nodesDir || !existsSync(s.nodesDir)) throw new FenceError(`lab nodes directory '${s.nodesDir}' does not exist`);
     return 0;
   }
@@ -275,22 +305,31 @@ async function run(opts) {
     return 0;
   }
   const node = target(opts);
-  const root = nodeRoot(s, node);
+  let findPids;
+  let what;
+  if (s.method === "netns") {
+    what = s.netns.replaceAll("{node}", node);
+    if (!/^[A-Za-z0-9._-]+$/.test(what)) throw new FenceError(`bad network namespace name '${what}'`);
+    findPids = () => netnsPids(what);
+  } else {
+    what = nodeRoot(s, node);
+    findPids = () => nodePids(what);
+  }
   switch (action) {
     case "status": {
-      const on = nodePids(root).length > 0;
+      const on = findPids().length > 0;
       process.stdout.write(`Status: ${on ? "ON" : "OFF"}\n`);
       return on ? 0 : 2;
     }
     case "off":
-      await envOff(root, s.powerTimeoutMs);
+      await killAll(findPids, what, s.powerTimeoutMs);
       return 0;
     case "reboot":
-      await envOff(root, s.powerTimeoutMs);
+      await killAll(findPids, what, s.powerTimeoutMs);
       process.stderr.write(`fence_tandem: ${node} is off; without the lab control socket it stays off until the lab starts it\n`);
       return 0;
     case "on":
-      if (nodePids(root).length > 0) return 0;
+      if (findPids().length > 0) return 0;
       throw new FenceError(`cannot power on ${node} without the lab control socket (${s.socket || "no lab_dir"})`);
     default:
       throw new FenceError(`unknown action '${action}'`);

@@ -7,13 +7,13 @@
 // test fails naming it.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Executor } from "./executor.js";
-import { TANDEM_LAB_OCF_ROOT, TANDEM_OCF_ROOT } from "./paths.js";
-import { brief, killByEnv, ocfRequest, tempDir } from "./testutil.js";
+import { TANDEM_FENCE_DIR, TANDEM_LAB_OCF_ROOT, TANDEM_OCF_ROOT } from "./paths.js";
+import { brief, killByEnv, ocfRequest, tempDir, waitFor } from "./testutil.js";
 
 const isRoot = process.getuid?.() === 0;
 let tmp: { dir: string; cleanup: () => void };
@@ -134,6 +134,41 @@ describe("in a network namespace (root)", {
       ocfRequest("vip3", "IPaddr", "start", { ...p, network_namespace: `${ns}-nope` }),
     );
     assert.equal(gone.rc, 6, brief(gone));
+  });
+});
+
+describe("fence_tandem netns method (root)", {
+  skip: !isRoot && "needs root to create a network namespace",
+}, () => {
+  it("kills every process in the node's network namespace", async () => {
+    const ns = `tandem-fx-${process.pid}-node2`;
+    execFileSync("ip", ["netns", "add", ns]);
+    try {
+      const child = spawn("ip", ["netns", "exec", ns, "sh", "-c", "sleep 60 & sleep 60 & wait"], {
+        detached: true,
+        stdio: "ignore",
+      });
+      child.unref();
+      const fex = new Executor({ paths: { fenceDirs: [TANDEM_FENCE_DIR] } });
+      const params = { netns: `tandem-fx-${process.pid}-{node}` };
+      const fence = (action: string) =>
+        fex.fence({ agent: "fence_tandem", action, params, target: "node2", timeoutMs: 10_000 });
+      assert.ok(
+        await waitFor(
+          () =>
+            execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).trim().split("\n").length >= 3,
+          3000,
+        ),
+      );
+      assert.equal((await fence("status")).rc, 0, "on while processes run in it");
+      const off = await fence("off");
+      assert.equal(off.rc, 0, off.stderr);
+      assert.equal(execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).trim(), "");
+      assert.equal((await fence("status")).rc, 7);
+      await fex.shutdown();
+    } finally {
+      spawnSync("ip", ["netns", "del", ns]);
+    }
   });
 });
 
