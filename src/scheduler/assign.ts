@@ -91,6 +91,30 @@ function applyColocation(t: Table, c: Colocation, ws: WorkingSet): void {
   }
 }
 
+/**
+ * In a colocation loop the dependent may have been placed first; a mandatory
+ * (anti-)colocation is then enforced from the primary's side.
+ */
+function applyReverseMandatory(t: Table, u: SchedResource, idx: ColocationIndex, ws: WorkingSet): void {
+  for (const c of idx.byPrimary.get(u) ?? []) {
+    if (c.dependent.assignState !== "done" || Math.abs(c.score) < INFINITY) continue;
+    const where = unitNodes(c.dependent);
+    if (where.length === 0) continue;
+    for (const n of ws.nodes) {
+      const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
+      if (c.score > 0 && !match)
+        put(
+          t,
+          n.uname,
+          `colocation ${c.id}: ${c.dependentName} was placed first on ${where.join(" ")} (loop)`,
+          -INFINITY,
+        );
+      if (c.score < 0 && match)
+        put(t, n.uname, `colocation ${c.id}: ${c.dependentName} was placed first here (loop)`, -INFINITY);
+    }
+  }
+}
+
 function multiply(score: number, factor: number): number {
   if (factor === 1) return score;
   const v = score * factor;
@@ -229,6 +253,7 @@ function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIn
   for (const n of ws.nodes)
     if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
   for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
+  applyReverseMandatory(t, u, idx, ws);
   mergeDependents(t, u, idx, ws, 1, new Set(), false);
   // A member that can run nowhere stops itself and the members after it, not the whole group.
   while (u.kind === "group" && upTo > 1 && !ws.nodes.some((n) => n.canRun && scoreIn(t, n.uname) >= 0)) {
@@ -237,6 +262,7 @@ function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIn
     for (const n of ws.nodes)
       if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
     for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
+    applyReverseMandatory(t, u, idx, ws);
     mergeDependents(t, u, idx, ws, 1, new Set(), false);
   }
   u.allocation = t;
@@ -280,6 +306,7 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
   for (const n of ws.nodes)
     if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
   for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
+  applyReverseMandatory(t, u, idx, ws);
   mergeDependents(t, u, idx, ws, 1, new Set(), false);
   u.allocation = t;
   const perNode = new Map<string, number>();
@@ -328,6 +355,34 @@ function assignUnit(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): voi
   if (u.kind === "clone") assignClone(u, ws, idx);
   else assignPrimitiveLike(u, ws, idx);
   u.assignState = "done";
+  undoLoopViolations(u, ws, idx);
+}
+
+function unassign(r: SchedResource, ws: WorkingSet, reason: string): void {
+  for (const x of [r, ...r.children, ...r.children.flatMap((c) => c.children)]) {
+    if (x.kind === "primitive" && x.assigned) {
+      const n = ws.nodeByName.get(x.assigned);
+      if (n) n.assignedCount--;
+    }
+    x.assigned = null;
+    x.stopReason = reason;
+  }
+}
+
+/** A dependent placed before its primary (in a loop) that the primary's placement contradicts cannot run. */
+function undoLoopViolations(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
+  for (const c of idx.byPrimary.get(u) ?? []) {
+    if (c.score < INFINITY || c.dependent.assignState !== "done" || c.dependent.kind === "clone") continue;
+    const d = c.dependent.assigned;
+    if (d === null) continue;
+    const where = unitNodes(u);
+    if (!where.some((w) => sameAttr(ws, c.nodeAttribute, d, w)))
+      unassign(
+        c.dependent,
+        ws,
+        `colocation ${c.id} with ${c.primaryName} cannot hold (${c.primaryName} is ${where.length ? `on ${where.join(" ")}` : "stopped"})`,
+      );
+  }
 }
 
 /** Stage 4 entry point. Returns the colocation index (the property tests check it). */

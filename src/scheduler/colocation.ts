@@ -50,6 +50,7 @@ export function indexColocations(ws: WorkingSet): ColocationIndex {
     const du = unitOf(d);
     const pu = unitOf(p);
     if (du === pu) return; // inside one group: already placed together
+    if (score === 0) return; // no influence either way
     all.push({
       id,
       dependent: du,

@@ -1,0 +1,196 @@
+// Property tests on generated small CIBs (fast-check): the scheduler is
+// deterministic, never places a resource where its score is -INFINITY, keeps
+// mandatory (anti-)colocations, and applying a transition's result and
+// scheduling again yields nothing more to do.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { parseCib, unpackCib } from "../cib/unpack.js";
+import { INFINITY } from "../core/score.js";
+import { actionKey } from "./graph.js";
+import { schedule } from "./index.js";
+import { executeTransition } from "./simulate.js";
+
+interface GenCib {
+  nodes: { online: boolean; standby: boolean }[];
+  rscs: { running: number | null; stickiness: number }[];
+  groups: number[][];
+  locations: { rsc: number; node: number; score: number }[];
+  colocations: { rsc: number; with: number; score: number }[];
+  orders: { first: number; then: number; optional: boolean }[];
+}
+
+const scoreArb = fc.oneof(fc.constantFrom(INFINITY, -INFINITY), fc.integer({ min: -200, max: 200 }));
+
+const cibArb: fc.Arbitrary<GenCib> = fc
+  .record({ nNodes: fc.integer({ min: 1, max: 4 }), nRscs: fc.integer({ min: 1, max: 6 }) })
+  .chain(({ nNodes, nRscs }) =>
+    fc.record({
+      nodes: fc.array(fc.record({ online: fc.boolean(), standby: fc.boolean() }), {
+        minLength: nNodes,
+        maxLength: nNodes,
+      }),
+      rscs: fc.array(
+        fc.record({
+          running: fc.option(fc.integer({ min: 0, max: nNodes - 1 }), { nil: null }),
+          stickiness: fc.constantFrom(0, 0, 10, 100),
+        }),
+        { minLength: nRscs, maxLength: nRscs },
+      ),
+      groups: fc.constantFrom<number[][]>([], nRscs >= 3 ? [[1, 2]] : [], nRscs >= 4 ? [[0, 3]] : []),
+      locations: fc.array(
+        fc.record({
+          rsc: fc.integer({ min: 0, max: nRscs - 1 }),
+          node: fc.integer({ min: 0, max: nNodes - 1 }),
+          score: scoreArb,
+        }),
+        { maxLength: 5 },
+      ),
+      colocations: fc.array(
+        fc.record({
+          rsc: fc.integer({ min: 0, max: nRscs - 1 }),
+          with: fc.integer({ min: 0, max: nRscs - 1 }),
+          score: fc.oneof(fc.constantFrom(INFINITY, -INFINITY), fc.integer({ min: -100, max: 100 })),
+        }),
+        { maxLength: 3 },
+      ),
+      orders: fc.array(
+        fc.record({
+          first: fc.integer({ min: 0, max: nRscs - 1 }),
+          then: fc.integer({ min: 0, max: nRscs - 1 }),
+          optional: fc.boolean(),
+        }),
+        { maxLength: 2 },
+      ),
+    }),
+  );
+
+function toXml(g: GenCib): string {
+  const inGroup = new Map<number, number>();
+  g.groups.forEach((grp, gi) => {
+    for (const r of grp) inGroup.set(r, gi);
+  });
+  const prim = (i: number) =>
+    `<primitive id="r${i}" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="r${i}-m"><nvpair id="r${i}-s" name="resource-stickiness" value="${g.rscs[i].stickiness}"/></meta_attributes><operations><op id="r${i}-mon" name="monitor" interval="10s"/></operations></primitive>`;
+  const resources: string[] = [];
+  g.rscs.forEach((_, i) => {
+    if (!inGroup.has(i)) resources.push(prim(i));
+  });
+  g.groups.forEach((grp, gi) => {
+    resources.push(`<group id="g${gi}">${grp.map(prim).join("")}</group>`);
+  });
+  const cons: string[] = [];
+  g.locations.forEach((l, i) => {
+    cons.push(`<rsc_location id="loc${i}" rsc="r${l.rsc}" node="n${l.node}" score="${l.score}"/>`);
+  });
+  const unit = (i: number) => (inGroup.has(i) ? `g${inGroup.get(i)}` : `r${i}`);
+  g.colocations.forEach((c, i) => {
+    if (unit(c.rsc) !== unit(c.with))
+      cons.push(`<rsc_colocation id="col${i}" rsc="r${c.rsc}" with-rsc="r${c.with}" score="${c.score}"/>`);
+  });
+  g.orders.forEach((o, i) => {
+    if (unit(o.first) !== unit(o.then))
+      cons.push(
+        `<rsc_order id="ord${i}" first="r${o.first}" then="r${o.then}" kind="${o.optional ? "Optional" : "Mandatory"}"/>`,
+      );
+  });
+  const nodes = g.nodes
+    .map(
+      (n, i) =>
+        `<node id="${i + 1}" uname="n${i}">${n.standby ? `<instance_attributes id="n${i}-a"><nvpair id="n${i}-sb" name="standby" value="on"/></instance_attributes>` : ""}</node>`,
+    )
+    .join("");
+  const status = g.nodes
+    .map((n, i) => {
+      const state = n.online
+        ? `in_ccm="true" crmd="online" join="member" expected="member"`
+        : `in_ccm="false" crmd="offline" join="down" expected="down"`;
+      const lrm = g.rscs
+        .map((r, ri) =>
+          r.running === i && n.online
+            ? `<lrm_resource id="r${ri}" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="r${ri}_last_0" operation="start" interval="0" call-id="${ri + 2}" rc-code="0" op-status="0" transition-key="1:1:0:x"/></lrm_resource>`
+            : "",
+        )
+        .join("");
+      return `<node_state id="${i + 1}" uname="n${i}" ${state}><lrm id="${i + 1}"><lrm_resources>${lrm}</lrm_resources></lrm></node_state>`;
+    })
+    .join("");
+  return `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config><nodes>${nodes}</nodes><resources>${resources.join("")}</resources><constraints>${cons.join("")}</constraints></configuration><status>${status}</status></cib>`;
+}
+
+function fingerprint(xml: string): string {
+  const t = schedule(parseCib(xml), { now: 1000 });
+  const placement = [...t.ws.byId.values()].map((r) => `${r.id}=${r.assigned}`).join(",");
+  const actions = t.graph.order
+    .map((i) => `${t.graph.actions[i].key}@${t.graph.actions[i].action.node}`)
+    .join(",");
+  return `${placement}|${actions}`;
+}
+
+const runs = { numRuns: 150 };
+
+test("property: same input, same output", () => {
+  fc.assert(
+    fc.property(cibArb, (g) => {
+      const xml = toXml(g);
+      assert.equal(fingerprint(xml), fingerprint(xml));
+    }),
+    runs,
+  );
+});
+
+test("property: never placed where the score is -INFINITY (or negative)", () => {
+  fc.assert(
+    fc.property(cibArb, (g) => {
+      const t = schedule(parseCib(toXml(g)), { now: 1000 });
+      for (const r of t.ws.primitives) {
+        if (!r.assigned) continue;
+        const unit = r.parent ?? r;
+        const s = unit.allocation?.get(r.assigned)?.score ?? 0;
+        assert.ok(s >= 0, `${r.id} placed on ${r.assigned} with score ${s}`);
+        assert.ok(
+          (r.scores.get(r.assigned)?.score ?? 0) > -INFINITY,
+          `${r.id} placed on ${r.assigned} despite its own -INFINITY`,
+        );
+        assert.ok(t.ws.nodeByName.get(r.assigned)?.canRun, `${r.id} placed on unavailable ${r.assigned}`);
+      }
+    }),
+    runs,
+  );
+});
+
+test("property: mandatory colocations hold", () => {
+  fc.assert(
+    fc.property(cibArb, (g) => {
+      const t = schedule(parseCib(toXml(g)), { now: 1000 });
+      for (const c of t.colocations.all) {
+        const d = c.dependent.assigned;
+        const p = c.primary.assigned;
+        if (c.score >= INFINITY && d !== null)
+          assert.equal(d, p, `${c.id}: ${c.dependent.id} on ${d} but ${c.primary.id} on ${p}`);
+        if (c.score <= -INFINITY && d !== null && p !== null) assert.notEqual(d, p, `${c.id}: both on ${d}`);
+      }
+    }),
+    runs,
+  );
+});
+
+test("property: after applying the transition, nothing is left to do", () => {
+  fc.assert(
+    fc.property(cibArb, (g) => {
+      const cib = parseCib(toXml(g));
+      const t = schedule(cib, { now: 1000 });
+      const executed = t.graph.order.map((i) => t.graph.actions[i].action);
+      const after = unpackCib(executeTransition(cib, executed));
+      const t2 = schedule(after, { now: 1000 });
+      const left = t2.graph.actions
+        .filter((a) => !a.action.pseudo)
+        .map((a) => `${actionKey(a.action)} on ${a.action.node}`);
+      assert.deepEqual(left, [], `still to do after one transition: ${left.join(", ")}`);
+      for (const r of t.ws.primitives)
+        assert.equal(t2.ws.byId.get(r.id)?.assigned, r.assigned, `${r.id} moved again`);
+    }),
+    runs,
+  );
+});
