@@ -18,7 +18,7 @@ interface GenCib {
   groups: number[][];
   locations: { rsc: number; node: number; score: number }[];
   colocations: { rsc: number; with: number; score: number }[];
-  orders: { first: number; then: number; optional: boolean }[];
+  orders: { first: number; after: number; optional: boolean }[];
 }
 
 const scoreArb = fc.oneof(fc.constantFrom(INFINITY, -INFINITY), fc.integer({ min: -200, max: 200 }));
@@ -90,9 +90,9 @@ function toXml(g: GenCib): string {
       cons.push(`<rsc_colocation id="col${i}" rsc="r${c.rsc}" with-rsc="r${c.with}" score="${c.score}"/>`);
   });
   g.orders.forEach((o, i) => {
-    if (unit(o.first) !== unit(o.then))
+    if (unit(o.first) !== unit(o.after))
       cons.push(
-        `<rsc_order id="ord${i}" first="r${o.first}" then="r${o.then}" kind="${o.optional ? "Optional" : "Mandatory"}"/>`,
+        `<rsc_order id="ord${i}" first="r${o.first}" then="r${o.after}" kind="${o.optional ? "Optional" : "Mandatory"}"/>`,
       );
   });
   const nodes = g.nodes
