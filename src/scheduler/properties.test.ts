@@ -58,7 +58,7 @@ const cibArb: fc.Arbitrary<GenCib> = fc
       orders: fc.array(
         fc.record({
           first: fc.integer({ min: 0, max: nRscs - 1 }),
-          then: fc.integer({ min: 0, max: nRscs - 1 }),
+          after: fc.integer({ min: 0, max: nRscs - 1 }),
           optional: fc.boolean(),
         }),
         { maxLength: 2 },
