@@ -2,10 +2,12 @@
 // `handle(event, now) -> effects` entry point (etcd-raft shape). The caller (the
 // transport runtime, or sim/) decodes packets, runs timers and performs the effects.
 
+import { cmapEntries } from "./cmap.js";
 import { ProcessGroups } from "./cpg.js";
 import { Votequorum } from "./quorum.js";
 import { Totem } from "./totem.js";
 import type {
+  CmapEntry,
   ConfigChange,
   Effect,
   MembershipConfig,
@@ -109,6 +111,11 @@ export class MembershipEngine {
   }
 
   // ───────── queries (cmap, tools, sim checkers) ─────────
+
+  /** cmap keys this engine owns (runtime.members.*, runtime.totem.*, quorum...). */
+  cmap(_now?: number): CmapEntry[] {
+    return cmapEntries(this);
+  }
 
   get state(): TotemState {
     return this.totem.state;

@@ -20,7 +20,7 @@ for (const file of readdirSync(dir)
       text
         .trimStart()
         .split("\n")
-        .filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith("#")))
+        .filter((_l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith("#")))
         .join("\n");
     const blocks = parseScenario(text);
     const runner = new ScenarioRunner();

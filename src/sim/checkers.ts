@@ -20,6 +20,9 @@ interface Life {
   count: number;
   quorate: boolean;
   appDelivered: Set<string>;
+  /** Ring positions delivered ("ring:seq") and rings installed, for the safe-delivery check. */
+  positions: Set<string>;
+  rings: Set<string>;
 }
 
 function fnv(h: number, x: number): number {
@@ -38,6 +41,8 @@ export class Checker {
   private readonly positions = new Map<string, string>();
   private readonly transitions = new Map<string, string>();
   private readonly rings = new Map<string, string>();
+  /** Safe messages delivered in a regular configuration: position -> ring. */
+  private readonly safeRegular = new Map<string, string>();
   /** Application messages sent, per node incarnation ("node:inc" -> ids). */
   readonly sent = new Map<string, string[]>();
   deliveries = 0;
@@ -62,6 +67,8 @@ export class Checker {
         count: 0,
         quorate: false,
         appDelivered: new Set(),
+        positions: new Set(),
+        rings: new Set(),
       };
       this.lives.set(k, l);
     }
@@ -115,6 +122,8 @@ export class Checker {
         }
         l.hash = fnv(l.hash, e.seq);
         l.count++;
+        l.positions.add(pos);
+        if (e.guarantee === "safe" && !e.transitional) this.safeRegular.set(pos, key);
         break;
       }
       case "config_change": {
@@ -151,6 +160,7 @@ export class Checker {
           }
         }
         l.regular = { key, members: new Set(c.members) };
+        l.rings.add(key);
         l.transitional = false;
         l.hash = 2166136261;
         l.count = 0;
@@ -235,6 +245,24 @@ export class Checker {
         this.fail(`liveness: n${n.id} not quorate`);
         return;
       }
+    }
+  }
+
+  /**
+   * A safe message delivered in a regular configuration was received by every member:
+   * every member that installed that ring and is still running delivered it too.
+   */
+  checkSafeDelivery(): void {
+    if (this.violation) return;
+    for (const n of this.cluster.nodes.values()) {
+      if (!n.engine) continue;
+      const l = this.lives.get(`${n.id}:${n.incarnation}`);
+      if (!l) continue;
+      for (const [pos, ring] of this.safeRegular)
+        if (l.rings.has(ring) && !l.positions.has(pos)) {
+          this.fail(`safe delivery: ${pos} was delivered as safe but n${n.id}, a member, never delivered it`);
+          return;
+        }
     }
   }
 

@@ -204,6 +204,7 @@ export function runSeed(seed: number, opts: RunOptions = {}): RunResult {
   if (!checker.violation) {
     cluster.runUntil(deadline + 1000);
     checker.checkSelfDelivery();
+    checker.checkSafeDelivery();
   }
   return {
     seed,
