@@ -86,6 +86,7 @@ export class Controller {
   private transitionCounter = 0;
   private scheduleArmed = false;
   private lastGraphEmpty = false;
+  private abortStreak = 0;
   private now = 0;
 
   constructor(opts: ControllerOptions) {
@@ -174,13 +175,15 @@ export class Controller {
       fx.push({ type: "log", level: "notice", msg: `this node (${this.uname(this.nodeId)}) is now the DC` });
     const lost = [...before].filter((n) => !this.members.includes(n));
     const changes: StatusChange[] = [{ kind: "cluster", dcUuid: String(this.nodeId), haveQuorum: quorate }];
+    // A lost node keeps join/expected as they were: expected=member with the node gone is what
+    // makes it unclean (to be fenced) rather than cleanly shut down.
     for (const n of lost) {
       fx.push({ type: "log", level: "warning", msg: `node ${this.uname(n)} left the membership` });
       changes.push({
         kind: "node-state",
         nodeId: String(n),
         uname: this.uname(n),
-        attrs: { in_ccm: "false", crmd: "offline", join: "down" },
+        attrs: { in_ccm: "false", crmd: "offline" },
       });
     }
     // Nodes that were never seen but are recorded as up in the CIB (DC restarted alone) are down too.
@@ -194,7 +197,7 @@ export class Controller {
           kind: "node-state",
           nodeId: ns.attrs.id,
           uname: ns.attrs.uname ?? ns.attrs.id,
-          attrs: { in_ccm: "false", crmd: "offline", join: "down" },
+          attrs: { in_ccm: "false", crmd: "offline" },
         });
     fx.push({ type: "cib", op: { op: "status", changes } });
     this.awaitingJoin = new Set(this.members);
@@ -409,12 +412,19 @@ export class Controller {
     });
     this.transition = undefined;
     const failedFence = t.graph.actions.some((a) => a.kind === "fence" && t.state.get(a.id) === "failed");
-    fx.push(...this.requestSchedule(failedFence ? this.opts.fenceRetryMs : this.opts.debounceMs));
+    // Transitions that keep aborting back off (up to 5 s), so a stuck action cannot spin the DC.
+    this.abortStreak = ok ? 0 : this.abortStreak + 1;
+    const backoff = Math.min(5_000, this.opts.debounceMs * 2 ** Math.max(0, this.abortStreak - 2));
+    fx.push(...this.requestSchedule(failedFence ? Math.max(this.opts.fenceRetryMs, backoff) : backoff));
     return fx;
   }
 
   private start(t: Transition, a: GraphAction, fx: ControllerEffect[]): "done" | "running" | "failed" {
     if (a.kind === "pseudo") {
+      // The scheduler's do_shutdown: the node's resources are gone, it may leave.
+      const target = a.task === "do_shutdown" && a.node !== undefined ? this.idOf(a.node) : undefined;
+      if (target !== undefined && this.members.includes(target))
+        fx.push({ type: "send", msg: { t: "shutdown-ok", node: target } });
       t.state.set(a.id, "done");
       return "done";
     }

@@ -1,13 +1,13 @@
 // Test fixture (used only by tests): a small deterministic cluster of
 // controllers and CIB replicas on a virtual clock with a totally ordered fake
 // group, fake executors that keep resource state per node and a fake fencer,
-// scheduled by the interim placement.
+// scheduled by the interim placement or the real scheduler (policyScheduler).
 
 import type { XmlElement } from "../core/xml.js";
 import { CibReplica, type ReplicaEffect, type ReplicaMessage } from "../cib/replica.js";
 import { Controller } from "./controller.js";
 import { interimScheduler } from "./interim-scheduler.js";
-import type { ControllerEffect, ControllerMessage, ExecRequest, ExecResult } from "./types.js";
+import type { ControllerEffect, ControllerMessage, ExecRequest, ExecResult, SchedulerFn } from "./types.js";
 
 type GroupMsg = { ch: "cib"; m: ReplicaMessage } | { ch: "crmd"; m: ControllerMessage };
 
@@ -42,6 +42,7 @@ export class SimCluster {
   constructor(
     count: number,
     readonly debounceMs = 50,
+    private readonly scheduler: SchedulerFn = interimScheduler,
   ) {
     this.nodeNames = new Map(Array.from({ length: count }, (_, i) => [i + 1, `node${i + 1}`]));
     for (const [id, uname] of this.nodeNames) this.nodes.set(id, this.makeNode(id, uname));
@@ -55,7 +56,7 @@ export class SimCluster {
       ctl: new Controller({
         nodeId: id,
         nodes: this.nodeNames,
-        scheduler: interimScheduler,
+        scheduler: this.scheduler,
         debounceMs: this.debounceMs,
       }),
       running: new Set(),

@@ -12,6 +12,7 @@ import { CibDiskStore } from "../cib/persist.js";
 import { basicValidator } from "../cib/store.js";
 import { validateCib } from "../cib/validate.js";
 import { interimScheduler } from "../controller/interim-scheduler.js";
+import { policyScheduler } from "../controller/policy.js";
 import type { SchedulerFn } from "../controller/types.js";
 import { Executor } from "../executor/executor.js";
 import type { AgentSpec, ExecRequest as RealExecRequest } from "../executor/types.js";
@@ -138,8 +139,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     env: { HA_RSCTMP: paths.rscTmp, TANDEM_ROOT: paths.root },
     logger: log.child("executor"),
   });
-  if (!opts.scheduler)
-    log.log("warning", "using the interim placement (no colocation/order/groups/clones): see docs/daemon.md");
+  const scheduler =
+    opts.scheduler ?? (process.env.TANDEM_SCHEDULER === "interim" ? interimScheduler : policyScheduler);
+  if (scheduler === interimScheduler)
+    log.log(
+      "warning",
+      "TANDEM_SCHEDULER=interim: using the interim placement (no colocation/order/groups/clones)",
+    );
 
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => {
@@ -151,7 +157,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     nodes,
     group,
     executor: executorPort(executor),
-    scheduler: opts.scheduler ?? interimScheduler,
+    scheduler,
     disk,
     initialCib: loaded.cib,
     validate: schemaValidator,

@@ -91,6 +91,8 @@ async function soloScenario(root: string): Promise<void> {
   const state = join(root, "run/tandem/rsctmp/Dummy-d1.state");
   let p = startDaemon(root);
   await waitFor("the IPC socket", async () => (await run(cibadminCommand, root, ["-Q"])).code === 0);
+  // no fence device in this test: as with Pacemaker, nothing starts until stonith is disabled
+  assert.equal((await run(crmAttributeCommand, root, ["-n", "stonith-enabled", "-v", "false"])).code, 0);
   const create = await run(cibadminCommand, root, [
     "-C",
     "-o",

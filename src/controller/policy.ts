@@ -1,0 +1,81 @@
+// The controller's scheduler: src/scheduler (Pacemaker policy-engine
+// semantics) on the live CIB, its transition graph translated into the
+// controller's GraphAction list: agent actions with the resource's agent,
+// instance parameters and timeouts; fencing; pseudo actions kept as ordering
+// points (groups, clones, do_shutdown: a node that asked to shut down is let
+// go by the DC once the cluster is idle, see controller.ts).
+
+import type { XmlElement } from "../core/xml.js";
+import { resolveNvSets } from "../cib/rules.js";
+import { unpackCib } from "../cib/unpack.js";
+import { schedule } from "../scheduler/index.js";
+import type { GraphAction, TransitionGraph } from "./types.js";
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+
+export function policyScheduler(cibXml: XmlElement, nowMs: number): TransitionGraph {
+  const cib = unpackCib(cibXml);
+  const now = Math.floor(nowMs / 1000);
+  const t = schedule(cib, { now });
+  const stonithAction = t.ws.options.stonithAction === "off" ? "off" : "reboot";
+  const actions: GraphAction[] = [];
+  for (const ga of t.graph.actions) {
+    const a = ga.action;
+    const deps = ga.inputs;
+    const base = { id: ga.id, deps, intervalMs: a.interval, timeoutMs: a.timeout ?? DEFAULT_TIMEOUT_MS };
+    if (a.task === "stonith") {
+      actions.push({
+        ...base,
+        kind: "fence",
+        task: stonithAction,
+        node: a.node,
+        timeoutMs: a.timeout ?? 60_000,
+      });
+      continue;
+    }
+    const r = a.rsc;
+    if (a.pseudo || !r || r.kind !== "primitive" || !r.agent || a.node === undefined) {
+      actions.push({ ...base, kind: "pseudo", task: a.task, ...(a.node ? { node: a.node } : {}) });
+      continue;
+    }
+    const def = r.def && r.def.kind === "primitive" ? r.def : undefined;
+    const params = def ? resolveNvSets(def.instance, { now }) : {};
+    const op =
+      def?.operations.find((o) => o.name === a.task && o.interval === a.interval) ??
+      def?.operations.find((o) => o.name === a.task);
+    if (op?.instance.length) resolveNvSets(op.instance, { now }, undefined, params);
+    // Anonymous clone instances share one history under the configured id, as in Pacemaker.
+    const clone =
+      r.parent?.kind === "clone"
+        ? r.parent
+        : r.parent?.parent?.kind === "clone"
+          ? r.parent.parent
+          : undefined;
+    const rscId = clone && !clone.unique ? r.configId : r.id;
+    const meta: Record<string, string> = {};
+    if (clone) {
+      if (clone.cloneMax !== undefined) meta.clone_max = String(clone.cloneMax);
+      if (clone.cloneNodeMax !== undefined) meta.clone_node_max = String(clone.cloneNodeMax);
+      meta.globally_unique = clone.unique ? "true" : "false";
+    }
+    actions.push({
+      ...base,
+      kind: "rsc",
+      task: a.task,
+      node: a.node,
+      timeoutMs: a.timeout ?? op?.timeout ?? DEFAULT_TIMEOUT_MS,
+      targetRc: a.probe ? 7 : 0,
+      rsc: {
+        id: rscId,
+        agent: {
+          class: r.agent.class,
+          ...(r.agent.provider ? { provider: r.agent.provider } : {}),
+          type: r.agent.type,
+        },
+        params,
+        ...(Object.keys(meta).length > 0 ? { meta } : {}),
+      },
+    });
+  }
+  return { actions };
+}
