@@ -134,6 +134,32 @@ describe("ocf:tandem:WebServer", () => {
   });
 });
 
+describe("ocf:tandem:Stateful", () => {
+  it("start, promote, demote, stop: monitor says 0 / 8 / 0 / 7", async () => {
+    const n = makeNode("sf1", 41);
+    const p = { state: join(n.rsctmp, "st.state") };
+    const rc = async (action: string) => (await n.ex.run(ocfRequest("st:0", "Stateful", action, p))).rc;
+    assert.deepEqual(
+      [
+        await rc("monitor"),
+        await rc("promote"),
+        await rc("start"),
+        await rc("monitor"),
+        await rc("promote"),
+        await rc("monitor"),
+      ],
+      [7, 1, 0, 0, 0, 8],
+    );
+    writeFileSync(`${p.state}.fail`, "monitor=9\n");
+    assert.equal(await rc("monitor"), 9, "failed while promoted");
+    writeFileSync(`${p.state}.fail`, "");
+    assert.deepEqual(
+      [await rc("demote"), await rc("monitor"), await rc("stop"), await rc("monitor")],
+      [0, 0, 0, 7],
+    );
+  });
+});
+
 describe("ocf:tandem:IPaddr claims and the virtual IP", () => {
   it("moves a loopback VIP between two nodes; only the claiming node serves it", async () => {
     const n1 = makeNode("node1", 21);

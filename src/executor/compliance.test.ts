@@ -185,6 +185,11 @@ describe("ocf-tester (resource-agents) on tandem's agents", () => {
       params: { state: "STATE/Dummy.state" },
     },
     {
+      name: "Stateful",
+      file: join(TANDEM_OCF_ROOT, "resource.d/tandem/Stateful"),
+      params: { state: "STATE/Stateful.state" },
+    },
+    {
       name: "IPaddr",
       file: join(TANDEM_OCF_ROOT, "resource.d/tandem/IPaddr"),
       params: { ip: "127.0.5.5", claim_dir: "STATE/claims" },

@@ -153,7 +153,13 @@ describe("listings", () => {
     mkdirSync(join(extra, "resource.d/empty"), { recursive: true });
     const paths = { ocfRoots: [TANDEM_LAB_OCF_ROOT, extra, TANDEM_OCF_ROOT], fenceDirs: [TANDEM_FENCE_DIR] };
     assert.deepEqual(listProviders({ paths }), ["acme", "empty", "heartbeat", "tandem"]);
-    assert.deepEqual(listAgents("ocf", "tandem", { paths }), ["Dummy", "Extra", "IPaddr", "WebServer"]);
+    assert.deepEqual(listAgents("ocf", "tandem", { paths }), [
+      "Dummy",
+      "Extra",
+      "IPaddr",
+      "Stateful",
+      "WebServer",
+    ]);
     assert.deepEqual(listAgents("ocf", "heartbeat", { paths }), ["IPaddr2", "apache"]);
     assert.ok(listAgents("ocf", undefined, { paths }).includes("acme:Thing"));
     assert.deepEqual(listAgents("stonith", undefined, { paths }), ["fence_tandem"]);
