@@ -16,10 +16,12 @@ import type { SupervisorMode } from "../pcsd/supervisor.js";
 import type { Command } from "./io.js";
 
 const USAGE = `Usage: pcsd [--root DIR] [--bind ADDR] [--port N] [--name NODE]
-            [--supervisor auto|systemd|child] [--daemon-command JSON] [--log-level LEVEL]
+            [--supervisor auto|systemd|child] [--daemon-command JSON] [--no-daemon-restart]
+            [--log-level LEVEL]
 Runs the pcs daemon (HTTPS API on port ${DEFAULT_PCSD_PORT}) in the foreground.
 `;
 
+const FLAG_OPTS = ["--no-daemon-restart"];
 const VALUE_OPTS = [
   "--root",
   "--bind",
@@ -54,6 +56,10 @@ export const pcsdCommand: Command = async (argv, io) => {
     if (a === "-h" || a === "--help") {
       io.stdout(USAGE);
       return 0;
+    }
+    if (FLAG_OPTS.includes(a)) {
+      opts.set(a, "yes");
+      continue;
     }
     const [name, inline] = a.includes("=")
       ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
@@ -98,6 +104,7 @@ export const pcsdCommand: Command = async (argv, io) => {
     // A node named explicitly tells its daemon which nodelist entry it is (loopback labs,
     // where every node shares the host name and the 127/8 addresses).
     supervisor: {
+      restartOnCrash: !opts.has("--no-daemon-restart"),
       mode,
       command,
       env: opts.has("--name") ? { TANDEM_NODE_NAME: opts.get("--name") as string } : {},

@@ -280,6 +280,7 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "cluster disable": { load: async () => (await CC()).clusterDisable, options: ["--all"] },
   "cluster destroy": { load: async () => (await CC()).clusterDestroy, options: ["--all", FORCE] },
   "cluster corosync": { load: async () => (await CC()).clusterCorosync, options: [] },
+  "cluster kill": { load: async () => (await CC()).clusterKill, options: [] },
   "cluster sync": { load: async () => (await CC()).clusterSync, options: [] },
   "cluster pcsd-status": { load: async () => (await CC()).pcsdStatus, options: [] },
   "pcsd status": { load: async () => (await CC()).pcsdStatus, options: [] },

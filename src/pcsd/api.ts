@@ -153,6 +153,13 @@ export const endpoints = {
     request: empty,
     response: obj({ wasRunning: bool }),
   },
+  clusterKill: {
+    method: "POST",
+    path: "/cluster/kill",
+    auth: true,
+    request: empty,
+    response: obj({ wasRunning: bool }),
+  },
   clusterEnable: { method: "POST", path: "/cluster/enable", auth: true, request: empty, response: empty },
   clusterDisable: { method: "POST", path: "/cluster/disable", auth: true, request: empty, response: empty },
   clusterDestroy: {

@@ -194,6 +194,13 @@ describe("pcsd", () => {
     assert.throws(() => process.kill(newPid, 0));
     assert.equal((await callPcsd(t, "clusterStop", {})).body.wasRunning, false);
 
+    // kill: SIGKILL at once, and no restart (it was asked for).
+    const again = (await callPcsd(t, "clusterStart", {})).body.daemon.pid as number;
+    assert.equal((await callPcsd(t, "clusterKill", {})).body.wasRunning, true);
+    assert.throws(() => process.kill(again, 0));
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal((await callPcsd(t, "status", {})).body.daemon.running, false, "not restarted after kill");
+
     const d = await callPcsd(t, "clusterDestroy", {});
     assert.deepEqual(d.body.removed.sort(), ["etc/tandem/authkey", "etc/tandem/corosync.conf"]);
     assert.equal((await callPcsd(t, "status", {})).body.configured, false);
@@ -229,3 +236,27 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_00
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+describe("pcsd with daemon restart disabled", () => {
+  it("leaves a crashed daemon down and logs it", async () => {
+    const node = await startTestNode("solo", "127.0.0.5", { restartOnCrash: false });
+    try {
+      const tok = readFileSync(node.server.paths.localToken, "utf8").trim();
+      const t = target(node, { token: tok, fingerprint256: node.server.fingerprint256 });
+      const conf =
+        "totem {\n    cluster_name: s\n}\n\nnodelist {\n    node {\n        ring0_addr: 127.0.0.5\n        nodeid: 1\n    }\n}\n";
+      await callPcsd(t, "clusterSetup", {
+        corosyncConf: conf,
+        authkey: Buffer.alloc(128, 1).toString("base64"),
+        force: false,
+      });
+      const pid = (await callPcsd(t, "clusterStart", {})).body.daemon.pid as number;
+      process.kill(pid, "SIGKILL");
+      await waitFor(() => node.logLines.some((l) => l.includes("not restarting it")));
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal((await callPcsd(t, "status", {})).body.daemon.running, false);
+    } finally {
+      await stopTestNodes(node);
+    }
+  });
+});

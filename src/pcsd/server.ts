@@ -168,6 +168,7 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
         return { alreadyRunning, daemon: await supervisor.status() };
       }),
     clusterStop: () => serial(async () => ({ wasRunning: await supervisor.stop() })),
+    clusterKill: () => serial(async () => ({ wasRunning: await supervisor.stop({ kill: true }) })),
     clusterEnable: () =>
       serial(async () => {
         await supervisor.setEnabled(true);

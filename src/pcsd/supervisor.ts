@@ -31,6 +31,8 @@ export interface SupervisorOptions {
   env?: Record<string, string>;
   /** systemd unit (systemd mode). */
   unit?: string;
+  /** Restart the daemon when it exits unexpectedly (default true, as pacemaker.service). */
+  restartOnCrash?: boolean;
   /** First restart delay after an unexpected exit; doubles per crash (max 32x). */
   restartDelayMs?: number;
   /** How long a stop waits after SIGTERM before SIGKILL (default 45 s, under the client's 60 s). */
@@ -53,8 +55,8 @@ export interface DaemonSupervisor {
   status(): Promise<DaemonState>;
   /** Starts the daemon; resolves true when it was already running. */
   start(): Promise<boolean>;
-  /** Stops the daemon; resolves true when it was running. */
-  stop(): Promise<boolean>;
+  /** Stops the daemon (SIGTERM, or SIGKILL at once with kill); resolves true when it was running. */
+  stop(opts?: { kill?: boolean }): Promise<boolean>;
   setEnabled(on: boolean): Promise<void>;
   isEnabled(): Promise<boolean>;
   /** pcsd is exiting: a child daemon is stopped with it. */
@@ -93,9 +95,9 @@ class SystemdSupervisor implements DaemonSupervisor {
     if (!was) await this.must(["start", this.unit]);
     return was;
   }
-  async stop(): Promise<boolean> {
+  async stop(opts: { kill?: boolean } = {}): Promise<boolean> {
     const was = (await this.status()).running;
-    if (was) await this.must(["stop", this.unit]);
+    if (was) await this.must(opts.kill ? ["kill", "--signal=SIGKILL", this.unit] : ["stop", this.unit]);
     return was;
   }
   async setEnabled(on: boolean): Promise<void> {
@@ -183,6 +185,14 @@ class ChildSupervisor implements DaemonSupervisor {
       this.log.log("notice", "cluster daemon stopped", { pid: child.pid, code, signal });
       return;
     }
+    if (this.opts.restartOnCrash === false) {
+      this.log.log("warning", "cluster daemon exited unexpectedly; not restarting it", {
+        pid: child.pid,
+        code,
+        signal,
+      });
+      return;
+    }
     if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
     const delay = (this.opts.restartDelayMs ?? 1000) * 2 ** Math.min(this.crashes, 5);
     this.crashes++;
@@ -201,7 +211,7 @@ class ChildSupervisor implements DaemonSupervisor {
     }, delay);
   }
 
-  async stop(): Promise<boolean> {
+  async stop(opts: { kill?: boolean } = {}): Promise<boolean> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
@@ -215,7 +225,7 @@ class ChildSupervisor implements DaemonSupervisor {
         child.kill(sig);
       }
     };
-    group("SIGTERM");
+    group(opts.kill ? "SIGKILL" : "SIGTERM");
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       exited.then(() => false),

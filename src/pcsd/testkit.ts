@@ -38,7 +38,13 @@ export interface TestNode {
 export async function startTestNode(
   name: string,
   addr: string,
-  opts: { rateLimit?: RateLimitPolicy; now?: () => number; daemon?: string[]; root?: string } = {},
+  opts: {
+    rateLimit?: RateLimitPolicy;
+    now?: () => number;
+    daemon?: string[];
+    root?: string;
+    restartOnCrash?: boolean;
+  } = {},
 ): Promise<TestNode> {
   const root = opts.root ?? mkdtempSync(join(tmpdir(), `tandem-pcsd-${name}-`));
   await setPassword(pcsdPaths(root).passwd, "hacluster", TEST_PASSWORD, TEST_SCRYPT_COST);
@@ -62,6 +68,7 @@ export async function startTestNode(
         command: opts.daemon ?? STAND_IN_DAEMON,
         env: { TANDEM_NODE_NAME: name },
         restartDelayMs: 50,
+        restartOnCrash: opts.restartOnCrash,
         stopTimeoutMs: 5000,
       },
     });

@@ -95,6 +95,13 @@ export const clusterStop: PcsHandler = async (ctx) => {
   );
 };
 
+/** `pcs cluster kill`: SIGKILL this node's cluster daemon (pcs's "kill -9"), no restart. */
+export const clusterKill: PcsHandler = async (ctx) => {
+  if (ctx.args.length > 0) throw new PcsError("Usage: pcs cluster kill");
+  await local(ctx, "clusterKill", {});
+  return 0;
+};
+
 export const clusterEnable: PcsHandler = async (ctx) => {
   const nodes = targetNodes(ctx, pathsOf(ctx.io));
   if (nodes === undefined) {
