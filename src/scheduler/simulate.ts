@@ -135,6 +135,24 @@ class StatusEditor {
     );
   }
 
+  /** Operations still in flight complete successfully (the simulated cluster waits for them). */
+  completePending(): void {
+    for (const ns of elements(this.status, "node_state")) {
+      const lrm = child(ns, "lrm");
+      const rs = lrm ? child(lrm, "lrm_resources") : undefined;
+      if (!rs) continue;
+      for (const r of elements(rs, "lrm_resource"))
+        for (const o of elements(r, "lrm_rsc_op")) {
+          if (o.attrs["op-status"] !== "-1" && o.attrs["call-id"] !== "-1") continue;
+          const key = o.attrs["transition-key"] ?? "";
+          const target = key.split(":")[2] ?? "0";
+          o.attrs["op-status"] = "0";
+          o.attrs["rc-code"] = target;
+          if (o.attrs["call-id"] === "-1") o.attrs["call-id"] = String(this.nextCallId(ns));
+        }
+    }
+  }
+
   setTransient(uname: string, name: string, value: string): void {
     const ns = this.nodeState(uname);
     let ta = child(ns, "transient_attributes");
@@ -177,6 +195,8 @@ export function executeTransition(cib: Cib, actions: Action[]): XmlElement {
     const probe = a.task === "monitor" && a.interval === 0;
     ed.recordOp(a.node, { id: r.id, ...r.agent }, a.task, a.interval, probe ? 7 : 0, probe ? 7 : 0);
   }
+  // In-flight operations were the newest and complete last.
+  ed.completePending();
   return ed.root;
 }
 

@@ -112,6 +112,10 @@ function membership(node: SchedNode, st: NodeState | undefined, opts: Options): 
     } else node.pending = true;
     return;
   }
+  if (inCluster && !crmdOnline && st.expected === undefined) {
+    node.pending = true;
+    return;
+  }
   if (!expectedUp || join === "down") return; // a clean shutdown
   if (!opts.stonithEnabled) return;
   node.unclean = true;
@@ -254,8 +258,11 @@ export function unpackHistory(
     const rc = op.rcCode;
     const target = op.transitionKey || op.transitionMagic ? op.targetRc : isProbe ? 7 : 0;
     let ok: boolean;
-    if (isProbe) ok = op.opStatus === 0 && (rc === 0 || rc === 7 || rc === 8);
-    else ok = op.opStatus === 0 && (rc === target || (target === 0 && rc === 8 && task === "monitor"));
+    // "done" and "error" statuses are judged by the rc (old CIBs record an rc
+    // mismatch as error); timeouts and other statuses are failures.
+    const judged = op.opStatus === 0 || op.opStatus === 4;
+    if (isProbe) ok = judged && (rc === 0 || rc === 7 || rc === 8);
+    else ok = judged && (rc === target || (target === 0 && rc === 8 && task === "monitor"));
     // An error status with a successful rc from old CIBs: the op-status decides.
     const when = op.lastRcChange ?? op.lastRun ?? 0;
     const expired = r.failureTimeout > 0 && when > 0 && when + r.failureTimeout <= opts.now;
@@ -412,6 +419,7 @@ function orphan(lrm: LrmResource, ws: WorkingSet): SchedResource | undefined {
   const r = buildResource(prim, undefined, {}, ws);
   r.orphan = true;
   if (!ws.options.stopOrphanResources) r.managed = false;
+  else r.forceStop = "orphaned";
   ws.resources.push(r);
   return r;
 }
