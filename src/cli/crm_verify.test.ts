@@ -197,3 +197,34 @@ test("start tag lines skip comments, CDATA and processing instructions", () => {
   const text = '<?xml version="1.0"?>\n<a>\n<!-- <x> -->\n  <b attr=">"/>\n<![CDATA[<y>]]><c>\n</c></a>';
   assert.deepEqual(startTagLines(text), [2, 4, 5]);
 });
+
+test("with a status section the CIB is scheduled: active orphans and fencing are warnings", async () => {
+  // webserver still runs on node1 (status) but is no longer configured
+  const orphan = baseCib
+    .replace(/<primitive id="webserver"[\s\S]*?<\/primitive>/, "")
+    .replace(/<rsc_colocation [^>]*\/>/, "")
+    .replace(/<rsc_order [^>]*\/>/, "")
+    .replace(/<rsc_location [^>]*\/>/, "");
+  const f = file("orphan.xml", orphan);
+  const quiet = await run(["-x", f]);
+  assert.equal(
+    quiet.err,
+    "crm_verify: Warnings found during check: config may not be valid\n-V may provide more details\n",
+  );
+  assert.equal(quiet.code, 78);
+  const vv = await run(["-x", f, "-VV"]);
+  assert.match(
+    vv.err,
+    /\(process_rsc_state\) \twarning: Detected active orphan webserver running on node1\n/,
+  );
+  // node1 left the membership uncleanly; fencing is on and possible
+  const lost = stonithOn()
+    .replace("<resources>", '<resources><primitive id="fence" class="stonith" type="fence_xvm"/>')
+    .replace(
+      '<node_state id="1" uname="node1" in_ccm="true" crmd="online"',
+      '<node_state id="1" uname="node1" in_ccm="false" crmd="offline"',
+    );
+  const fenced = await run(["-x", file("lost.xml", lost), "-VV"]);
+  assert.match(fenced.err, /\(schedule_fencing\) \twarning: Scheduling node node1 for fencing\n/);
+  assert.equal(fenced.code, 78);
+});

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
-import { parseXml, walkElements, type XmlElement } from "../core/xml.js";
+import { elements, parseXml, walkElements, type XmlElement } from "../core/xml.js";
 import { type Finding, validateCib } from "../cib/validate.js";
 import type { Command, CommandIO } from "./io.js";
 
@@ -287,6 +287,24 @@ export const crmVerifyCommand: Command = async (argv, io) => {
       const level = f.pacemaker.level ?? (f.severity === "notice" ? "notice" : f.severity);
       if (o.verbosity >= LEVEL_VERBOSITY[level])
         io.stderr(`(${f.pacemaker.fn ?? "crm_verify"}) \t${level}: ${f.pacemaker.text}\n`);
+    }
+    // Like Pacemaker, schedule the CIB when it has a status section and report
+    // what the scheduler warns about (fencing, orphans, quorum).
+    if (elements(root, "status").some((s) => s.children.length > 0)) {
+      try {
+        // Loaded on demand: the check of the configuration never depends on the scheduler loading.
+        const { statusNotes } = await import("./crm_verify-status.js");
+        for (const n of statusNotes(root)) {
+          if (n.counts) warnings = true;
+          if (o.verbosity >= 2) io.stderr(`(${n.pacemaker.fn}) \twarning: ${n.pacemaker.text}\n`);
+        }
+      } catch (e) {
+        // A CIB the scheduler cannot handle is reported, never fatal to the check itself.
+        if (o.verbosity >= 2)
+          io.stderr(
+            `(crm_verify) \twarning: scheduling the CIB failed: ${e instanceof Error ? e.message : String(e)}\n`,
+          );
+      }
     }
   }
   const hint = o.verbosity > 0 ? "" : "\n-V may provide more details";
