@@ -440,3 +440,29 @@ exit 1
     assert.equal(missing.rc, 5);
   });
 });
+
+describe("logging", () => {
+  it("one line per result, in Pacemaker's words", async () => {
+    const { createLogger } = await import("../core/log.js");
+    const lines: string[] = [];
+    const logged = new Executor({
+      paths: { ocfRoots: [TANDEM_OCF_ROOT] },
+      env: { HA_RSCTMP: join(tmp.dir, "log-rsctmp") },
+      nodeName: "node1",
+      logger: createLogger({ sink: (l) => lines.push(l), level: "info", subsystem: "executor" }),
+    });
+    const p = { state: join(tmp.dir, "log.state") };
+    await logged.run(ocfRequest("lg", "Dummy", "monitor", p));
+    await logged.run(ocfRequest("lg", "Dummy", "start", p));
+    writeFileSync(`${p.state}.fail`, "stop=1\n");
+    await logged.run(ocfRequest("lg", "Dummy", "stop", p));
+    await logged.shutdown();
+    assert.match(lines[0], /info: Result of monitor operation for lg on node1: not running /);
+    assert.match(lines[1], /info: Result of start operation for lg on node1: ok /);
+    assert.match(
+      lines[2],
+      /warning: Result of stop operation for lg on node1: error \(stop failure injected/,
+    );
+    assert.equal(lines.length, 3);
+  });
+});

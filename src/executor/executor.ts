@@ -14,6 +14,7 @@ import {
   type Invocation,
 } from "./classes.js";
 import { opDigest } from "./digest.js";
+import { isFailure } from "./lrm.js";
 import { defaultAgentPaths, systemdRunning } from "./paths.js";
 import { type RunningProcess, runProcess } from "./spawn.js";
 import {
@@ -24,7 +25,9 @@ import {
   OcfRc,
   OpStatus,
   type OpStatusCode,
+  opStatusName,
   type ResultListener,
+  rcName,
 } from "./types.js";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 
@@ -435,6 +438,17 @@ export class Executor {
   }
 
   private emit(r: ExecResult): void {
+    // One line per outcome worth reading, in Pacemaker's words (recurring ops only when they change).
+    if (this.logger && (!r.recurring || r.changed)) {
+      const what = r.intervalMs > 0 ? `${r.action} (${r.intervalMs}ms)` : r.action;
+      const ok = r.status === OpStatus.DONE && !isFailure(r);
+      const status = r.status === OpStatus.DONE ? rcName(r.rc) : opStatusName(r.status);
+      this.logger.log(
+        ok || r.status === OpStatus.CANCELLED ? "info" : "warning",
+        `Result of ${what} operation for ${r.rscId}${this.ctx.nodeName ? ` on ${this.ctx.nodeName}` : ""}: ${status}${r.exitReason ? ` (${r.exitReason})` : ""}`,
+        { call: r.callId, rc: r.rc, status: r.status, exec_ms: r.execTimeMs, queue_ms: r.queueTimeMs },
+      );
+    }
     for (const l of [...this.listeners]) {
       try {
         l(r);
