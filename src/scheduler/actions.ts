@@ -23,6 +23,8 @@ export interface Action {
   timeout?: number;
   /** A pseudo action that is runnable when at least one predecessor is (clone "running"). */
   anyRunnable?: boolean;
+  /** With anyRunnable: how many runnable predecessors it needs (clone-min); default 1. */
+  minRunnable?: number;
   /** Resource-level flags for summaries. */
   probe?: boolean;
   /** Stop implied by fencing the node. */
@@ -81,6 +83,7 @@ export function newAction(set: ActionSet, a: Omit<Action, "id" | "before" | "aft
     reason: a.reason,
     timeout: a.timeout,
     anyRunnable: a.anyRunnable,
+    minRunnable: a.minRunnable,
     probe: a.probe,
     implied: a.implied,
     before: [],

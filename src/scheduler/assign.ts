@@ -313,26 +313,22 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
   const nodeMax = u.cloneNodeMax ?? 1;
   const disabled = isDisabled(u);
   // Active instances keep their node first, then the rest fill up.
-  const order = [...u.children].sort((a, b) => {
-    const ca = instanceCurrent(a) !== undefined ? 0 : 1;
-    const cb = instanceCurrent(b) !== undefined ? 0 : 1;
-    return ca - cb;
-  });
-  for (const inst of order) {
+  const instances = u.children.filter((i) => !i.orphan);
+  const available = ws.nodes.filter((n) => n.canRun && scoreIn(t, n.uname) >= 0).length;
+  // First pass: instances stay where they run, spread at most evenly;
+  // second pass: the rest (inactive ones first) go to the best nodes left.
+  const evenLimit = Math.min(nodeMax, Math.max(1, Math.ceil(instances.length / Math.max(1, available))));
+  const tableFor = (inst: SchedResource): Table => {
     const it: Table = new Map();
     copyInto(it, t);
     if (inst.kind === "group") {
       copyInto(it, inst.scores);
       for (const c of inst.children) copyInto(it, c.scores, `${c.id}: `);
     } else copyInto(it, inst.scores);
-    for (const [n, count] of perNode) if (count >= nodeMax) put(it, n, "clone-node-max reached", -INFINITY);
+    return it;
+  };
+  const place = (inst: SchedResource, node: string | null, it: Table) => {
     inst.allocation = it;
-    const cur = instanceCurrent(inst);
-    let node: string | null;
-    const kids = inst.kind === "group" ? inst.children : [inst];
-    if (kids.some((k) => fixedPlacement(k))) node = cur ?? null;
-    else if (disabled || isDisabled(inst)) node = null;
-    else node = pickFor(inst, it, ws, cur, cur);
     inst.assigned = node;
     if (node) perNode.set(node, (perNode.get(node) ?? 0) + 1);
     if (inst.kind === "group") {
@@ -345,7 +341,36 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
       }
     } else noteAssigned(ws, node);
     if (!node) inst.stopReason = disabled ? "disabled" : "no node can run it";
+  };
+  const later: SchedResource[] = [];
+  for (const inst of instances) {
+    const cur = instanceCurrent(inst);
+    const kids = inst.kind === "group" ? inst.children : [inst];
+    const it = tableFor(inst);
+    if (kids.some((k) => fixedPlacement(k))) {
+      place(inst, cur ?? null, it);
+      continue;
+    }
+    if (disabled || isDisabled(inst)) {
+      place(inst, null, it);
+      continue;
+    }
+    const curNode = cur ? ws.nodeByName.get(cur) : undefined;
+    if (cur && curNode?.canRun && scoreIn(it, cur) >= 0 && (perNode.get(cur) ?? 0) < evenLimit) {
+      place(inst, cur, it);
+      continue;
+    }
+    later.push(inst);
   }
+  later.sort(
+    (a, b) => (instanceCurrent(a) !== undefined ? 1 : 0) - (instanceCurrent(b) !== undefined ? 1 : 0),
+  );
+  for (const inst of later) {
+    const it = tableFor(inst);
+    for (const [n, count] of perNode) if (count >= nodeMax) put(it, n, "clone-node-max reached", -INFINITY);
+    place(inst, pickFor(inst, it, ws, instanceCurrent(inst)), it);
+  }
+  for (const inst of u.children) if (inst.orphan) place(inst, null, tableFor(inst));
 }
 
 function assignUnit(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {

@@ -76,41 +76,64 @@ export function assignCloneHistory(
   }
   const probe = unpackHistory(prims[0], lrm, node, ws);
   const siblingsHere = (p: SchedResource) =>
-    p.parent &&
-    p.parent.kind === "group" &&
-    p.parent.children.some((c) => c !== p && c.history.has(node.uname));
+    p.parent?.kind === "group" && p.parent.children.some((c) => c !== p && c.history.has(node.uname));
   const activeElsewhere = (p: SchedResource) =>
     [...p.history.values()].some((h) => h.active && h.node !== node.uname);
+  const activeHere = (p: SchedResource) => p.history.get(node.uname)?.active === true;
+  const instanceOf = (p: SchedResource) => (p.parent?.kind === "group" ? p.parent : p);
+  const instanceActiveElsewhere = (p: SchedResource) => {
+    const inst = instanceOf(p);
+    const members = inst.kind === "group" ? inst.children : [inst];
+    return members.some((c) => [...c.history.values()].some((h) => h.active && h.node !== node.uname));
+  };
   const free = prims.filter((p) => !p.history.has(node.uname));
-  const preferred = m[2] !== undefined ? free.find((p) => p.id.endsWith(`:${m[2]}`)) : undefined;
-  const withSiblings = free.find((p) => siblingsHere(p));
-  if (withSiblings) return withSiblings;
+  // Members of one group instance stay together on a node.
+  const withSiblings = free.find((p) => siblingsHere(p) && !instanceActiveElsewhere(p));
+  if (
+    withSiblings &&
+    (!probe.active ||
+      !clone.children.some(
+        (i) => i !== instanceOf(withSiblings) && prims.some((p) => instanceOf(p) === i && activeHere(p)),
+      ))
+  )
+    return withSiblings;
   if (probe.active) {
-    if (
-      preferred &&
-      !activeElsewhere(preferred) &&
-      !preferred.parent?.children.some(
-        (c) =>
-          c.history.size > 0 &&
-          c !== preferred &&
-          [...c.history.values()].some((h) => h.active && h.node !== node.uname),
-      )
-    )
-      return preferred;
-    const idle = free.find(
-      (p) =>
-        !activeElsewhere(p) &&
-        !(
-          p.parent?.kind === "group" &&
-          p.parent.children.some((c) =>
-            [...c.history.values()].some((h) => h.active && h.node !== node.uname),
-          )
-        ),
-    );
-    if (idle) return idle;
-    return undefined;
+    const idle = free.find((p) => !p.orphan && !instanceActiveElsewhere(p) && !siblingsHere(p));
+    const activeInstancesHere = new Set(prims.filter(activeHere).map(instanceOf)).size;
+    if (idle && activeInstancesHere < (clone.cloneNodeMax ?? 1)) return idle;
+    if (idle && clone.unique) return idle;
+    // One more active copy than the clone allows on this node: an orphan instance.
+    return orphanInstance(clone, base, node, ws);
   }
   // Inactive history: attach it to the first instance not active on another node.
-  const idle = free.find((p) => !activeElsewhere(p));
+  const idle = free.find((p) => !activeElsewhere(p) && !p.orphan);
   return idle ?? free[0];
+}
+
+const cloneDefs = new WeakMap<SchedResource, { def: Clone; inherit: Record<string, string> }>();
+
+/** An extra instance ("rsc:N" past clone-max) for a copy the clone does not allow; it is stopped. */
+function orphanInstance(
+  clone: SchedResource,
+  base: string,
+  node: SchedNode,
+  ws: WorkingSet,
+): SchedResource | undefined {
+  const d = cloneDefs.get(clone);
+  if (!d) return undefined;
+  // Reuse an orphan instance whose group siblings are already on this node.
+  for (const i of clone.children) {
+    if (!i.orphan) continue;
+    const p = primitiveOf(i, base);
+    if (p && !p.history.has(node.uname)) return p;
+  }
+  const inst = buildResource(d.def.child, clone, d.inherit, ws, `:${clone.children.length}`);
+  const mark = (r: SchedResource) => {
+    r.orphan = true;
+    r.forceStop = "orphaned";
+    for (const c of r.children) mark(c);
+  };
+  mark(inst);
+  clone.children.push(inst);
+  return primitiveOf(inst, base);
 }

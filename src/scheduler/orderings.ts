@@ -67,6 +67,12 @@ function link(
   flags: number,
   source: string,
 ): void {
+  if (first.kind === "clone" && then.kind === "clone" && then.interleave) {
+    interleave(set, first, firstTask, then, thenTask, flags, source);
+    return;
+  }
+  // More (or fewer) instances of a clone do not restart what depends on the clone.
+  if (first.kind === "clone") flags &= ~IMPLIES_THEN;
   const f = firstSide(set, first, firstTask);
   const t = thenSide(set, then, thenTask);
   for (const a of f.main) for (const b of t.main) order(set, a, b, flags, source);
@@ -74,6 +80,46 @@ function link(
     for (const a of f.main) for (const b of t.members) order(set, a, b, IMPLIES_THEN, source);
   if (flags & IMPLIES_FIRST)
     for (const a of f.members) for (const b of t.main) order(set, a, b, IMPLIES_FIRST, source);
+}
+
+function instanceNode(i: SchedResource): string | undefined {
+  if (i.assigned) return i.assigned;
+  const prims = i.kind === "primitive" ? [i] : i.children;
+  return prims.find((p) => p.runningOn.length > 0)?.runningOn[0];
+}
+
+/** interleave=true: each instance of "then" is ordered against the instance of "first" on its node. */
+function interleave(
+  set: ActionSet,
+  first: SchedResource,
+  firstTask: string,
+  then: SchedResource,
+  thenTask: string,
+  flags: number,
+  source: string,
+): void {
+  for (const ti of then.children) {
+    const node = instanceNode(ti);
+    if (node === undefined) continue;
+    const fi =
+      first.children.find((x) => x.assigned === node) ?? first.children.find((x) => instanceNode(x) === node);
+    if (fi) {
+      link(set, fi, firstTask, ti, thenTask, flags, `${source} (interleaved)`);
+      continue;
+    }
+    if (flags & RUNNABLE_LEFT) {
+      // No instance of "first" here: this instance of "then" cannot start.
+      const none = newAction(set, {
+        rsc: first,
+        task: firstTask,
+        interval: 0,
+        pseudo: true,
+        required: false,
+        runnable: false,
+      });
+      for (const b of thenSide(set, ti, thenTask).main) order(set, none, b, RUNNABLE_LEFT, source);
+    }
+  }
 }
 
 function flagsFor(kind: OrderConstraint["kind"], firstTask = "start", symmetrical = true): number {
@@ -91,6 +137,41 @@ function orderPair(
   thenTask: string,
 ): void {
   const symmetrical = c.symmetrical ?? c.kind !== "Serialize";
+  const cloneMin = first.kind === "clone" ? Number.parseInt(first.meta["clone-min"] ?? "0", 10) || 0 : 0;
+  if (
+    first.kind === "clone" &&
+    firstTask === "start" &&
+    (cloneMin > 0 || c.requireAll === false) &&
+    c.kind === "Mandatory"
+  ) {
+    // "then" needs clone-min (or one, with require-all=false) instances of "first" running.
+    const gate = newAction(set, {
+      task: `clone-one-or-more:${c.id}`,
+      interval: 0,
+      pseudo: true,
+      required: false,
+      runnable: true,
+      anyRunnable: true,
+      minRunnable: Math.max(1, cloneMin),
+    });
+    for (const i of first.children) {
+      const acts = set.byRsc.get(i);
+      const x = acts?.running ?? acts?.start;
+      if (x) order(set, x, gate, RUNNABLE_LEFT, `order ${c.id}`);
+    }
+    for (const y of thenSide(set, then, thenTask).main) order(set, gate, y, RUNNABLE_LEFT, `order ${c.id}`);
+    if (symmetrical && INVERSE[thenTask] && INVERSE[firstTask])
+      link(
+        set,
+        then,
+        INVERSE[thenTask],
+        first,
+        INVERSE[firstTask],
+        IMPLIES_FIRST,
+        `order ${c.id} (symmetrical)`,
+      );
+    return;
+  }
   link(set, first, firstTask, then, thenTask, flagsFor(c.kind, firstTask, symmetrical), `order ${c.id}`);
   if (!symmetrical || c.kind === "Serialize") return;
   const fi = INVERSE[firstTask];
@@ -210,7 +291,7 @@ export function propagate(ws: WorkingSet, set: ActionSet): void {
       const t = e.then;
       if (e.flags & RUNNABLE_LEFT) {
         const blocked = t.anyRunnable
-          ? !t.after.some((x) => x.flags & RUNNABLE_LEFT && x.first.runnable)
+          ? t.after.filter((x) => x.flags & RUNNABLE_LEFT && x.first.runnable).length < (t.minRunnable ?? 1)
           : !a.runnable;
         if (blocked && t.runnable) {
           t.runnable = false;
