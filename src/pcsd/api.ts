@@ -130,6 +130,8 @@ export const endpoints = {
       configured: bool,
       enabled: bool,
       daemon: daemonStatus,
+      /** The daemon answers on its IPC socket and is in a cluster membership (pcs --wait). */
+      member: bool,
     }),
   },
   clusterSetup: {

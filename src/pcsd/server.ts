@@ -8,6 +8,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Server, createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ErrorCodes, TandemError } from "../core/errors.js";
+import { nodePaths } from "../daemon/paths.js";
+import { cibRequest } from "../daemon/protocol.js";
 import { type Logger, nullLogger } from "../core/log.js";
 import {
   API_PREFIX,
@@ -132,14 +134,18 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
       log.log("notice", "login", { user: username, from });
       return { token, node: opts.nodeName };
     },
-    status: async () => ({
-      node: opts.nodeName,
-      pcsdVersion: PCSD_VERSION,
-      clusterName: localClusterName(paths),
-      configured: isConfigured(paths),
-      enabled: await supervisor.isEnabled(),
-      daemon: await supervisor.status(),
-    }),
+    status: async () => {
+      const daemon = await supervisor.status();
+      return {
+        node: opts.nodeName,
+        pcsdVersion: PCSD_VERSION,
+        clusterName: localClusterName(paths),
+        configured: isConfigured(paths),
+        enabled: await supervisor.isEnabled(),
+        daemon,
+        member: daemon.running ? await daemonIsMember(opts.root) : false,
+      };
+    },
     clusterSetup: (req) =>
       serial(async () => {
         checkCorosyncConf(req.corosyncConf);
@@ -372,6 +378,16 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
       log.log("notice", "pcsd stopped");
     },
   };
+}
+
+/** Asks the local tandemd (IPC) whether it is a member of a cluster membership. */
+async function daemonIsMember(root: string): Promise<boolean> {
+  try {
+    const st = await cibRequest(nodePaths(root).socket, "status", {}, { timeoutMs: 2000 });
+    return st.nodes.some((n) => n.id === st.nodeId && n.member) && st.cibPhase !== "offline";
+  } catch {
+    return false;
+  }
 }
 
 function headerValue(h: string | string[] | undefined): string | undefined {

@@ -45,11 +45,13 @@ describe("pcsd with the real tandemd", () => {
     assert.equal((await pcs(n1.root, `host auth ${hosts} -u hacluster -p ${TEST_PASSWORD}`)).code, 0);
     const setup = await pcs(n1.root, "cluster setup --name cluster_web node1 node2");
     assert.equal(setup.code, 0, setup.err);
-    const start = await pcs(n1.root, "cluster start --all");
-    assert.deepEqual(
-      [start.code, start.out],
-      [0, "node1: Starting Cluster...\nnode2: Starting Cluster...\n"],
+    const start = await pcs(n1.root, "cluster start --all --wait=30");
+    assert.equal(start.code, 0, start.err);
+    assert.match(
+      start.out,
+      /^node1: Starting Cluster\.\.\.\nnode2: Starting Cluster\.\.\.\nWaiting for node\(s\) to start\.\.\.\n(node[12]: Started\n){2}$/,
     );
+    for (const n of [n1, n2]) assert.equal((await pcs(n.root, "pcsd status")).code, 0);
     const t0 = Date.now();
     let status = "";
     while (Date.now() - t0 < 30_000) {

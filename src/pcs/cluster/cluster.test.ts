@@ -203,6 +203,12 @@ describe("pcs cluster commands through pcsd", () => {
     assert.equal((await n2.server.supervisor.status()).running, false);
     assert.equal((await n1.server.supervisor.status()).running, true);
 
+    // The stand-in daemon never joins a membership: --wait times out with pcs's message.
+    const w = await pcs(n1, "cluster start node1 --wait=1");
+    assert.equal(w.code, 1);
+    assert.equal(w.out, "node1: Starting Cluster...\nWaiting for node(s) to start...\n");
+    assert.equal(w.err, "Error: node1: Waiting timeout\nError: unable to verify all nodes have started\n");
+
     const local = await pcs(n2, "cluster start");
     assert.deepEqual([local.code, local.out], [0, "Starting Cluster...\n"]);
     assert.equal((await n2.server.supervisor.status()).running, true);

@@ -5,7 +5,7 @@
 
 import { existsSync } from "node:fs";
 import type { EndpointName, RequestOf, ResponseOf } from "../../pcsd/api.js";
-import { callPcsd } from "../../pcsd/client.js";
+import { type PcsdTarget, callPcsd } from "../../pcsd/client.js";
 import { readFileIfExists } from "../../pcsd/fsutil.js";
 import { removeClusterFiles } from "../../pcsd/node-config.js";
 import { PcsError } from "../errors.js";
@@ -60,14 +60,57 @@ async function onNodes<E extends EndpointName>(
   return 0;
 }
 
+/** --wait[=SECONDS] of `pcs cluster start`: undefined when not given (default 60 s). */
+function waitSeconds(ctx: PcsContext): number | undefined {
+  const v = ctx.options.values.get("--wait");
+  if (v === undefined) return ctx.options.flags.has("--wait") ? 60 : undefined;
+  if (!/^\d+$/.test(v) || Number(v) === 0)
+    throw new PcsError(`'${v}' is not a valid number of seconds to wait`);
+  return Number(v);
+}
+
+/** Polls each node's pcsd until its daemon is a cluster member; prints "node: Started". */
+async function waitForStart(
+  ctx: PcsContext,
+  targets: PcsdTarget[],
+  seconds: number,
+  prefix: boolean,
+): Promise<void> {
+  ctx.io.stdout("Waiting for node(s) to start...\n");
+  const deadline = Date.now() + seconds * 1000;
+  const pending = new Set(targets.map((t) => t.name));
+  while (pending.size > 0) {
+    const rs = await callAll(
+      targets.filter((t) => pending.has(t.name)),
+      "status",
+      {},
+      requestTimeoutMs(ctx),
+    );
+    for (const r of rs)
+      if (r.ok && r.body.member) {
+        pending.delete(r.node);
+        ctx.io.stdout(prefix ? `${r.node}: Started\n` : "Started\n");
+      }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline) {
+      for (const n of pending) ctx.io.stderr(`Error: ${prefix ? `${n}: ` : ""}Waiting timeout\n`);
+      throw new PcsError("unable to verify all nodes have started");
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export const clusterStart: PcsHandler = async (ctx) => {
-  const nodes = targetNodes(ctx, pathsOf(ctx.io));
+  const paths = pathsOf(ctx.io);
+  const nodes = targetNodes(ctx, paths);
+  const wait = waitSeconds(ctx);
   if (nodes === undefined) {
     ctx.io.stdout("Starting Cluster...\n");
     await local(ctx, "clusterStart", {});
+    if (wait !== undefined) await waitForStart(ctx, [requireLocalTarget(paths)], wait, false);
     return 0;
   }
-  return onNodes(
+  await onNodes(
     ctx,
     nodes,
     "clusterStart",
@@ -75,6 +118,8 @@ export const clusterStart: PcsHandler = async (ctx) => {
     () => [],
     "unable to start all nodes",
   );
+  if (wait !== undefined) await waitForStart(ctx, remoteTargets(paths, nodes), wait, true);
+  return 0;
 };
 
 export const clusterStop: PcsHandler = async (ctx) => {
