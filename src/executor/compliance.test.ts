@@ -77,6 +77,55 @@ describe("ocf:pacemaker:Dummy (Pacemaker's own agent)", () => {
   });
 });
 
+describe("ocf:heartbeat:apache (resource-agents) with the distribution's apache2", () => {
+  it("start / GET / monitor / stop through the executor", async () => {
+    requireFile("/usr/lib/ocf/resource.d/heartbeat/apache", "resource-agents");
+    requireFile("/usr/sbin/apache2", "apache2");
+    const dir = join(tmp.dir, "apache");
+    const port = 40000 + (process.pid % 20000);
+    mkdirSync(join(dir, "www"), { recursive: true, mode: 0o755 });
+    execFileSync("chmod", ["755", tmp.dir, dir]);
+    writeFileSync(join(dir, "www/index.html"), "<html>real apache</html>\n");
+    const mods = "/usr/lib/apache2/modules";
+    const user = isRoot ? "User www-data\nGroup www-data\n" : "";
+    writeFileSync(
+      join(dir, "httpd.conf"),
+      `ServerRoot /etc/apache2
+LoadModule mpm_event_module ${mods}/mod_mpm_event.so
+LoadModule authz_core_module ${mods}/mod_authz_core.so
+LoadModule status_module ${mods}/mod_status.so
+LoadModule dir_module ${mods}/mod_dir.so
+Listen 127.0.0.1:${port}
+PidFile ${dir}/httpd.pid
+ErrorLog ${dir}/error.log
+DocumentRoot ${dir}/www
+DirectoryIndex index.html
+ServerName localhost
+${user}<Location /server-status>
+  SetHandler server-status
+</Location>
+`,
+    );
+    const p = { configfile: join(dir, "httpd.conf"), statusurl: `http://127.0.0.1:${port}/server-status` };
+    const req = (action: string) =>
+      ocfRequest("webserver", "apache", action, p, { timeoutMs: 30_000 }, "heartbeat");
+    try {
+      assert.equal((await ex.run(req("monitor"))).rc, 7);
+      const start = await ex.run(req("start"));
+      assert.equal(start.rc, 0, brief(start));
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(await page.text(), "<html>real apache</html>\n");
+      assert.equal((await ex.run(req("monitor"))).rc, 0);
+      const stop = await ex.run(req("stop"));
+      assert.equal(stop.rc, 0, brief(stop));
+      assert.equal((await ex.run(req("monitor"))).rc, 7);
+    } finally {
+      const pidFile = join(dir, "httpd.pid");
+      if (existsSync(pidFile)) spawnSync("kill", ["-9", readFileSync(pidFile, "utf8").trim()]);
+    }
+  });
+});
+
 describe("in a network namespace (root)", {
   skip: !isRoot && "needs root to create a network namespace",
 }, () => {
