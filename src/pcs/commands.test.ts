@@ -268,8 +268,13 @@ test("constraints: location avoids, colocation/order options, duplicates, delete
     await fails("constraint location webserver likes node1"),
     /^\nUsage: pcs constraint location\.\.\./,
   );
+  // As pcs: two words after "with" that do not end in a score are a role and a resource.
   assert.equal(
     await fails("constraint colocation add webserver with virtual_ip lots"),
+    "Error: invalid role value 'virtual_ip', allowed values are: 'Master', 'Promoted', 'Slave', 'Started', 'Stopped', 'Unpromoted'\n",
+  );
+  assert.equal(
+    await fails("constraint colocation add webserver with started virtual_ip lots"),
     "Error: invalid score 'lots', use integer or INFINITY or -INFINITY\n",
   );
   assert.equal(
@@ -285,7 +290,7 @@ test("constraints: location avoids, colocation/order options, duplicates, delete
   );
   assert.equal(
     await ok("constraint order stop webserver then stop virtual_ip kind=Optional symmetrical=false"),
-    "Adding webserver virtual_ip (kind: Optional) (Options: first-action=stop then-action=stop symmetrical=false)\n",
+    "Adding webserver virtual_ip (kind: Optional) (Options: symmetrical=false first-action=stop then-action=stop)\n",
   );
   assert.match(
     await ok("constraint --full"),

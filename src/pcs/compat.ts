@@ -2,13 +2,14 @@
 // CentOS 7 tutorials use them: `resource show [--full | ID]` (configuration in 0.9),
 // `stonith show [--full | ID]`, `resource master`, and `constraint location add`.
 
-import { el, elements } from "../core/xml.js";
+import { el } from "../core/xml.js";
 import { parseScore } from "../core/score.js";
 import { configIds, section, updateCib, validateNewId } from "./cib.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { resourceConfig } from "./resource.js";
 import { resourcePromotable } from "./resource-manage.js";
 import { statusResources } from "./status.js";
+import { checkNotCloneMember } from "./constraint.js";
 import { findResource } from "./resources.js";
 import { stonithConfig, stonithStatus } from "./stonith.js";
 import type { PcsHandler } from "./types.js";
@@ -58,15 +59,20 @@ export const constraintLocationAdd: PcsHandler = async (ctx) => {
     ctx.io.stderr("Warning: Validation for node existence in the cluster will be skipped\n");
   await updateCib(ctx, (cib) => {
     if (!findResource(cib, rsc)) throw new PcsError(`Resource '${rsc}' does not exist`);
+    checkNotCloneMember(cib, rsc, ctx);
     validateNewId(configIds(cib), id, "constraint id");
     const attrs: Record<string, string> = { id, rsc, node, score };
     for (const o of opts) {
       const eq = o.indexOf("=");
-      if (eq <= 0 || o.slice(0, eq) !== "resource-discovery") throw new PcsError(`invalid option '${o}'`);
+      if (eq <= 0 || o.slice(0, eq) !== "resource-discovery") {
+        if (!ctx.force)
+          throw new PcsError(`bad option '${eq > 0 ? o.slice(0, eq) : o}', use --force to override`);
+        if (eq > 0) attrs[o.slice(0, eq)] = o.slice(eq + 1);
+        continue;
+      }
       attrs["resource-discovery"] = o.slice(eq + 1);
     }
     const cons = section(cib, "constraints");
-    void elements;
     cons.children.push(el("rsc_location", attrs));
     return true;
   });

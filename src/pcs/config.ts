@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { child, el, elements, type XmlElement } from "../core/xml.js";
 import { parseCib, serializeCib } from "./cib-source.js";
 import { configIds, findSection, readCib, section, setNvpair, uniqueId, updateCib } from "./cib.js";
-import { renderConstraints } from "./constraint.js";
+import { renderConstraints } from "./constraint-render.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { configuredProperties, renderProperties } from "./property.js";
 import { defaultsLines, resourceLines, topLevelResources } from "./render.js";

@@ -4,7 +4,7 @@
 // Ids and texts as pcs 0.11.5 makes and prints them.
 
 import { el, elements, type XmlElement } from "../core/xml.js";
-import { parseScore, formatScore } from "../core/score.js";
+import { parseScore } from "../core/score.js";
 import { splitKeyValue } from "./args.js";
 import {
   configIds,
@@ -15,14 +15,22 @@ import {
   section,
   uniqueId,
   updateCib,
+  validateNewId,
 } from "./cib.js";
 import { PcsError, PcsUsageError } from "./errors.js";
-import { findResource } from "./resources.js";
+import {
+  colocationLines,
+  colocationText,
+  locationLines,
+  orderLines,
+  orderText,
+  renderConstraints,
+} from "./constraint-render.js";
+import { findResource, resourceParent } from "./resources.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
 const ACTIONS = ["start", "stop", "promote", "demote"];
-const ROLES = ["Started", "Stopped", "Promoted", "Unpromoted", "Master", "Slave"];
 
 function isScore(s: string): boolean {
   return parseScore(s) !== undefined && /^([+-]?\d+|[+-]?INFINITY)$/i.test(s);
@@ -30,108 +38,6 @@ function isScore(s: string): boolean {
 
 function requireResources(cib: XmlElement, ids: string[]): void {
   for (const id of ids) if (!findResource(cib, id)) throw new PcsError(`Resource '${id}' does not exist`);
-}
-
-// ---------- rendering ----------
-
-function locationLines(cib: XmlElement, full: boolean): string[] {
-  const cons = findSection(cib, "constraints");
-  const out = ["Location Constraints:"];
-  if (!cons) return out;
-  const byRsc = new Map<string, XmlElement[]>();
-  const rules: XmlElement[] = [];
-  for (const c of elements(cons, "rsc_location")) {
-    if (c.attrs.node === undefined) {
-      rules.push(c);
-      continue;
-    }
-    const key = c.attrs.rsc ?? (c.attrs["rsc-pattern"] ? `pattern ${c.attrs["rsc-pattern"]}` : "");
-    if (!byRsc.has(key)) byRsc.set(key, []);
-    byRsc.get(key)!.push(c);
-  }
-  const id = (c: XmlElement) => (full ? ` (id:${c.attrs.id})` : "");
-  for (const rsc of [...byRsc.keys()].sort()) {
-    const list = byRsc.get(rsc)!;
-    out.push(rsc.startsWith("pattern ") ? `  Resource pattern: ${rsc.slice(8)}` : `  Resource: ${rsc}`);
-    const enabled = list.filter((c) => (parseScore(c.attrs.score) ?? 0) >= 0);
-    const disabled = list.filter((c) => (parseScore(c.attrs.score) ?? 0) < 0);
-    const line = (c: XmlElement) => {
-      const role = c.attrs.role ? ` (role:${c.attrs.role})` : "";
-      return `      Node: ${c.attrs.node} (score:${c.attrs.score})${role}${id(c)}`;
-    };
-    if (enabled.length > 0) out.push("    Enabled on:", ...enabled.map(line));
-    if (disabled.length > 0) out.push("    Disabled on:", ...disabled.map(line));
-  }
-  for (const c of rules) {
-    out.push(`  Resource: ${c.attrs.rsc ?? c.attrs["rsc-pattern"]}`);
-    out.push(`    Constraint${full ? ` (id:${c.attrs.id})` : ""}:`);
-    for (const r of elements(c, "rule")) {
-      const exprs = elements(r, "expression").map((e) =>
-        `${e.attrs.attribute} ${e.attrs.operation} ${e.attrs.value ?? ""}`.trim(),
-      );
-      out.push(
-        `      Rule: score=${r.attrs.score ?? r.attrs["score-attribute"] ?? ""}${full ? ` (id:${r.attrs.id})` : ""}`,
-      );
-      for (const x of exprs) out.push(`        Expression: ${x}`);
-    }
-  }
-  return out;
-}
-
-export function orderText(c: XmlElement): string {
-  const fa = c.attrs["first-action"] ?? "start";
-  const ta = c.attrs["then-action"] ?? fa;
-  const extra: string[] = [];
-  if (c.attrs.score !== undefined) extra.push(`(score:${c.attrs.score})`);
-  else extra.push(`(kind:${c.attrs.kind ?? "Mandatory"})`);
-  if (c.attrs.symmetrical === "false") extra.push("(non-symmetrical)");
-  for (const k of ["require-all"]) if (c.attrs[k] !== undefined) extra.push(`(Options: ${k}=${c.attrs[k]})`);
-  return `${fa} ${c.attrs.first} then ${ta} ${c.attrs.then} ${extra.join(" ")}`;
-}
-
-export function colocationText(c: XmlElement): string {
-  const extra = [`(score:${c.attrs.score ?? "INFINITY"})`];
-  if (c.attrs["rsc-role"] && c.attrs["rsc-role"] !== "Started")
-    extra.push(`(rsc-role:${c.attrs["rsc-role"]})`);
-  if (c.attrs["with-rsc-role"] && c.attrs["with-rsc-role"] !== "Started")
-    extra.push(`(with-rsc-role:${c.attrs["with-rsc-role"]})`);
-  for (const k of ["node-attribute", "influence"])
-    if (c.attrs[k] !== undefined) extra.push(`(${k}:${c.attrs[k]})`);
-  return `${c.attrs.rsc} with ${c.attrs["with-rsc"]} ${extra.join(" ")}`;
-}
-
-function setsText(c: XmlElement): string {
-  return elements(c, "resource_set")
-    .map((s) => {
-      const opts = Object.entries(s.attrs)
-        .filter(([k]) => k !== "id")
-        .map(([k, v]) => `${k}=${v}`);
-      return `set ${elements(s, "resource_ref")
-        .map((r) => r.attrs.id)
-        .join(" ")}${opts.length ? ` ${opts.join(" ")}` : ""}`;
-    })
-    .join(" ");
-}
-
-/** The whole constraint listing, as `pcs constraint` and `pcs config` print it. */
-export function renderConstraints(cib: XmlElement, full: boolean): string[] {
-  const cons = findSection(cib, "constraints");
-  const out = locationLines(cib, full);
-  const id = (c: XmlElement) => (full ? ` (id:${c.attrs.id})` : "");
-  out.push("Ordering Constraints:");
-  for (const c of cons ? elements(cons, "rsc_order") : []) {
-    if (elements(c, "resource_set").length > 0) out.push(`  Resource Sets:`, `    ${setsText(c)}${id(c)}`);
-    else out.push(`  ${orderText(c)}${id(c)}`);
-  }
-  out.push("Colocation Constraints:");
-  for (const c of cons ? elements(cons, "rsc_colocation") : []) {
-    if (elements(c, "resource_set").length > 0) out.push(`  Resource Sets:`, `    ${setsText(c)}${id(c)}`);
-    else out.push(`  ${colocationText(c)}${id(c)}`);
-  }
-  out.push("Ticket Constraints:");
-  for (const c of cons ? elements(cons, "rsc_ticket") : [])
-    out.push(`  ${c.attrs.rsc ?? ""} ticket=${c.attrs.ticket}${id(c)}`);
-  return out;
 }
 
 export const constraintConfig: PcsHandler = async (ctx) => {
@@ -153,11 +59,31 @@ function nodeExists(cib: XmlElement, node: string): boolean {
   return !!nodes && elements(nodes, "node").some((n) => n.attrs.uname === node);
 }
 
+/**
+ * pcs refuses constraints on a clone's member (they must name the clone); forceable.
+ * `sets` selects the report wording pcs uses for set constraints.
+ */
+export function checkNotCloneMember(
+  cib: XmlElement,
+  id: string,
+  ctx: PcsContext,
+  sets = false,
+): string | undefined {
+  const rsc = findResource(cib, id);
+  if (!rsc) return undefined;
+  const parent = resourceParent(cib, rsc);
+  if (!parent || (parent.name !== "clone" && parent.name !== "master")) return undefined;
+  const text = `${id} is a clone resource, you should use the clone id: ${parent.attrs.id} when adding constraints`;
+  if (ctx.force) return sets ? `Warning: ${text}\n` : undefined;
+  throw new PcsError(sets ? `${text}, use --force to override` : `${text}. Use --force to override.`);
+}
+
 export const constraintLocation: PcsHandler = async (ctx) => {
   const [rsc, verb, ...nodes] = ctx.args;
-  if (verb === undefined && (rsc === "config" || rsc === "show" || rsc === undefined))
-    return constraintLocationConfig(ctx);
-  if (!rsc || (verb !== "prefers" && verb !== "avoids") || nodes.length === 0)
+  if (rsc === undefined || rsc === "config" || rsc === "show") return constraintLocationConfig(ctx);
+  if ((rsc === "delete" || rsc === "remove") && verb !== undefined)
+    return constraintDelete({ ...ctx, args: ctx.args.slice(1) });
+  if ((verb !== "prefers" && verb !== "avoids") || nodes.length === 0)
     throw new PcsUsageError(subcommandUsage("constraint", "location"));
   const file = ctx.cib().kind === "file";
   if (file) ctx.io.stderr("Warning: Validation for node existence in the cluster will be skipped\n");
@@ -172,21 +98,17 @@ export const constraintLocation: PcsHandler = async (ctx) => {
   }
   await updateCib(ctx, (cib) => {
     requireResources(cib, [rsc]);
+    checkNotCloneMember(cib, rsc, ctx);
     if (!file)
       for (const s of specs)
         if (!nodeExists(cib, s.node) && !ctx.force)
           throw new PcsError(`Node '${s.node}' does not seem to be in the cluster, use --force to override`);
     const cons = section(cib, "constraints");
-    const ids = configIds(cib);
     for (const s of specs) {
-      const dup = elements(cons, "rsc_location").find(
-        (c) => c.attrs.rsc === rsc && c.attrs.node === s.node && !c.attrs.role,
-      );
-      if (dup) {
-        // pcs updates the existing preference for this resource and node.
-        dup.attrs.score = s.score;
-        continue;
-      }
+      // A new preference for the same resource and node replaces the old one, as in pcs.
+      for (const old of elements(cons, "rsc_location"))
+        if (old.attrs.rsc === rsc && old.attrs.node === s.node && !old.attrs.role) removeElement(cons, old);
+      const ids = configIds(cib);
       const id = uniqueId(ids, sanitizeId(`location-${rsc}-${s.node}-${s.score}`));
       cons.children.push(el("rsc_location", { id, rsc, node: s.node, score: s.score }));
     }
@@ -197,43 +119,83 @@ export const constraintLocation: PcsHandler = async (ctx) => {
 
 async function constraintLocationConfig(ctx: PcsContext): Promise<number> {
   const cib = await readCib(ctx);
-  ctx.io.stdout(
-    locationLines(cib, ctx.options.flags.has("--full"))
-      .map((l) => `${l}\n`)
-      .join(""),
-  );
+  let lines = locationLines(cib, ctx.options.flags.has("--full"));
+  const [, what, ...ids] = ctx.args;
+  if (what === "resources" && ids.length > 0) {
+    const keep: string[] = [lines[0]];
+    let on = false;
+    for (const l of lines.slice(1)) {
+      if (l.startsWith("  Resource")) on = ids.includes(l.replace(/^ {2}Resource(?: pattern)?: /, ""));
+      if (on) keep.push(l);
+    }
+    lines = keep;
+  }
+  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
   return 0;
 }
 
 // ---------- colocation ----------
 
+/** pcs's role names: the allowed list printed in errors, and the canonical spelling. */
+export const PCMK_ROLES = ["Master", "Promoted", "Slave", "Started", "Stopped", "Unpromoted"];
+
+function canonicalRole(r: string): string | undefined {
+  return PCMK_ROLES.find((x) => x.toLowerCase() === r.toLowerCase());
+}
+
+function roleError(r: string): PcsError {
+  return new PcsError(
+    `invalid role value '${r}', allowed values are: ${PCMK_ROLES.map((x) => `'${x}'`).join(", ")}`,
+  );
+}
+
 export const constraintColocationAdd: PcsHandler = async (ctx) => {
-  const words = [...ctx.args];
   const usage = subcommandUsage("constraint", "colocation");
-  const takeRole = () =>
-    words.length > 0 && ROLES.map((r) => r.toLowerCase()).includes(words[0].toLowerCase())
-      ? words.shift()
-      : undefined;
-  const rscRole = takeRole();
-  const a = words.shift();
-  if (words[0] === "with") words.shift(); // 0.11 syntax; 0.9's "A B SCORE" works too
-  const withRole = takeRole();
-  const b = words.shift();
-  if (!a || !b) throw new PcsUsageError(usage);
-  let score = "INFINITY";
-  if (words.length > 0 && !words[0].includes("=")) {
-    score = words.shift()!;
-    if (!isScore(score)) throw new PcsError(`invalid score '${score}', use integer or INFINITY or -INFINITY`);
-  }
+  const plain = ctx.args.filter((w) => !w.includes("="));
   const options: [string, string][] = [];
-  for (const w of words) {
+  for (const w of ctx.args) {
+    if (!w.includes("=")) continue;
     const kv = splitKeyValue(w);
     if (!kv) throw new PcsUsageError(usage);
-    if (kv[0] === "score") {
-      if (!isScore(kv[1]))
-        throw new PcsError(`invalid score '${kv[1]}', use integer or INFINITY or -INFINITY`);
-      score = kv[1];
-    } else options.push(kv);
+    if (kv[1] === "") throw new PcsError(`value of '${kv[0]}' option is empty`);
+    options.push(kv);
+  }
+  const withAt = plain.indexOf("with");
+  if (withAt >= 0 && plain.indexOf("with", withAt + 1) >= 0)
+    throw new PcsError(
+      "Multiple 'with's cannot be specified.\nHint: Use the 'pcs constraint colocation set' command if you want to create a constraint for more than two resources.",
+    );
+  let source: string[];
+  let target: string[];
+  if (withAt >= 0) {
+    source = plain.slice(0, withAt);
+    target = plain.slice(withAt + 1);
+  } else {
+    // pcs 0.9: "A B [SCORE]" (and roles before each resource).
+    if (plain.length < 2) throw new PcsUsageError(usage);
+    const roleFirst = canonicalRole(plain[0]) !== undefined && plain.length >= 3;
+    source = roleFirst ? plain.slice(0, 2) : plain.slice(0, 1);
+    target = plain.slice(source.length);
+  }
+  if (source.length < 1 || source.length > 2 || target.length < 1 || target.length > 3)
+    throw new PcsUsageError(usage);
+  let score = "INFINITY";
+  // The target side: [ROLE] RSC [SCORE].
+  if (target.length === 3 || (target.length === 2 && isScore(target[1]))) score = target.pop()!;
+  else if (target.length === 2 && withAt < 0 && canonicalRole(target[0]) === undefined) score = target.pop()!;
+  const [rscRole, a] = source.length === 2 ? [source[0], source[1]] : [undefined, source[0]];
+  const [withRole, b] = target.length === 2 ? [target[0], target[1]] : [undefined, target[0]];
+  if (rscRole !== undefined && !canonicalRole(rscRole)) throw roleError(rscRole);
+  if (withRole !== undefined && !canonicalRole(withRole)) throw roleError(withRole);
+  if (!isScore(score)) throw new PcsError(`invalid score '${score}', use integer or INFINITY or -INFINITY`);
+  let explicitId: string | undefined;
+  const extra: [string, string][] = [];
+  for (const [k, v] of options) {
+    if (k === "score") {
+      if (!isScore(v)) throw new PcsError(`invalid score '${v}', use integer or INFINITY or -INFINITY`);
+      score = v;
+    } else if (k === "id") explicitId = v;
+    else extra.push([k, v]);
   }
   await updateCib(ctx, (cib) => {
     requireResources(cib, [a, b]);
@@ -241,24 +203,32 @@ export const constraintColocationAdd: PcsHandler = async (ctx) => {
       throw new PcsError(
         "Cannot create a colocation constraint with the same resource as the source and target",
       );
+    checkNotCloneMember(cib, a, ctx);
+    checkNotCloneMember(cib, b, ctx);
     const cons = section(cib, "constraints");
-    const dup = elements(cons, "rsc_colocation").find(
+    const roles = rscRole !== undefined || withRole !== undefined;
+    const r1 = roles ? canonicalRole(rscRole ?? "Started")! : "Started";
+    const r2 = roles ? canonicalRole(withRole ?? "Started")! : "Started";
+    const dups = elements(cons, "rsc_colocation").filter(
       (c) =>
         c.attrs.rsc === a &&
         c.attrs["with-rsc"] === b &&
-        (c.attrs["rsc-role"] ?? "") === (rscRole ?? "") &&
-        (c.attrs["with-rsc-role"] ?? "") === (withRole ?? ""),
+        (c.attrs["rsc-role"] ?? "Started") === r1 &&
+        (c.attrs["with-rsc-role"] ?? "Started") === r2,
     );
-    if (dup && !ctx.force)
+    if (dups.length > 0 && !ctx.force)
       throw new PcsError("duplicate constraint already exists, use --force to override", {
-        details: [`  ${colocationText(dup)} (id:${dup.attrs.id})`],
+        details: dups.map((d) => `  ${colocationText(d)} (id:${d.attrs.id})`),
       });
     const ids = configIds(cib);
-    const id = uniqueId(ids, sanitizeId(`colocation-${a}-${b}-${score}`));
+    if (explicitId !== undefined) validateNewId(ids, explicitId, "constraint id");
+    const id = explicitId ?? uniqueId(ids, sanitizeId(`colocation-${a}-${b}-${score}`));
     const attrs: Record<string, string> = { rsc: a, "with-rsc": b, score };
-    if (rscRole) attrs["rsc-role"] = normalizeRole(rscRole);
-    if (withRole) attrs["with-rsc-role"] = normalizeRole(withRole);
-    for (const [k, v] of options) attrs[k] = v;
+    if (roles) {
+      attrs["rsc-role"] = r1;
+      attrs["with-rsc-role"] = r2;
+    }
+    for (const [k, v] of extra) attrs[k] = v;
     attrs.id = id;
     cons.children.push(el("rsc_colocation", attrs));
     return true;
@@ -266,9 +236,35 @@ export const constraintColocationAdd: PcsHandler = async (ctx) => {
   return 0;
 };
 
-function normalizeRole(r: string): string {
-  return ROLES.find((x) => x.toLowerCase() === r.toLowerCase()) ?? r;
-}
+/** `constraint colocation [config] [--full]`. */
+export const constraintColocationConfig: PcsHandler = async (ctx) => {
+  const cib = await readCib(ctx);
+  ctx.io.stdout(
+    colocationLines(cib, ctx.options.flags.has("--full"))
+      .map((l) => `${l}\n`)
+      .join(""),
+  );
+  return 0;
+};
+
+/** `constraint colocation delete|remove SOURCE TARGET`: every colocation of SOURCE with TARGET. */
+export const constraintColocationDelete: PcsHandler = async (ctx) => {
+  const [a, b] = ctx.args;
+  if (!a || !b || ctx.args.length !== 2) throw new PcsUsageError(subcommandUsage("constraint", "colocation"));
+  await updateCib(ctx, (cib) => {
+    const cons = findSection(cib, "constraints");
+    const found = cons
+      ? elements(cons, "rsc_colocation").filter((c) => c.attrs.rsc === a && c.attrs["with-rsc"] === b)
+      : [];
+    if (found.length === 0)
+      throw new PcsError(
+        `Unable to find colocation constraint with source resource '${a}' and target resource '${b}'`,
+      );
+    for (const c of found) removeElement(cons!, c);
+    return true;
+  });
+  return 0;
+};
 
 // ---------- order ----------
 
@@ -277,34 +273,38 @@ export const constraintOrder: PcsHandler = async (ctx) => {
   const usage = subcommandUsage("constraint", "order");
   if (words[0] === "config" || words[0] === "show" || words.length === 0) {
     const cib = await readCib(ctx);
-    const lines = renderConstraints(cib, ctx.options.flags.has("--full"));
-    const from = lines.indexOf("Ordering Constraints:");
-    const to = lines.indexOf("Colocation Constraints:");
     ctx.io.stdout(
-      lines
-        .slice(from, to)
+      orderLines(cib, ctx.options.flags.has("--full"))
         .map((l) => `${l}\n`)
         .join(""),
     );
     return 0;
   }
+  if (words.filter((w) => w === "then").length > 1)
+    throw new PcsError(
+      "Multiple 'then's cannot be specified.\nHint: Use the 'pcs constraint order set' command if you want to create a constraint for more than two resources.",
+    );
   const takeAction = () =>
-    words.length > 0 && ACTIONS.includes(words[0].toLowerCase()) ? words.shift()!.toLowerCase() : undefined;
+    words.length > 1 && ACTIONS.includes(words[0].toLowerCase()) && words[1] !== "then"
+      ? words.shift()!.toLowerCase()
+      : undefined;
   const fa = takeAction();
   const first = words.shift();
   if (words.shift() !== "then") throw new PcsUsageError(usage);
   const ta = takeAction();
   const then = words.shift();
   if (!first || !then) throw new PcsUsageError(usage);
-  const options = new Map<string, string>();
+  const options: [string, string][] = [];
   for (const w of words) {
     const kv = splitKeyValue(w);
     if (!kv) throw new PcsUsageError(usage);
-    options.set(kv[0], kv[1]);
+    if (kv[1] === "") throw new PcsError(`value of '${kv[0]}' option is empty`);
+    options.push(kv);
   }
+  const opt = new Map(options);
   const firstAction = fa ?? "start";
   const thenAction = ta ?? firstAction;
-  let kind = options.get("kind");
+  let kind = opt.get("kind");
   if (kind !== undefined) {
     const k = ["Optional", "Mandatory", "Serialize"].find((x) => x.toLowerCase() === kind!.toLowerCase());
     if (!k)
@@ -313,55 +313,55 @@ export const constraintOrder: PcsHandler = async (ctx) => {
       );
     kind = k;
   }
-  const sym = options.get("symmetrical");
+  const sym = opt.get("symmetrical");
   if (sym !== undefined && !["true", "false"].includes(sym.toLowerCase()))
     throw new PcsError(`invalid symmetrical value '${sym}', allowed values are: 'true', 'false'`);
   const allowed = ["kind", "symmetrical", "id", "require-all", "score"];
-  for (const k of options.keys())
+  for (const k of opt.keys())
     if (!allowed.includes(k))
       throw new PcsError(
         `invalid option '${k}', allowed options are: ${allowed.map((x) => `'${x}'`).join(", ")}`,
       );
-  const score = options.get("score");
+  const score = opt.get("score");
   if (score !== undefined && !isScore(score))
     throw new PcsError(`invalid score '${score}', use integer or INFINITY or -INFINITY`);
   const kindText = kind ?? "Mandatory";
   let message = "";
   await updateCib(ctx, (cib) => {
     requireResources(cib, [first, then]);
+    checkNotCloneMember(cib, first, ctx);
+    checkNotCloneMember(cib, then, ctx);
     const cons = section(cib, "constraints");
-    const dup = elements(cons, "rsc_order").find(
+    const dups = elements(cons, "rsc_order").filter(
       (c) =>
         c.attrs.first === first &&
         c.attrs.then === then &&
         (c.attrs["first-action"] ?? "start") === firstAction &&
         (c.attrs["then-action"] ?? c.attrs["first-action"] ?? "start") === thenAction,
     );
-    if (dup && !ctx.force)
+    if (dups.length > 0 && !ctx.force)
       throw new PcsError("duplicate constraint already exists, use --force to override", {
-        details: [`  ${orderText(dup)} (id:${dup.attrs.id})`],
+        details: dups.map((d) => `  ${orderText(d)} (id:${d.attrs.id})`),
       });
     const ids = configIds(cib);
-    const explicit = options.get("id");
-    if (explicit !== undefined && ids.has(explicit)) throw new PcsError(`id '${explicit}' is already in use`);
+    const explicit = opt.get("id");
+    if (explicit !== undefined) validateNewId(ids, explicit, "constraint id");
     const id = explicit ?? uniqueId(ids, sanitizeId(`order-${first}-${then}-${kindText.toLowerCase()}`));
-    const attrs: Record<string, string> = {
-      first,
-      then,
-      "first-action": firstAction,
-      "then-action": thenAction,
-    };
-    const shown: string[] = [`first-action=${firstAction}`, `then-action=${thenAction}`];
-    if (kind !== undefined) attrs.kind = kind;
-    if (score !== undefined) attrs.score = score;
-    if (sym !== undefined) {
-      attrs.symmetrical = sym.toLowerCase();
-      shown.push(`symmetrical=${sym.toLowerCase()}`);
+    const attrs: Record<string, string> = { first, then };
+    // Options as given, then the actions: the order pcs writes and reports them in.
+    const shown: string[] = [];
+    for (const [k, v] of options) {
+      if (k === "id") continue;
+      const value = k === "kind" ? kindText : k === "symmetrical" ? v.toLowerCase() : v;
+      attrs[k] = value;
+      shown.push(`${k}=${value}`);
     }
-    if (options.has("require-all")) attrs["require-all"] = options.get("require-all")!;
+    attrs["first-action"] = firstAction;
+    attrs["then-action"] = thenAction;
+    shown.push(`first-action=${firstAction}`, `then-action=${thenAction}`);
     attrs.id = id;
     cons.children.push(el("rsc_order", attrs));
-    message = `Adding ${first} ${then} (kind: ${kindText}) (Options: ${shown.join(" ")})\n`;
+    message = `Adding ${first} ${then} (kind: ${kindText}) (Options: ${shown.filter((x) => !x.startsWith("kind=")).join(" ")})\n`;
     return true;
   });
   ctx.io.stdout(message);
@@ -408,5 +408,3 @@ export const constraintRef: PcsHandler = async (ctx) => {
   ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
   return 0;
 };
-
-export { formatScore };

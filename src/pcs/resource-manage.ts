@@ -156,6 +156,13 @@ function makeCloneHandler(kind: "clone" | "promotable"): PcsHandler {
       if (meta.length > 0) clone.children.push(makeNvset("meta_attributes", cid, meta, ids));
       clone.children.push(rsc);
       parent.children[parent.children.indexOf(rsc)] = clone;
+      // Constraints on the resource now apply to its clone, as pcs rewrites them.
+      const cons = findSection(cib, "constraints");
+      if (cons)
+        for (const c of walkElements(cons)) {
+          for (const k of ["rsc", "with-rsc", "first", "then"]) if (c.attrs[k] === id) c.attrs[k] = cid;
+          if (c.name === "resource_ref" && c.attrs.id === id) c.attrs.id = cid;
+        }
       return true;
     });
     return 0;

@@ -2,7 +2,8 @@
 // enable/disable, config, describe/list/standards/providers/agents, defaults.
 // Group/clone/move/ban/clear live in resource-manage.ts.
 
-import { el, elements, type XmlElement } from "../core/xml.js";
+import { el, elements, type XmlElement, walkElements } from "../core/xml.js";
+import { removeFromSets } from "./constraint-sets.js";
 import {
   type AgentMetadata,
   agentSearchPaths,
@@ -29,7 +30,7 @@ import {
 import { PcsError, PcsUsageError, Reports } from "./errors.js";
 import { defaultsLines, resourceLines, topLevelResources } from "./render.js";
 import { createResource, parseCreateArgs, validateInstanceAttrs, validateOps } from "./resource-create.js";
-import { allPrimitives, findResource, isStonith, resourceParent } from "./resources.js";
+import { allPrimitives, findResource, isStonith, RESOURCE_TAGS, resourceParent } from "./resources.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
@@ -39,17 +40,6 @@ export const resourceCreate: PcsHandler = (ctx) => createResource(ctx, "resource
 export function deleteResource(cib: XmlElement, rsc: XmlElement): string[] {
   const out: string[] = [];
   const id = rsc.attrs.id;
-  const inner = new Set<string>([id]);
-  for (const c of elements(rsc)) if (c.attrs.id) inner.add(c.attrs.id);
-  const constraints = findSection(cib, "constraints");
-  if (constraints) {
-    for (const c of elements(constraints)) {
-      if (referencesAny(c, inner)) {
-        out.push(`Removing Constraint - ${c.attrs.id}`);
-        removeElement(constraints, c);
-      }
-    }
-  }
   let parent = resourceParent(cib, rsc);
   let target = rsc;
   let suffix = "";
@@ -64,16 +54,22 @@ export function deleteResource(cib: XmlElement, rsc: XmlElement): string[] {
     target = parent;
     parent = resourceParent(cib, parent);
   }
+  const gone = new Set<string>();
+  for (const e of walkElements(target))
+    if (RESOURCE_TAGS.includes(e.name) && e.attrs.id) gone.add(e.attrs.id);
+  const constraints = findSection(cib, "constraints");
+  if (constraints)
+    for (const c of elements(constraints))
+      if (
+        ["rsc", "with-rsc", "first", "then"].some((k) => c.attrs[k] !== undefined && gone.has(c.attrs[k]))
+      ) {
+        out.push(`Removing Constraint - ${c.attrs.id}`);
+        removeElement(constraints, c);
+      }
+  for (const g of gone) out.push(...removeFromSets(cib, g));
   if (parent) removeElement(parent, target);
   out.push(`Deleting Resource${suffix} - ${id}`);
   return out;
-}
-
-function referencesAny(c: XmlElement, ids: Set<string>): boolean {
-  for (const k of ["rsc", "with-rsc", "first", "then"]) if (c.attrs[k] && ids.has(c.attrs[k])) return true;
-  for (const set of elements(c, "resource_set"))
-    for (const r of elements(set, "resource_ref")) if (ids.has(r.attrs.id)) return true;
-  return false;
 }
 
 export function makeDeleteHandler(kind: "resource" | "stonith"): PcsHandler {

@@ -163,6 +163,36 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     load: async () => (await import("./compat.js")).constraintLocationAdd,
     options: [F, FORCE],
   },
+  "constraint colocation": {
+    load: async () => (await C()).constraintColocationConfig,
+    options: [F, "--full", "--all"],
+  },
+  "constraint colocation config": {
+    load: async () => (await C()).constraintColocationConfig,
+    options: [F, "--full", "--all"],
+  },
+  "constraint colocation show": {
+    load: async () => (await C()).constraintColocationConfig,
+    options: [F, "--full", "--all"],
+  },
+  "constraint colocation set": {
+    load: async () => (await import("./constraint-sets.js")).constraintColocationSet,
+    options: [F, FORCE],
+  },
+  "constraint colocation delete": { load: async () => (await C()).constraintColocationDelete, options: [F] },
+  "constraint colocation remove": { load: async () => (await C()).constraintColocationDelete, options: [F] },
+  "constraint order set": {
+    load: async () => (await import("./constraint-sets.js")).constraintOrderSet,
+    options: [F, FORCE],
+  },
+  "constraint order delete": {
+    load: async () => (await import("./constraint-sets.js")).constraintOrderRemove,
+    options: [F],
+  },
+  "constraint order remove": {
+    load: async () => (await import("./constraint-sets.js")).constraintOrderRemove,
+    options: [F],
+  },
   "constraint colocation add": { load: async () => (await C()).constraintColocationAdd, options: [F, FORCE] },
   "constraint order": {
     load: async () => (await C()).constraintOrder,
@@ -296,4 +326,5 @@ export const exactOnly = new Set<string>([
   "config",
   "status",
   "stonith level",
+  "constraint colocation",
 ]);
