@@ -4,6 +4,7 @@
 // order their members. Whether an action is needed ("required") or possible
 // ("runnable") may still change when orderings are applied (orderings.ts).
 
+import { definitionChange } from "./digest.js";
 import { quorumBlocksStarts } from "./node-criteria.js";
 import type { SchedResource, WorkingSet } from "./working-set.js";
 
@@ -59,6 +60,8 @@ export interface RscActions {
   stopped?: Action;
   startPseudo?: Action;
   stopPseudo?: Action;
+  /** Reload in place (only reloadable parameters changed). */
+  reload?: Action;
 }
 
 export interface ActionSet {
@@ -203,6 +206,24 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
       monitors.push(m);
     }
   const acts: RscActions = { start, stops, probes, monitors };
+  // A changed definition restarts the resource (or reloads it, when only reloadable parameters changed).
+  const startOp = next !== null ? r.history.get(next)?.startOp : undefined;
+  if (healthyOnNext && managed && startOp && !start.required) {
+    const change = definitionChange(r, startOp, next!, ws);
+    if (change === "restart") {
+      start.required = true;
+      start.reason = "resource definition change";
+    } else if (change === "reload")
+      acts.reload = newAction(set, {
+        rsc: r,
+        task: "reload-agent",
+        node: next!,
+        interval: 0,
+        pseudo: false,
+        required: true,
+        runnable: true,
+      });
+  }
   // Resource-internal orderings: stop before start, start before its monitors, probes first.
   for (const s of stops.values()) order(set, s, start, 0, "stop before start");
   for (const m of monitors) order(set, start, m, IMPLIES_THEN | RUNNABLE_LEFT, "start before monitor");

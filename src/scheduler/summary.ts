@@ -6,7 +6,7 @@ import type { ActionSet } from "./actions.js";
 import type { SchedResource, WorkingSet } from "./working-set.js";
 
 export interface SummaryItem {
-  kind: "Start" | "Stop" | "Move" | "Restart" | "Recover" | "Fence";
+  kind: "Start" | "Stop" | "Move" | "Restart" | "Recover" | "Reload" | "Fence";
   rsc?: string;
   /** "node", or "from -> to" */
   details: string;
@@ -96,12 +96,12 @@ export function summarize(ws: WorkingSet, set: ActionSet): SummaryItem[] {
       continue;
     }
     if (next === cur) {
+      if (acts.reload?.required && !(start.required && stop.required)) {
+        items.push({ kind: "Reload", rsc: r.id, details: cur });
+        continue;
+      }
       if (start.required && stop.required) {
-        const reason = failed
-          ? undefined
-          : start.reason?.startsWith("required") || start.reason?.startsWith("unrunnable")
-            ? start.reason
-            : undefined;
+        const reason = failed ? undefined : start.reason;
         items.push({ kind: failed ? "Recover" : "Restart", rsc: r.id, details: cur, reason });
       }
       continue;

@@ -275,9 +275,11 @@ export function unpackHistory(
         if (op.interval > 0 && rc !== 7) h.recurring.set(op.interval, op);
       } else if (task === "start" || task === "promote" || task === "demote" || task === "migrate_from") {
         h.active = true;
+        if (task === "start" || task === "migrate_from") h.startOp = op;
         clearFailure(h);
       } else if (task === "stop" || task === "migrate_to") {
         h.active = false;
+        h.startOp = undefined;
         h.recurring.clear();
         clearFailure(h);
       }

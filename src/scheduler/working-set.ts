@@ -66,6 +66,8 @@ export interface NodeHistory {
   /** The failure demands fencing the node. */
   fence?: boolean;
   lastOp?: LrmOp;
+  /** The successful start the resource is running from (for definition digests). */
+  startOp?: LrmOp;
 }
 
 export type ResourceKind = "primitive" | "group" | "clone";
