@@ -14,17 +14,22 @@
 //          [--msgs N] [--no-real] [--only a,b,c,d] [--json FILE]
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const harnessPath = join(repoRoot, "dist/transport/harness.js");
-if (!existsSync(harnessPath)) {
+if (!existsSync(join(repoRoot, "dist/transport/harness.js"))) {
   console.error("bench/membership: build first (npm run build)");
   process.exit(1);
 }
-const { LoopbackCluster } = await import(harnessPath);
+// Run from a private copy of dist/: a rebuild during a long run must not change the code
+// under the node processes (or break them half-way through writing a file).
+const snapshot = mkdtempSync(join(tmpdir(), "tandem-bench-dist-"));
+cpSync(join(repoRoot, "dist"), snapshot, { recursive: true });
+process.on("exit", () => rmSync(snapshot, { recursive: true, force: true }));
+const { LoopbackCluster } = await import(join(snapshot, "transport/harness.js"));
 
 function parseArgs(argv) {
   const o = {
@@ -73,9 +78,16 @@ const results = {
 };
 
 async function formed(n) {
-  const c = new LoopbackCluster({ nodes: n, logLevel: "notice" });
-  await c.startAll();
-  await c.waitForMembers(c.ids, c.ids, 30_000 + n * 1000);
+  // corosync.conf(5) recommends send_join for big clusters: it spreads the join burst.
+  const totem = n > 16 ? { send_join: "80" } : {};
+  const c = new LoopbackCluster({ nodes: n, logLevel: "notice", totem });
+  try {
+    await c.startAll();
+    await c.waitForMembers(c.ids, c.ids, 30_000 + n * 1000);
+  } catch (e) {
+    await c.destroy();
+    throw e;
+  }
   return c;
 }
 
@@ -204,7 +216,14 @@ async function soak(seconds) {
 const only = (k) => opts.only.includes(k);
 if (only("a")) {
   for (const n of opts.sizes) {
-    const r = await detection(n, n >= 32 ? Math.min(opts.runs, 2) : opts.runs);
+    let r;
+    try {
+      r = await detection(n, n >= 32 ? Math.min(opts.runs, 2) : opts.runs);
+    } catch (e) {
+      results.detection.push({ nodes: n, error: e.message.slice(0, 300) });
+      console.log(`(a) ${String(n).padStart(2)} nodes: FAILED: ${e.message.slice(0, 300)}`);
+      continue;
+    }
     results.detection.push(r);
     console.log(
       `(a) ${String(n).padStart(2)} nodes: new configuration on all survivors after kill -9: median ${r.medianMs.toFixed(0)} ms ` +

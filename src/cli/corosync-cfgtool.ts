@@ -27,7 +27,7 @@ export const cfgtoolCommand: Command = async (argv, io) => {
     c = await membershipRequest(nodeSocketPath(io.env), "cfg.status", {});
   } catch (e) {
     if (e instanceof TandemError && e.code === ErrorCodes.IPC_UNAVAILABLE) {
-      io.stderr(`Could not initialize corosync configuration API error CS_ERR_LIBRARY (${e.message})\n`);
+      io.stderr(`Could not initialize corosync configuration API error 2 (${e.message})\n`);
       return 1;
     }
     throw e;

@@ -55,7 +55,16 @@ export const cmapctlCommand: Command = async (argv, io) => {
     io.stdout(formatCmap([e]));
     return 0;
   }
-  if (prefixes.length === 0) io.stdout(formatCmap(entries));
-  else for (const p of prefixes) io.stdout(formatCmap(entries, p));
-  return 0;
+  if (prefixes.length === 0) {
+    io.stdout(formatCmap(entries));
+    return 0;
+  }
+  // As corosync-cmapctl 3.1: exit 1 when a prefix matches no key.
+  let status = 0;
+  for (const p of prefixes) {
+    const text = formatCmap(entries, p);
+    if (text === "") status = 1;
+    io.stdout(text);
+  }
+  return status;
 };

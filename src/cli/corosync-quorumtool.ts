@@ -30,7 +30,7 @@ export const quorumtoolCommand: Command = async (argv, io) => {
     q = await membershipRequest(nodeSocketPath(io.env), "quorum.status", {});
   } catch (e) {
     if (e instanceof TandemError && e.code === ErrorCodes.IPC_UNAVAILABLE) {
-      io.stderr(`Cannot initialize QUORUM service (${e.message})\n`);
+      io.stderr(`Cannot initialize CMAP service (${e.message})\n`);
       return 1;
     }
     throw e;

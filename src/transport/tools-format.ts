@@ -44,7 +44,8 @@ function membershipLines(q: QuorumStatus): string {
 
 /** corosync-quorumtool -s */
 export function formatQuorumStatus(q: QuorumStatus): string {
-  const blocked = q.quorate ? "" : "Activity blocked";
+  // Observed with corosync 3.1.7: "1  " when quorate, "2 Activity blocked" when not.
+  const quorumLine = q.quorate ? `${q.quorum}  ` : `${q.quorum} Activity blocked`;
   return [
     "Quorum information",
     "------------------",
@@ -60,7 +61,7 @@ export function formatQuorumStatus(q: QuorumStatus): string {
     `Expected votes:   ${q.expectedVotes}`,
     `Highest expected: ${q.highestExpected}`,
     `Total votes:      ${q.totalVotes}`,
-    `Quorum:           ${q.quorum}  ${blocked}`,
+    `Quorum:           ${quorumLine}`,
     `Flags:            ${q.flags.map((f) => `${f} `).join("")}`,
     "",
     membershipLines(q),
