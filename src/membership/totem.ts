@@ -46,6 +46,9 @@ export interface TotemUpper {
   onRingLost(): void;
 }
 
+/** Sequence numbers beyond this are refused (they could not grow without overflowing u53). */
+const MAX_SEQ = 2 ** 50;
+
 /** Most retransmission requests a node adds to the token per visit. */
 const MAX_RTR_ADD = 128;
 
@@ -55,6 +58,7 @@ export class Totem {
   readonly timeouts: TotemTimeouts;
   /** Every node of the nodelist (joins go to all of them). */
   readonly nodelist: NodeId[];
+  readonly nodeSet: Set<NodeId>;
   state: TotemState = "gather";
   out: Effect[] = [];
   now = 0;
@@ -108,6 +112,8 @@ export class Totem {
     gatherEntered: 0,
     consensusTimeouts: 0,
     tokenLost: 0,
+    /** Packets refused: unknown sender, or fields that break invariants. */
+    rejected: 0,
   };
 
   constructor(
@@ -118,6 +124,7 @@ export class Totem {
     this.incarnation = cfg.incarnation;
     this.timeouts = cfg.timeouts;
     this.nodelist = cfg.nodes.map((n) => n.nodeId).sort((a, b) => a - b);
+    this.nodeSet = new Set(this.nodelist);
     this.maxRingSeq = cfg.ringSeq ?? 0;
     this.old = new RingLog({ rep: this.me, seq: this.maxRingSeq }, [this.me], false);
     this.incarnations.set(this.me, this.incarnation);
@@ -157,7 +164,10 @@ export class Totem {
   }
 
   receive(m: ProtocolMessage): void {
-    if (m.from === this.me) return;
+    if (m.from === this.me || !this.nodeSet.has(m.from) || !this.plausible(m)) {
+      this.stats.rejected++;
+      return;
+    }
     const known = this.incarnations.get(m.from) ?? 0;
     if (m.incarnation < known) return;
     if (m.incarnation > known) {
@@ -185,6 +195,34 @@ export class Totem {
       case "merge_detect":
         onMergeDetect(this, m);
         break;
+    }
+  }
+
+  /** Authenticated peers run this code, but a packet that would break invariants is refused. */
+  private plausible(m: ProtocolMessage): boolean {
+    switch (m.type) {
+      case "mcast":
+        return m.seq <= MAX_SEQ && m.ringId.seq <= MAX_SEQ && this.nodeSet.has(m.sender);
+      case "token":
+        return m.seq <= MAX_SEQ && m.aru <= m.seq && m.tokenSeq <= MAX_SEQ && m.ringId.seq <= MAX_SEQ;
+      case "join":
+        return (
+          m.ringSeq <= MAX_SEQ &&
+          m.maxRingSeq <= MAX_SEQ &&
+          m.procSet.every((n) => this.nodeSet.has(n)) &&
+          m.failSet.every((n) => this.nodeSet.has(n))
+        );
+      case "commit": {
+        const ids = m.memb.map((e) => e.nodeId);
+        return (
+          m.ringId.seq <= MAX_SEQ &&
+          m.hop <= MAX_SEQ &&
+          ids.every((n, i) => this.nodeSet.has(n) && (i === 0 || ids[i - 1] < n)) &&
+          m.memb.every((e) => e.oldAru <= e.oldHighSeq && e.oldHighSeq <= MAX_SEQ)
+        );
+      }
+      case "merge_detect":
+        return m.ringId.seq <= MAX_SEQ;
     }
   }
 

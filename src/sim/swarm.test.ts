@@ -4,11 +4,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runSeed } from "./swarm.js";
 
+// Seeds 1..1000 here, 1001..2000 in swarm2.test.ts (the runner runs files in parallel).
 const SEEDS = Number(process.env.TANDEM_SIM_SEEDS ?? 2000);
 
-test(`swarm: ${SEEDS} seeds of mixed faults all pass`, () => {
+test(`swarm: seeds 1..${Math.ceil(SEEDS / 2)} of mixed faults all pass`, () => {
   const failures: string[] = [];
-  for (let s = 1; s <= SEEDS; s++) {
+  for (let s = 1; s <= Math.ceil(SEEDS / 2); s++) {
     const r = runSeed(s);
     if (!r.ok) failures.push(`seed ${s}: ${r.violation} (replay: tandem sim --seed ${s} --trace)`);
   }
