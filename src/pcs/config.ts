@@ -168,7 +168,7 @@ export const clusterCibPush: PcsHandler = async (ctx) => {
     }
     return true;
   });
-  ctx.io.stdout("CIB updated\n");
+  ctx.io.stderr("CIB updated\n");
   return 0;
 };
 

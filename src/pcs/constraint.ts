@@ -364,7 +364,7 @@ export const constraintOrder: PcsHandler = async (ctx) => {
     message = `Adding ${first} ${then} (kind: ${kindText}) (Options: ${shown.filter((x) => !x.startsWith("kind=")).join(" ")})\n`;
     return true;
   });
-  ctx.io.stdout(message);
+  ctx.io.stderr(message); // pcs 0.11 prints this on stderr
   return 0;
 };
 

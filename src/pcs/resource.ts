@@ -86,7 +86,7 @@ export function makeDeleteHandler(kind: "resource" | "stonith"): PcsHandler {
       lines.push(...deleteResource(cib, rsc));
       return true;
     });
-    ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+    ctx.io.stderr(lines.map((l) => `${l}\n`).join(""));
     return 0;
   };
 }

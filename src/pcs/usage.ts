@@ -137,6 +137,7 @@ export const GROUP_USAGE: Record<string, string[]> = {
     "start | stop | enable | disable [--all | <node>...]",
     "destroy [--all]",
     "sync",
+    "kill",
     "corosync [<node>]",
     "pcsd-status [<node>]...",
   ],

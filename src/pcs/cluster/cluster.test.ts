@@ -340,6 +340,19 @@ describe("pcs cluster commands through pcsd", () => {
     assert.deepEqual([noPw.code, noPw.err], [1, "Error: Password is missing (not on standard input)\n"]);
   });
 
+  it("local destroy through this node's pcsd", async () => {
+    assert.notEqual(read(n2, "etc/tandem/corosync.conf"), undefined);
+    const r = await pcs(n2, "cluster destroy");
+    assert.deepEqual(
+      [r.code, r.out],
+      [0, "Shutting down pacemaker/corosync services...\nRemoving all cluster configuration files...\n"],
+    );
+    assert.equal(read(n2, "etc/tandem/corosync.conf"), undefined);
+    assert.equal(read(n2, "etc/tandem/authkey"), undefined);
+    const f = await pcs(n1, "cluster setup cluster_web node1 node2 --force");
+    assert.equal(f.code, 0, f.err);
+  });
+
   it("destroy --all removes the configuration everywhere", async () => {
     const r = await pcs(n1, "cluster destroy --all");
     assert.equal(r.code, 0, r.err);
@@ -415,6 +428,31 @@ describe("host names in a prefix", () => {
       assert.equal(resolveHostName(paths, "node1.lab"), "127.0.0.2");
       assert.equal(resolveHostName(paths, "node2"), "127.0.0.3");
       assert.equal(resolveHostName(paths, "node3"), "node3");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("pcs cluster destroy without a running pcsd", () => {
+  it("removes the files directly", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tandem-destroy-"));
+    try {
+      const p = pcsdPaths(root);
+      mkdirSync(p.etcDir, { recursive: true });
+      mkdirSync(p.cibDir, { recursive: true });
+      writeFileSync(p.corosyncConf, "totem {\n}\n");
+      writeFileSync(p.authkey, Buffer.alloc(128));
+      writeFileSync(join(p.cibDir, "cib.xml"), "<cib/>");
+      const r = await pcs(root, "cluster destroy");
+      assert.equal(r.code, 0, r.err);
+      for (const f of [p.corosyncConf, p.authkey, join(p.cibDir, "cib.xml")])
+        assert.equal(existsSync(f), false, f);
+      const bad = await pcs(root, "cluster destroy node1");
+      assert.deepEqual(
+        [bad.code, bad.out, bad.err],
+        [1, "\nUsage: pcs cluster destroy...\n    destroy [--all]\n", ""],
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

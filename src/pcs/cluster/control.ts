@@ -8,7 +8,8 @@ import type { EndpointName, RequestOf, ResponseOf } from "../../pcsd/api.js";
 import { type PcsdTarget, callPcsd } from "../../pcsd/client.js";
 import { readFileIfExists } from "../../pcsd/fsutil.js";
 import { removeClusterFiles } from "../../pcsd/node-config.js";
-import { PcsError } from "../errors.js";
+import { PcsError, PcsUsageError } from "../errors.js";
+import { subcommandUsage } from "../usage.js";
 import type { PcsContext, PcsHandler } from "../types.js";
 import { pcsdStates } from "./status-sections.js";
 import {
@@ -142,7 +143,7 @@ export const clusterStop: PcsHandler = async (ctx) => {
 
 /** `pcs cluster kill`: SIGKILL this node's cluster daemon (pcs's "kill -9"), no restart. */
 export const clusterKill: PcsHandler = async (ctx) => {
-  if (ctx.args.length > 0) throw new PcsError("Usage: pcs cluster kill");
+  if (ctx.args.length > 0) throw new PcsUsageError(subcommandUsage("cluster", "kill"));
   await local(ctx, "clusterKill", {});
   return 0;
 };
@@ -181,7 +182,7 @@ export const clusterDisable: PcsHandler = async (ctx) => {
 
 export const clusterDestroy: PcsHandler = async (ctx) => {
   const paths = pathsOf(ctx.io);
-  if (ctx.args.length > 0) throw new PcsError("Usage: pcs cluster destroy [--all]");
+  if (ctx.args.length > 0) throw new PcsUsageError(subcommandUsage("cluster", "destroy"));
   if (ctx.options.flags.has("--all")) {
     const nodes = localClusterNodes(paths);
     return onNodes(
@@ -220,7 +221,7 @@ export const pcsdStatus: PcsHandler = async (ctx) => {
 /** `pcs cluster corosync [NODE]`: this node's corosync.conf, or a node's through its pcsd. */
 export const clusterCorosync: PcsHandler = async (ctx) => {
   const paths = pathsOf(ctx.io);
-  if (ctx.args.length > 1) throw new PcsError("Usage: pcs cluster corosync [<node>]");
+  if (ctx.args.length > 1) throw new PcsUsageError(subcommandUsage("cluster", "corosync"));
   if (ctx.args.length === 0) {
     const text = readFileIfExists(paths.corosyncConf);
     if (text === undefined)
@@ -244,7 +245,7 @@ export const clusterCorosync: PcsHandler = async (ctx) => {
 /** `pcs cluster sync`: sends the local corosync.conf to every node it lists. */
 export const clusterSync: PcsHandler = async (ctx) => {
   const paths = pathsOf(ctx.io);
-  if (ctx.args.length > 0) throw new PcsError("Usage: pcs cluster sync");
+  if (ctx.args.length > 0) throw new PcsUsageError(subcommandUsage("cluster", "sync"));
   const text = readFileIfExists(paths.corosyncConf);
   if (text === undefined)
     throw new PcsError(`Unable to read ${paths.corosyncConf}: No such file or directory`);
