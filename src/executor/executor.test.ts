@@ -223,8 +223,11 @@ describe("recurring monitors", () => {
     ex.execute(ocfRequest("r2", "Dummy", "monitor", p, { intervalMs: 60 }));
     assert.ok(await waitFor(() => seen.length >= 2, 3000));
     assert.equal(seen[0].rc, 7, "not started: monitor says not running");
+    const before = seen.length;
     assert.equal(ex.cancel("r2", "monitor", 60), true);
     assert.equal(ex.cancel("r2", "monitor", 60), false);
+    assert.equal(seen.length, before, "results are never delivered from inside cancel()");
+    await Promise.resolve();
     assert.equal(seen.at(-1)?.status, OpStatus.CANCELLED);
     const n = seen.length;
     await sleep(200);

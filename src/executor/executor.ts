@@ -172,25 +172,30 @@ export class Executor {
     return callId;
   }
 
-  /** Run one action and wait for its (first) result. */
+  /** Run one action and wait for its (first) result. Throws like execute() for a malformed request. */
   run(req: ExecRequest): Promise<ExecResult> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let id = -1;
-      let early: ExecResult | undefined;
+      // Results can come synchronously from inside execute() (nothing to spawn, cancellations).
+      const early: ExecResult[] = [];
       const off = this.onResult((r) => {
-        if (id === -1) {
-          early = r;
-          return;
-        }
-        if (r.callId === id) {
+        if (id === -1) early.push(r);
+        else if (r.callId === id) {
           off();
           resolve(r);
         }
       });
-      id = this.execute(req);
-      if (early && early.callId === id) {
+      try {
+        id = this.execute(req);
+      } catch (e) {
         off();
-        resolve(early);
+        reject(e);
+        return;
+      }
+      const mine = early.find((r) => r.callId === id);
+      if (mine) {
+        off();
+        resolve(mine);
       }
     });
   }
@@ -437,7 +442,16 @@ export class Executor {
     };
   }
 
+  /**
+   * Results always reach listeners from a microtask, never from inside
+   * execute()/cancel(): a caller that runs a state machine step and performs
+   * its effects is never re-entered. Order is preserved (microtasks are FIFO).
+   */
   private emit(r: ExecResult): void {
+    queueMicrotask(() => this.deliver(r));
+  }
+
+  private deliver(r: ExecResult): void {
     // One line per outcome worth reading, in Pacemaker's words (recurring ops only when they change).
     if (this.logger && (!r.recurring || r.changed)) {
       const what = r.intervalMs > 0 ? `${r.action} (${r.intervalMs}ms)` : r.action;
