@@ -236,6 +236,7 @@ export function runSimulate(
     let doc = executeTransition(
       cib,
       executed.map((g) => g.action),
+      new Map(t.ws.nodes.map((n) => [n.uname, n.attrs])),
     );
     if (o.opFail.length > 0) {
       const failed = applyInjections(

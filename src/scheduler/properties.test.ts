@@ -182,7 +182,9 @@ test("property: after applying the transition, nothing is left to do", () => {
       const cib = parseCib(toXml(g));
       const t = schedule(cib, { now: 1000 });
       const executed = t.graph.order.map((i) => t.graph.actions[i].action);
-      const after = unpackCib(executeTransition(cib, executed));
+      const after = unpackCib(
+        executeTransition(cib, executed, new Map(t.ws.nodes.map((n) => [n.uname, n.attrs]))),
+      );
       const t2 = schedule(after, { now: 1000 });
       const left = t2.graph.actions
         .filter((a) => !a.action.pseudo)

@@ -7,7 +7,9 @@
 import type { Cib } from "../cib/model.js";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { child, cloneElement, el, elements, type XmlElement } from "../core/xml.js";
+import { resolveNvSets } from "../cib/rules.js";
 import type { Action } from "./actions.js";
+import { paramsDigest } from "./digest.js";
 
 class StatusEditor {
   readonly root: XmlElement;
@@ -90,6 +92,7 @@ class StatusEditor {
     interval: number,
     rc: number,
     target: number,
+    digest?: string,
   ): void {
     const ns = this.nodeState(uname);
     const rs = this.lrmResources(ns);
@@ -121,18 +124,18 @@ class StatusEditor {
     lr.children = lr.children.filter((c) => !(c.type === "element" && c.attrs.id === id));
     const callId = this.nextCallId(ns);
     const key = `0:0:${target}:tandem-simulated`;
-    lr.children.push(
-      el("lrm_rsc_op", {
-        id,
-        operation: task,
-        interval: String(interval),
-        "call-id": String(callId),
-        "rc-code": String(rc),
-        "op-status": rc === target ? "0" : "4",
-        "transition-key": key,
-        "transition-magic": `${rc === target ? 0 : 4}:${rc};${key}`,
-      }),
-    );
+    const attrs: Record<string, string> = {
+      id,
+      operation: task,
+      interval: String(interval),
+      "call-id": String(callId),
+      "rc-code": String(rc),
+      "op-status": rc === target ? "0" : "4",
+      "transition-key": key,
+      "transition-magic": `${rc === target ? 0 : 4}:${rc};${key}`,
+    };
+    if (digest !== undefined) attrs["op-digest"] = digest;
+    lr.children.push(el("lrm_rsc_op", attrs));
   }
 
   /** Operations still in flight complete successfully (the simulated cluster waits for them). */
@@ -179,21 +182,26 @@ class StatusEditor {
 }
 
 /** Executes the transition's actions on a copy of the CIB; returns the new document. */
-export function executeTransition(cib: Cib, actions: Action[]): XmlElement {
+export function executeTransition(
+  cib: Cib,
+  actions: Action[],
+  nodeAttrs = new Map<string, Record<string, string>>(),
+): XmlElement {
   const ed = new StatusEditor(cib);
   for (const a of actions) {
     if (a.task === "stonith" && a.node) {
       ed.setMembership(a.node, false);
       continue;
     }
-    if (a.task === "do_shutdown" && a.node) {
-      ed.setMembership(a.node, false);
-      continue;
-    }
+    // crm_simulate leaves the node's membership alone after do_shutdown.
+    if (a.task === "do_shutdown") continue;
     if (a.pseudo || !a.rsc || !a.node || a.rsc.kind !== "primitive") continue;
     const r = a.rsc;
     const probe = a.task === "monitor" && a.interval === 0;
-    ed.recordOp(a.node, { id: r.id, ...r.agent }, a.task, a.interval, probe ? 7 : 0, probe ? 7 : 0);
+    let digest: string | undefined;
+    if ((a.task === "start" || a.task === "reload-agent") && r.def?.kind === "primitive")
+      digest = paramsDigest(resolveNvSets(r.def.instance, { nodeAttrs: nodeAttrs.get(a.node), now: 0 }));
+    ed.recordOp(a.node, { id: r.id, ...r.agent }, a.task, a.interval, probe ? 7 : 0, probe ? 7 : 0, digest);
   }
   // In-flight operations were the newest and complete last.
   ed.completePending();

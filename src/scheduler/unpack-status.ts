@@ -277,6 +277,9 @@ export function unpackHistory(
         h.active = true;
         if (task === "start" || task === "migrate_from") h.startOp = op;
         clearFailure(h);
+      } else if ((task === "reload-agent" || task === "reload") && h.active) {
+        // The definition now in effect is the reloaded one.
+        h.startOp = op;
       } else if (task === "stop" || task === "migrate_to") {
         h.active = false;
         h.startOp = undefined;
