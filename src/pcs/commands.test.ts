@@ -191,9 +191,22 @@ test("resource delete, update, meta, enable/disable, group, clone, op, defaults"
   await ok("resource unclone webserver-clone");
   assert.doesNotMatch(read(), /webserver-clone/);
 
-  await ok("resource op add webserver monitor interval=5min timeout=30s");
+  assert.equal(
+    await fails("resource op add webserver monitor interval=5min timeout=30s"),
+    "Error: operation monitor already specified for webserver, use --force to override:\n" +
+      "monitor interval=1min (webserver-monitor-interval-1min)\n",
+  );
+  await ok("resource op add webserver monitor interval=5min timeout=30s --force");
   assert.match(read(), /id="webserver-monitor-interval-5min"/);
-  assert.match(await fails("resource op add webserver monitor interval=5min"), /already specified/);
+  assert.equal(
+    await fails("resource op add webserver monitor interval=5min --force"),
+    "Error: operation monitor with interval 5min already specified for webserver:\n" +
+      "monitor interval=5min timeout=30s (webserver-monitor-interval-5min)\n",
+  );
+  assert.equal(
+    await fails("resource op add webserver moni=tor interval=60"),
+    "Error: moni=tor does not appear to be a valid operation action\n",
+  );
   await ok("resource op delete webserver-monitor-interval-5min");
   assert.doesNotMatch(read(), /interval-5min/);
 
@@ -473,4 +486,42 @@ test("stonith levels: add, list, in pcs config, delete", async (t) => {
   assert.match(await ok("config"), /\nFencing Levels:\n {2}Target: node1\n {4}Level 1 - f1\n/);
   await ok("stonith level delete 1 node1");
   assert.equal(await ok("stonith level"), "");
+});
+
+test("operations: defaults from meta-data sorted by action, update replaces, interval clashes refused", async (t) => {
+  const { ok, fails } = setup(t);
+  await ok("resource create A ocf:heartbeat:Dummy op monitor interval=10 op monitor interval=20");
+  assert.equal(
+    await fails("resource update A op monitor interval=20"),
+    "Error: operation monitor with interval 20s already specified for A:\nmonitor interval=20 (A-monitor-interval-20)\n",
+  );
+  await ok("resource update A op monitor interval=11");
+  // Expected text as pcs 0.11.5 prints it for the same commands (its own test suite).
+  assert.equal(
+    await ok("resource config A"),
+    [
+      "Resource: A (class=ocf provider=heartbeat type=Dummy)",
+      "  Operations:",
+      "    migrate_from: A-migrate_from-interval-0s",
+      "      interval=0s",
+      "      timeout=20s",
+      "    migrate_to: A-migrate_to-interval-0s",
+      "      interval=0s",
+      "      timeout=20s",
+      "    monitor: A-monitor-interval-11",
+      "      interval=11",
+      "    monitor: A-monitor-interval-20",
+      "      interval=20",
+      "    reload: A-reload-interval-0s",
+      "      interval=0s",
+      "      timeout=20s",
+      "    start: A-start-interval-0s",
+      "      interval=0s",
+      "      timeout=20s",
+      "    stop: A-stop-interval-0s",
+      "      interval=0s",
+      "      timeout=20s",
+      "",
+    ].join("\n"),
+  );
 });

@@ -221,6 +221,18 @@ export function makeUpdateHandler(kind: "resource" | "stonith"): PcsHandler {
           const existing = elements(ops, "op").find((x) => x.attrs.name === o.name);
           if (existing) ids.delete(existing.attrs.id);
           const interval = new Map(o.options).get("interval") ?? (o.name === "monitor" ? "60s" : "0s");
+          const others = elements(ops, "op").filter((x) => x !== existing);
+          const clash = others.filter(
+            (x) =>
+              x.attrs.name === o.name && intervalText(x.attrs.interval ?? "0s") === intervalText(interval),
+          );
+          if (clash.length > 0)
+            throw new PcsError(
+              `operation ${o.name} with interval ${intervalText(interval)} already specified for ${id}:`,
+              {
+                details: clash.map(opSummary),
+              },
+            );
           const attrs: Record<string, string> = { name: o.name, interval };
           for (const [k, v] of o.options) if (k !== "interval" && k !== "id") attrs[k] = v;
           attrs.id = new Map(o.options).get("id") ?? uniqueId(ids, `${id}-${o.name}-interval-${interval}`);
@@ -406,6 +418,52 @@ export const resourceDefaults = makeDefaultsHandler("rsc_defaults");
 export const resourceOpDefaults = makeDefaultsHandler("op_defaults");
 
 /** `resource op add ID ACTION k=v...` and `resource op delete|remove ID [ACTION [k=v]] | OP_ID`. */
+/** "monitor interval=30s timeout=20s (ID)": an operation as pcs quotes it in errors. */
+function opSummary(o: XmlElement): string {
+  const parts = Object.entries(o.attrs)
+    .filter(([k]) => k !== "name" && k !== "id")
+    .map(([k, v]) => `${k}=${v}`);
+  return `${o.attrs.name} ${parts.join(" ")} (${o.attrs.id})`;
+}
+
+/** pcs's normalized interval in messages: a bare number is seconds. */
+function intervalText(v: string): string {
+  return /^\d+$/.test(v) ? `${v}s` : v;
+}
+
+/**
+ * The checks pcs makes before adding an operation: the same action with the same
+ * interval is refused; another operation of the same action is refused unless forced
+ * (operations with a depth or a role are expected to come in several).
+ */
+function operationConflict(
+  existing: XmlElement[],
+  rscId: string,
+  action: string,
+  interval: string,
+  options: [string, string][],
+  force: boolean,
+): PcsError | undefined {
+  if (action.includes("=")) return new PcsError(`${action} does not appear to be a valid operation action`);
+  const same = existing.filter((o) => o.attrs.name === action);
+  const sameInterval = same.filter((o) => intervalText(o.attrs.interval ?? "0s") === intervalText(interval));
+  if (sameInterval.length > 0)
+    return new PcsError(
+      `operation ${action} with interval ${intervalText(interval)} already specified for ${rscId}:`,
+      {
+        details: sameInterval.map(opSummary),
+      },
+    );
+  const layered = (o: XmlElement) =>
+    o.attrs.role !== undefined || elements(o, "instance_attributes").length > 0;
+  const newLayered = options.some(([k]) => k === "role" || k === "OCF_CHECK_LEVEL");
+  if (same.length > 0 && !force && !newLayered && !same.some(layered))
+    return new PcsError(`operation ${action} already specified for ${rscId}, use --force to override:`, {
+      details: same.map(opSummary),
+    });
+  return undefined;
+}
+
 export const resourceOpAdd: PcsHandler = async (ctx) => {
   if (ctx.args.length < 2) throw new PcsUsageError(subcommandUsage("resource", "op"));
   const [id, action, ...rest] = ctx.args;
@@ -429,11 +487,8 @@ export const resourceOpAdd: PcsHandler = async (ctx) => {
       rsc.children.push(ops);
     }
     const interval = new Map(options).get("interval") ?? (action === "monitor" ? "60s" : "0s");
-    const dup = elements(ops, "op").find((o) => o.attrs.name === action && o.attrs.interval === interval);
-    if (dup && !ctx.force)
-      throw new PcsError(`operation ${action} with interval ${interval} already specified for ${id}:`, {
-        details: [`${action} interval=${interval} (${dup.attrs.id})`],
-      });
+    const conflict = operationConflict(elements(ops, "op"), id, action, interval, options, ctx.force);
+    if (conflict) throw conflict;
     const attrs: Record<string, string> = { name: action, interval };
     for (const [k, v] of options) if (k !== "interval" && k !== "id") attrs[k] = v;
     attrs.id = new Map(options).get("id") ?? uniqueId(ids, `${id}-${action}-interval-${interval}`);
