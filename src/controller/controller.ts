@@ -137,6 +137,14 @@ export class Controller {
     switch (ev.type) {
       case "membership":
         return this.onMembership(ev.members, ev.quorate);
+      case "quorum":
+        if (ev.quorate === this.quorate) return [];
+        this.quorate = ev.quorate;
+        if (!this.isDc) return [];
+        return [
+          { type: "cib", op: { op: "status", changes: [{ kind: "cluster", haveQuorum: ev.quorate }] } },
+          ...this.requestSchedule(),
+        ];
       case "cib":
         return this.onCib(ev.cib, ev.op, ev.origin);
       case "deliver": {
@@ -201,7 +209,24 @@ export class Controller {
         });
     fx.push({ type: "cib", op: { op: "status", changes } });
     this.awaitingJoin = new Set(this.members);
-    if (this.transition && !this.transition.aborted) this.abort("membership changed");
+    const t = this.transition;
+    if (t) {
+      if (!t.aborted) this.abort("membership changed");
+      // Actions in flight on nodes that are gone will never report: they are lost, not pending.
+      for (const a of t.graph.actions) {
+        if (t.state.get(a.id) !== "running" || a.kind !== "rsc") continue;
+        const node = a.node === undefined ? undefined : this.idOf(a.node);
+        if (node !== undefined && this.members.includes(node)) continue;
+        t.state.set(a.id, "failed");
+        fx.push({ type: "cancel-timer", name: `action:${t.id}:${a.id}` });
+        fx.push({
+          type: "log",
+          level: "warning",
+          msg: `transition ${t.id}: action ${a.id} lost with node ${a.node}`,
+        });
+      }
+      fx.push(...this.advance());
+    }
     fx.push({ type: "set-timer", name: TIMER_JOIN, ms: this.opts.joinTimeoutMs });
     return fx;
   }
@@ -230,8 +255,15 @@ export class Controller {
         return fx;
       }
     }
-    if (this.awaitingJoin.size > 0) return fx;
     const t = this.transition;
+    if (this.awaitingJoin.size > 0) {
+      // Results of actions still in flight count even while the join runs.
+      if (t && op?.op === "status") {
+        this.confirmFromStatus(t, op, fx);
+        fx.push(...this.advance());
+      }
+      return fx;
+    }
     if (t) {
       const explained = op?.op === "status" && this.confirmFromStatus(t, op, fx);
       if (!explained && !t.aborted)
@@ -458,6 +490,7 @@ export class Controller {
         t: "exec",
         node,
         key,
+        ...(a.rsc.digest ? { digest: a.rsc.digest } : {}),
         req: {
           rscId: a.rsc.id,
           agent: a.rsc.agent,

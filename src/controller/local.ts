@@ -52,6 +52,8 @@ export class LocalController {
   readonly nodeId: number;
   readonly uname: string;
   private history = new Map<string, RscHistory>();
+  /** op-digest the DC asked to record per operation key (the scheduler's digest, which it compares). */
+  private digests = new Map<string, string>();
   private shuttingDown = false;
   private shutdownSignalled = false;
 
@@ -114,6 +116,9 @@ export class LocalController {
     switch (msg.t) {
       case "exec": {
         const fx: ControllerEffect[] = [];
+        const opKey = `${msg.req.rscId}_${msg.req.action}_${msg.req.intervalMs}`;
+        if (msg.digest) this.digests.set(opKey, msg.digest);
+        else this.digests.delete(opKey);
         // A stop ends the resource's recurring monitors first (their results would be noise).
         if (msg.req.action === "stop") fx.push({ type: "cancel", rscId: msg.req.rscId });
         fx.push({ type: "exec", req: { ...msg.req, userData: msg.key } });
@@ -203,7 +208,7 @@ export class LocalController {
       ...(r.recurring ? {} : { "last-run": String(r.lastRun) }),
       "exec-time": String(r.execTimeMs),
       "queue-time": String(r.queueTimeMs),
-      "op-digest": r.opDigest,
+      "op-digest": this.digests.get(opKey) ?? r.opDigest,
     };
     let h = this.history.get(r.rscId);
     if (!h) {

@@ -8,6 +8,7 @@
 import type { XmlElement } from "../core/xml.js";
 import { resolveNvSets } from "../cib/rules.js";
 import { unpackCib } from "../cib/unpack.js";
+import { paramsDigest } from "../scheduler/digest.js";
 import { schedule } from "../scheduler/index.js";
 import type { GraphAction, TransitionGraph } from "./types.js";
 
@@ -39,7 +40,10 @@ export function policyScheduler(cibXml: XmlElement, nowMs: number): TransitionGr
       continue;
     }
     const def = r.def && r.def.kind === "primitive" ? r.def : undefined;
-    const params = def ? resolveNvSets(def.instance, { now }) : {};
+    const nodeAttrs = t.ws.nodeByName.get(a.node)?.attrs;
+    const params = def ? resolveNvSets(def.instance, { nodeAttrs, now }) : {};
+    // Recorded with the result, so the next run compares like with like (see scheduler/digest.ts).
+    const digest = paramsDigest(params);
     const op =
       def?.operations.find((o) => o.name === a.task && o.interval === a.interval) ??
       def?.operations.find((o) => o.name === a.task);
@@ -73,6 +77,7 @@ export function policyScheduler(cibXml: XmlElement, nowMs: number): TransitionGr
           type: r.agent.type,
         },
         params,
+        digest,
         ...(Object.keys(meta).length > 0 ? { meta } : {}),
       },
     });

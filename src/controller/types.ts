@@ -23,7 +23,14 @@ export interface GraphAction {
   task: string;
   /** Node name (uname) the action runs on (rsc) or targets (fence). */
   node?: string;
-  rsc?: { id: string; agent: AgentRef; params: Record<string, string>; meta?: Record<string, string> };
+  rsc?: {
+    id: string;
+    agent: AgentRef;
+    params: Record<string, string>;
+    meta?: Record<string, string>;
+    /** op-digest to record with the result (the scheduler's own digest of these parameters). */
+    digest?: string;
+  };
   intervalMs: number;
   timeoutMs: number;
   /** rc that counts as success: 0, or 7 for a probe expected to find the resource stopped. */
@@ -77,7 +84,7 @@ export interface ExecResult {
 /** Controller-to-controller messages, sent through the process group in total order. */
 export type ControllerMessage =
   /** DC -> node: run this action. */
-  | { t: "exec"; node: number; key: string; req: ExecRequest }
+  | { t: "exec"; node: number; key: string; req: ExecRequest; digest?: string }
   /** DC -> node: stop recurring operations of a resource (before a stop or after cleanup). */
   | { t: "cancel"; node: number; rscId: string }
   /** Cleanup: the node forgets a resource's history (all history without rscId) so it is probed again. */
@@ -87,6 +94,8 @@ export type ControllerMessage =
 
 export type ControllerEvent =
   | { type: "membership"; members: number[]; quorate: boolean; now: number }
+  /** Quorum changed without a membership change. */
+  | { type: "quorum"; quorate: boolean; now: number }
   /** The local CIB copy changed (origin: node that made the change, when known). */
   | { type: "cib"; cib: XmlElement; op?: CibOperation; origin?: number; configChanged: boolean; now: number }
   | { type: "deliver"; from: number; msg: ControllerMessage; now: number }

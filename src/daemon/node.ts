@@ -114,8 +114,7 @@ export class NodeDaemon {
     g.onQuorum((q) =>
       this.guard(() => {
         this.quorate = q;
-        if (this.members.length > 0)
-          this.toController({ type: "membership", members: this.members, quorate: q, now: this.wall() });
+        if (this.members.length > 0) this.toController({ type: "quorum", quorate: q, now: this.wall() });
       }),
     );
     this.o.executor.onResult((r) =>

@@ -1,0 +1,190 @@
+// Three real tandemd processes on loopback (127.0.0.7x, a temp TANDEM_ROOT
+// each, one cluster key): a CIB change made on one node is visible on all,
+// ocf:tandem:Dummy resources in a group start where the scheduler says, and
+// after kill -9 of the node running them they run elsewhere.
+
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { cibadminCommand } from "../cli/cibadmin.js";
+import { crmAttributeCommand } from "../cli/crm_attribute.js";
+import { captureIO } from "../cli/io.js";
+import { cibRequest } from "./protocol.js";
+import { nodePaths } from "./paths.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const procs = new Map<string, ChildProcess>();
+const dirs: string[] = [];
+after(() => {
+  for (const p of procs.values()) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const NODES = [
+  { id: 1, name: "n1", addr: "127.0.0.71" },
+  { id: 2, name: "n2", addr: "127.0.0.72" },
+  { id: 3, name: "n3", addr: "127.0.0.73" },
+];
+
+function conf(): string {
+  const nodes = NODES.map(
+    (n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`,
+  ).join("");
+  return `totem {\n  version: 2\n  cluster_name: trio\n  transport: knet\n}\nnodelist {\n${nodes}}\nquorum {\n  provider: corosync_votequorum\n}\n`;
+}
+
+function makeRoots(): Map<string, string> {
+  const key = randomBytes(256);
+  const roots = new Map<string, string>();
+  for (const n of NODES) {
+    const root = mkdtempSync(join(tmpdir(), `tandemd-${n.name}-`));
+    dirs.push(root);
+    mkdirSync(join(root, "etc/tandem"), { recursive: true });
+    writeFileSync(join(root, "etc/tandem/corosync.conf"), conf());
+    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
+    roots.set(n.name, root);
+  }
+  return roots;
+}
+
+function start(name: string, root: string): ChildProcess {
+  const p = spawn(process.execPath, [join(repo, "bin/tandemd")], {
+    env: { ...process.env, TANDEM_ROOT: root, TANDEM_NODE_NAME: name },
+    stdio: "ignore",
+  });
+  procs.set(name, p);
+  return p;
+}
+
+async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+async function cli(cmd: typeof cibadminCommand, root: string, argv: string[]) {
+  const c = captureIO({ env: { TANDEM_ROOT: root } });
+  const code = await cmd(argv, c.io);
+  return { code, out: c.stdout, err: c.stderr };
+}
+
+const dummy = (id: string) =>
+  `<primitive id="${id}" class="ocf" provider="tandem" type="Dummy"><operations><op id="${id}-monitor-1s" name="monitor" interval="1s"/></operations></primitive>`;
+
+function runningOn(roots: Map<string, string>, rsc: string): string[] {
+  return [...roots]
+    .filter(([, root]) => existsSync(join(nodePaths(root).rscTmp, `Dummy-${rsc}.state`)))
+    .map(([n]) => n);
+}
+
+test("3 tandemd nodes: CIB replicated, group placed by the scheduler, kill -9 -> running elsewhere", async (t) => {
+  const roots = makeRoots();
+  try {
+    for (const n of NODES) start(n.name, roots.get(n.name)!);
+    const sock = (name: string) => nodePaths(roots.get(name)!).socket;
+    await waitFor("three members with agreeing CIBs", async () => {
+      const st = await Promise.all(
+        NODES.map((n) => cibRequest(sock(n.name), "status", {}, { timeoutMs: 2000 })),
+      );
+      return st.every(
+        (s) => s.nodes.filter((x) => x.member).length === 3 && s.cibPhase === "ready" && s.dcName === "n1",
+      );
+    });
+
+    // A change made on n2 is visible on all three.
+    assert.equal(
+      (await cli(crmAttributeCommand, roots.get("n2")!, ["-n", "stonith-enabled", "-v", "false"])).code,
+      0,
+    );
+    // (acknowledged once every member has it; each applies it as it delivers it)
+    for (const n of NODES)
+      await waitFor(
+        `stonith-enabled=false on ${n.name}`,
+        async () =>
+          (await cli(crmAttributeCommand, roots.get(n.name)!, ["-n", "stonith-enabled", "-q"])).out ===
+          "false\n",
+        2000,
+      );
+
+    // A group with a preference for n2, created through n3.
+    const grp = await cli(cibadminCommand, roots.get("n3")!, [
+      "-C",
+      "-o",
+      "resources",
+      "-X",
+      `<group id="web">${dummy("ip")}${dummy("srv")}</group>`,
+    ]);
+    assert.equal(grp.code, 0, grp.err);
+    const loc = await cli(cibadminCommand, roots.get("n3")!, [
+      "-C",
+      "-o",
+      "constraints",
+      "-X",
+      '<rsc_location id="loc-web-n2" rsc="web" node="n2" score="100"/>',
+    ]);
+    assert.equal(loc.code, 0, loc.err);
+    await waitFor(
+      "the group on n2",
+      () => runningOn(roots, "ip").join() === "n2" && runningOn(roots, "srv").join() === "n2",
+    );
+    // the CIB on every node records the starts on n2
+    for (const n of NODES)
+      await waitFor(
+        `srv's start recorded on ${n.name}`,
+        async () =>
+          /operation_key="srv_start_0"[^>]*on_node="n2"/.test(
+            (await cli(cibadminCommand, roots.get(n.name)!, ["-Q", "-o", "status"])).out,
+          ),
+        2000,
+      );
+
+    // kill -9 the node running them: they start elsewhere (their old copies stay behind on n2's disk:
+    // without fencing, nobody can stop them, exactly as in Pacemaker with stonith disabled).
+    const killedAt = Date.now();
+    procs.get("n2")!.kill("SIGKILL");
+    const where = await waitFor("the group elsewhere", () => {
+      const ip = runningOn(roots, "ip").filter((n) => n !== "n2");
+      const srv = runningOn(roots, "srv").filter((n) => n !== "n2");
+      return ip.length === 1 && srv.length === 1 && ip[0] === srv[0] ? ip[0] : undefined;
+    });
+    const ms = Date.now() - killedAt;
+    t.diagnostic(`kill -9 of n2 -> group started on ${where} after ${ms} ms`);
+    const st = await cibRequest(sock("n1"), "status", {});
+    assert.deepEqual(
+      st.nodes.filter((x) => x.member).map((x) => x.name),
+      ["n1", "n3"],
+    );
+  } catch (e) {
+    const logs = NODES.map((n) => {
+      const f = nodePaths(roots.get(n.name)!).logFile;
+      return `--- ${n.name} ---\n${
+        existsSync(f)
+          ? readFileSync(f, "utf8")
+              .split("\n")
+              .filter((l) => !l.includes("/membership"))
+              .slice(-25)
+              .join("\n")
+          : "(no log)"
+      }`;
+    }).join("\n");
+    throw new Error(`${(e as Error).message}\n${logs}`);
+  }
+});
