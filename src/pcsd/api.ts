@@ -78,7 +78,7 @@ export function obj<F extends Record<string, Schema<unknown>>>(
       if (typeof v !== "object" || v === null || Array.isArray(v)) fail(path, "an object", v);
       const rec = v as Record<string, unknown>;
       for (const k of Object.keys(rec))
-        if (!(k in fields)) fail(`${path}.${k}`, "absent (unknown field)", rec[k]);
+        if (!Object.hasOwn(fields, k)) fail(`${path}.${k}`, "absent (unknown field)", rec[k]);
       const out: Record<string, unknown> = {};
       for (const [k, s] of Object.entries(fields)) out[k] = s.check(rec[k], path === "" ? k : `${path}.${k}`);
       return out as { [K in keyof F]: Infer<F[K]> };

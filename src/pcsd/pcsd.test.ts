@@ -52,6 +52,7 @@ describe("pcsd", () => {
   before(async () => {
     node = await startTestNode("node1", "127.0.0.2", {
       now: () => clock,
+      restartOnCrash: true,
       rateLimit: { freeAttempts: 2, baseDelayMs: 10_000, maxDelayMs: 60_000, forgetAfterMs: 3_600_000 },
     });
   });
@@ -237,9 +238,9 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_00
   }
 }
 
-describe("pcsd with daemon restart disabled", () => {
+describe("pcsd with daemon restart disabled (the default of bin/pcsd)", () => {
   it("leaves a crashed daemon down and logs it", async () => {
-    const node = await startTestNode("solo", "127.0.0.5", { restartOnCrash: false });
+    const node = await startTestNode("solo", "127.0.0.5");
     try {
       const tok = readFileSync(node.server.paths.localToken, "utf8").trim();
       const t = target(node, { token: tok, fingerprint256: node.server.fingerprint256 });

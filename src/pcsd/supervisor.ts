@@ -1,7 +1,7 @@
 // Starting and stopping a node's cluster daemon (tandemd) is pcsd's job: through systemd
 // (`systemctl start tandem`) when systemd runs the host and the prefix is "/", otherwise as
-// pcsd's own child process, in its own process group, restarted with backoff when it dies
-// unexpectedly, stopped with SIGTERM then SIGKILL after a timeout. The command is configurable
+// pcsd's own child process, in its own process group (optionally restarted with backoff when it
+// dies unexpectedly), stopped with SIGTERM then SIGKILL after a timeout. The command is configurable
 // (default: node <repo>/bin/tandemd, with TANDEM_ROOT set to the node's prefix).
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -31,7 +31,11 @@ export interface SupervisorOptions {
   env?: Record<string, string>;
   /** systemd unit (systemd mode). */
   unit?: string;
-  /** Restart the daemon when it exits unexpectedly (default true, as pacemaker.service). */
+  /**
+   * Restart the daemon when it exits unexpectedly. Default false: tandemd plays corosync too,
+   * and a crashed corosync stays down (corosync.service has no Restart=), so a killed node
+   * stays out of the cluster as it would with the real stack.
+   */
   restartOnCrash?: boolean;
   /** First restart delay after an unexpected exit; doubles per crash (max 32x). */
   restartDelayMs?: number;
@@ -185,7 +189,7 @@ class ChildSupervisor implements DaemonSupervisor {
       this.log.log("notice", "cluster daemon stopped", { pid: child.pid, code, signal });
       return;
     }
-    if (this.opts.restartOnCrash === false) {
+    if (this.opts.restartOnCrash !== true) {
       this.log.log("warning", "cluster daemon exited unexpectedly; not restarting it", {
         pid: child.pid,
         code,

@@ -34,6 +34,15 @@ describe("api shapes", () => {
       /'request\.files\[0\]\.name' must be one of corosync\.conf, authkey/,
     );
     assert.throws(() => endpoints.auth.request.check([], "request"), /must be an object/);
+    // Inherited names are unknown fields too.
+    assert.throws(
+      () => endpoints.clusterStart.request.check({ toString: 1 }, "request"),
+      /'request\.toString' must be absent/,
+    );
+    assert.throws(
+      () => endpoints.clusterStart.request.check(JSON.parse('{"__proto__":{}}'), "request"),
+      /absent/,
+    );
   });
 
   it("any JSON value: accepted or refused with PCSD_BAD_REQUEST, never another error", () => {
