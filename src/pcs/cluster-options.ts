@@ -243,10 +243,9 @@ export function invalidValueMessage(opt: ClusterOption, value: string): string |
       return isPacemakerBoolean(value)
         ? undefined
         : `${head} a pacemaker boolean value: ${BOOLEAN_VALUES.map((b) => `'${b}'`).join(", ")}`;
+    // Pacemaker "integer" options take scores too; pcs words them the same.
     case "integer":
-      return /^[+-]?\d+$/.test(value) ? undefined : `${head} an integer`;
     case "nonnegative":
-      return /^\+?\d+$/.test(value) ? undefined : `${head} a non-negative integer`;
     case "score":
       return /^([+-]?\d+|[+-]?INFINITY)$/i.test(value)
         ? undefined

@@ -79,15 +79,24 @@ test("property: set, unset, empty value, validation and --force", async (t) => {
     "Error: 'sometimes' is not a valid no-quorum-policy value, use 'demote', 'freeze', 'ignore', 'stop', 'suicide', use --force to override\n" +
       SUMMARY,
   );
-  assert.match(
-    await fails("property set batch-limit=many"),
-    /'many' is not a valid batch-limit value, use an integer/,
+  assert.equal(
+    await fails("property set migration-limit=0.1"),
+    `Error: '0.1' is not a valid migration-limit value, use an integer or INFINITY or -INFINITY, use --force to override\n${SUMMARY}`,
   );
+  assert.equal(await fails("property set =5678"), "Error: missing key in '=5678' option\n");
   assert.match(
     await fails("property set cluster-delay=soon"),
     /not a valid cluster-delay value, use time interval/,
   );
-  assert.match(await fails("property set stonith-enabled"), /^\nUsage: pcs property set\.\.\./);
+  assert.equal(
+    await fails("property set stonith-enabled"),
+    "Error: missing value of 'stonith-enabled' option\n",
+  );
+  assert.match(await fails("property set"), /^\nUsage: pcs property set\.\.\./);
+  assert.equal(
+    (await run("property unset zzzz --force")).all,
+    "Warning: Cannot remove property 'zzzz', it is not present in property set 'cib-bootstrap-options'\n",
+  );
   const forced = await run("property set my-own-option=1 --force");
   assert.equal(forced.code, 0);
   assert.match(forced.stderr, /^Warning: invalid cluster property option 'my-own-option'/);

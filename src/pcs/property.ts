@@ -2,10 +2,9 @@
 // cluster options in crm_config/cluster_property_set "cib-bootstrap-options".
 
 import { el, elements, type XmlElement } from "../core/xml.js";
-import { splitKeyValue } from "./args.js";
 import { configIds, readCib, section, setNvpair, updateCib } from "./cib.js";
 import { CLUSTER_OPTIONS, invalidValueMessage } from "./cluster-options.js";
-import { PcsUsageError, Reports } from "./errors.js";
+import { PcsError, PcsUsageError, Reports } from "./errors.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
@@ -105,9 +104,10 @@ export const propertySet: PcsHandler = async (ctx) => {
   if (ctx.args.length === 0) throw new PcsUsageError(subcommandUsage("property", "set"));
   const pairs: [string, string][] = [];
   for (const a of ctx.args) {
-    const kv = splitKeyValue(a);
-    if (!kv) throw new PcsUsageError(subcommandUsage("property", "set"));
-    pairs.push(kv);
+    const eq = a.indexOf("=");
+    if (eq < 0) throw new PcsError(`missing value of '${a}' option`);
+    if (eq === 0) throw new PcsError(`missing key in '${a}' option`);
+    pairs.push([a.slice(0, eq), a.slice(eq + 1)]);
   }
   await updateCib(ctx, (cib) => {
     const reports = new Reports(ctx.force);
