@@ -69,7 +69,7 @@ export function assignCloneHistory(
   const clone = cloneOfChild.get(ws)?.get(base);
   if (!clone) return undefined;
   const prims = clone.children.map((i) => primitiveOf(i, base)).filter((p): p is SchedResource => !!p);
-  if (prims.length === 0) return undefined;
+  if (prims.filter((p) => !p.orphan).length === 0) return orphanInstance(clone, base, node, ws);
   if (clone.unique && m[2] !== undefined) {
     // A unique instance missing from the configuration (clone-max lowered): an orphan.
     return undefined;
@@ -86,6 +86,18 @@ export function assignCloneHistory(
     const members = inst.kind === "group" ? inst.children : [inst];
     return members.some((c) => [...c.history.values()].some((h) => h.active && h.node !== node.uname));
   };
+  // An anonymous clone runs at most one copy per node: more history for the
+  // same child on this node belongs to the same instance, unless both copies
+  // are active (then the extra one is an orphan).
+  if (!clone.unique) {
+    const known = prims.find((p) => p.history.has(node.uname) && !p.orphan);
+    if (known) {
+      if (probe.active && activeHere(known)) {
+        const activeInstancesHere = new Set(prims.filter(activeHere).map(instanceOf)).size;
+        if (activeInstancesHere >= (clone.cloneNodeMax ?? 1)) return orphanInstance(clone, base, node, ws);
+      } else return known;
+    }
+  }
   const free = prims.filter((p) => !p.history.has(node.uname));
   // Members of one group instance stay together on a node.
   const withSiblings = free.find((p) => siblingsHere(p) && !instanceActiveElsewhere(p));

@@ -364,18 +364,32 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
   ws.haveStonith = ws.primitives.some((p) => p.isStonith);
 
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
+  const seen = new Map<string, LrmResource>();
   for (const st of cib.status) {
     const node = nodeById.get(st.id) ?? (st.uname ? ws.nodeByName.get(st.uname) : undefined);
     if (!node) continue;
     for (const lrm of st.lrm) {
       let r = ws.byId.get(lrm.id);
       if (r && r.kind !== "primitive") r = undefined;
+      // Anonymous clone instances are matched by the child's id, never by the number in the status.
+      const clone =
+        r?.parent?.kind === "clone"
+          ? r.parent
+          : r?.parent?.parent?.kind === "clone"
+            ? r.parent.parent
+            : undefined;
+      if (clone && !clone.unique) r = undefined;
       if (!r) r = assignCloneHistory(lrm, node, ws);
       if (!r) {
         r = orphan(lrm, ws);
         if (!r) continue;
       }
-      const h = unpackHistory(r, lrm, node, ws);
+      // Several status entries can describe one instance on one node (anonymous clones).
+      const key = `${r.id}@${node.uname}`;
+      const prev = seen.get(key);
+      const use = prev ? { ...lrm, ops: [...prev.ops, ...lrm.ops] } : lrm;
+      seen.set(key, use);
+      const h = unpackHistory(r, use, node, ws);
       recordHistory(r, h, node, ws);
     }
   }
