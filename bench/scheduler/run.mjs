@@ -3,9 +3,10 @@
 // on the scheduler-perf anchor CIBs (../shared/anchors/scheduler-perf/cibs) and,
 // side by side in the same run, the real Pacemaker `crm_simulate -x FILE -R`
 // when it is installed (Debian package pacemaker-cli-utils; installed here with
-// apt when running as root). Prints per input: median wall time of each, the
-// ratio, peak RSS of each, and how many resources we place where real
-// Pacemaker placed them (the anchor's *-placement.txt, scratch inputs).
+// apt when running as root). Prints per input: median wall time of each and
+// the ratio, median CPU time (user+sys) of each and its ratio (steadier on a
+// loaded machine), peak RSS of each, and how many resources we place where
+// real Pacemaker placed them (the anchor's *-placement.txt, scratch inputs).
 //
 // Usage: node bench/scheduler/run.mjs [--runs N] [--real-timeout SECONDS]
 //          [--no-real] [--only SUBSTRING] [--json]
@@ -72,10 +73,14 @@ function measure(cmd, args, timeoutS) {
       clearTimeout(timer);
       const wall = Number(process.hrtime.bigint() - start) / 1e9;
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+      const user = /User time \(seconds\): ([\d.]+)/.exec(err);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(err);
       const innerStatus = /Exit status: (\d+)/.exec(err);
       done({
         wall,
         rssMiB: rss ? Number(rss[1]) / 1024 : undefined,
+        // CPU seconds (user + system): steadier than wall time on a loaded machine
+        cpu: user && sys ? Number(user[1]) + Number(sys[1]) : undefined,
         code: innerStatus ? Number(innerStatus[1]) : code,
         timedOut,
         out,
@@ -197,6 +202,7 @@ async function main() {
     if (runs.length > 0) {
       row.ours = {
         wall: median(runs.map((r) => r.wall)),
+        cpu: median(runs.map((r) => r.cpu ?? Number.NaN)),
         rssMiB: Math.max(...runs.map((r) => r.rssMiB ?? 0)),
       };
       const placementFile = join(cibDir, `${name.replace(/-(scratch|steady)$/, "")}-placement.txt`);
@@ -225,6 +231,7 @@ async function main() {
       if (realRuns.length > 0 && !row.realTimedOut)
         row.real = {
           wall: median(realRuns.map((r) => r.wall)),
+          cpu: median(realRuns.map((r) => r.cpu ?? Number.NaN)),
           rssMiB: Math.max(...realRuns.map((r) => r.rssMiB ?? 0)),
         };
     }
@@ -239,6 +246,9 @@ const COLS = [
   ["ours s", 8],
   ["real s", 10],
   ["real/ours", 10],
+  ["ours cpu", 9],
+  ["real cpu", 9],
+  ["cpu ratio", 10],
   ["ours MiB", 9],
   ["real MiB", 9],
   ["placed as real", 16],
@@ -259,11 +269,19 @@ function printRow(row, header) {
   let ratio = "-";
   if (row.ours && row.real) ratio = `${(row.real.wall / row.ours.wall).toFixed(1)}x`;
   else if (row.ours && row.realTimedOut) ratio = `> ${(row.realTimedOut / row.ours.wall).toFixed(0)}x`;
+  const cpuOk = (x) => x !== undefined && Number.isFinite(x.cpu);
+  const cpuRatio =
+    cpuOk(row.ours) && cpuOk(row.real) && row.ours.cpu > 0
+      ? `${(row.real.cpu / row.ours.cpu).toFixed(1)}x`
+      : "-";
   const cells = [
     row.input,
     row.ours ? f2(row.ours.wall) : "error",
     realS,
     ratio,
+    cpuOk(row.ours) ? f2(row.ours.cpu) : "-",
+    cpuOk(row.real) ? f2(row.real.cpu) : "-",
+    cpuRatio,
     row.ours?.rssMiB ? row.ours.rssMiB.toFixed(0) : "-",
     row.real?.rssMiB ? row.real.rssMiB.toFixed(0) : "-",
     row.placement ? `${row.placement.same}/${row.placement.total}` : "-",
