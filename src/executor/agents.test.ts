@@ -124,6 +124,13 @@ describe("ocf:tandem:WebServer", () => {
     const n = makeNode("web2", 12);
     assert.equal((await n.ex.run(ocfRequest("w2", "WebServer", "start"))).rc, 0);
     const pid = Number(readFileSync(join(n.rsctmp, "WebServer-w2.pid"), "utf8"));
+    // Frozen: it accepts connections but never answers; the monitor gives up after half its timeout.
+    process.kill(pid, "SIGSTOP");
+    const frozen = await n.ex.run(ocfRequest("w2", "WebServer", "monitor", {}, { timeoutMs: 2000 }));
+    process.kill(pid, "SIGCONT");
+    assert.equal(frozen.rc, 1, brief(frozen));
+    assert.equal(frozen.status, 0, "answered before the op timeout");
+    assert.match(frozen.exitReason, /no HTTP answer/);
     process.kill(pid, "SIGKILL");
     assert.ok(await waitFor(() => !pidAlive(pid), 2000));
     assert.equal((await n.ex.run(ocfRequest("w2", "WebServer", "monitor"))).rc, 7);
