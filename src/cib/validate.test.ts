@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { ErrorCodes, TandemError } from "../core/errors.js";
-import { parseXml } from "../core/xml.js";
+import { el, parseXml, type XmlElement, type XmlNode } from "../core/xml.js";
 import { assertValidCib, errorsOf, findingToJson, validateCib } from "./validate.js";
 import {
   bumpVersion,
@@ -308,4 +309,106 @@ test("a globally-unique clone of an lsb agent: one warning per instance, at most
     "Ignoring globally-unique for c because lsb resources such as l:0 can be used only as anonymous clones",
   ]);
   assert.equal(texts("5").length, 2); // two nodes
+});
+
+test("validation never throws on arbitrary CIB-like trees and every finding is well-formed", () => {
+  const TAGS = [
+    "configuration",
+    "crm_config",
+    "cluster_property_set",
+    "nodes",
+    "node",
+    "resources",
+    "primitive",
+    "group",
+    "clone",
+    "master",
+    "template",
+    "operations",
+    "op",
+    "meta_attributes",
+    "instance_attributes",
+    "nvpair",
+    "constraints",
+    "rsc_location",
+    "rsc_colocation",
+    "rsc_order",
+    "rsc_ticket",
+    "resource_set",
+    "resource_ref",
+    "rule",
+    "expression",
+    "status",
+    "node_state",
+    "tags",
+    "tag",
+    "obj_ref",
+    "fencing-topology",
+    "fencing-level",
+  ];
+  const ATTRS = [
+    "id",
+    "class",
+    "type",
+    "provider",
+    "rsc",
+    "with-rsc",
+    "first",
+    "then",
+    "score",
+    "kind",
+    "interval",
+    "name",
+    "value",
+    "uname",
+    "id-ref",
+    "template",
+    "timeout",
+    "symmetrical",
+    "node",
+    "boolean-op",
+    "index",
+    "role",
+  ];
+  const value = fc.constantFrom(
+    "a",
+    "b",
+    "ocf",
+    "lsb",
+    "INFINITY",
+    "-inf",
+    "10",
+    "x y",
+    "30s",
+    "true",
+    "stonith",
+    "",
+  );
+  const attrs = fc.uniqueArray(fc.tuple(fc.constantFrom(...ATTRS), value), {
+    maxLength: 5,
+    selector: (t) => t[0],
+  });
+  const { tree } = fc.letrec<{ tree: XmlElement; node: XmlNode }>((tie) => ({
+    tree: fc
+      .tuple(fc.constantFrom(...TAGS), attrs, fc.array(tie("node"), { maxLength: 4, depthIdentifier: "v" }))
+      .map(([name, a, children]) => el(name, Object.fromEntries(a), children)),
+    node: fc.oneof(
+      { maxDepth: 5, depthIdentifier: "v" },
+      fc.constant<XmlNode>({ type: "text", value: "t" }),
+      tie("tree"),
+      tie("tree"),
+    ),
+  }));
+  const codes = new Set(Object.values(ErrorCodes));
+  fc.assert(
+    fc.property(fc.array(tree, { maxLength: 4 }), attrs, (children, rootAttrs) => {
+      const root = el("cib", Object.fromEntries(rootAttrs), children);
+      for (const f of validateCib(root)) {
+        assert.ok(codes.has(f.code), f.code);
+        assert.ok(f.message.length > 0 && !f.message.includes("\n"), f.message);
+        assert.ok(f.pacemaker.text.length > 0);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
