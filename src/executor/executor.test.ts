@@ -469,3 +469,34 @@ describe("logging", () => {
     assert.equal(lines.length, 3);
   });
 });
+
+describe("maxConcurrent (node-action-limit)", () => {
+  it("runs at most N agents at once across resources", async () => {
+    const log = join(tmp.dir, "limit.log");
+    const limited = new Executor({ paths: { ocfRoots: [testRoot] }, maxConcurrent: 2 });
+    const runs = ["a", "b", "c", "d"].map((r) =>
+      limited.run(ocfRequest(r, "Logger", "start", { log }, {}, "test")),
+    );
+    const results = await Promise.all(runs);
+    assert.ok(results.every((r) => r.rc === 0));
+    // Replay begin/end events: never more than 2 agents between begin and end.
+    const events = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "))
+      .map(([kind, , ns]) => ({ kind, t: BigInt(ns) }))
+      .sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : 0));
+    let live = 0;
+    let peak = 0;
+    for (const e of events) {
+      live += e.kind === "begin" ? 1 : -1;
+      peak = Math.max(peak, live);
+    }
+    assert.equal(peak, 2);
+    assert.ok(
+      results.some((r) => r.queueTimeMs >= 100),
+      "the last ones waited for a slot",
+    );
+    await limited.shutdown();
+  });
+});

@@ -48,6 +48,8 @@ export interface ExecutorOptions {
   killGraceMs?: number;
   /** Override systemd detection. */
   systemd?: boolean;
+  /** At most this many agents at once on this node (Pacemaker's node-action-limit); 0 = no limit (default). */
+  maxConcurrent?: number;
   logger?: Logger;
 }
 
@@ -112,6 +114,10 @@ export class Executor {
   private readonly stonithStarted = new Set<string>();
   private nextCallId = 1;
   private closed = false;
+  private readonly maxConcurrent: number;
+  private runningCount = 0;
+  /** Resources with queued work waiting for a free slot (maxConcurrent), in arrival order. */
+  private readonly waiting: string[] = [];
 
   constructor(opts: ExecutorOptions = {}) {
     this.clock = opts.clock ?? new RealClock();
@@ -124,6 +130,7 @@ export class Executor {
     };
     this.maxOutputBytes = opts.maxOutputBytes ?? 64 * 1024;
     this.killGraceMs = opts.killGraceMs ?? 2000;
+    this.maxConcurrent = Math.max(0, opts.maxConcurrent ?? 0);
     this.logger = opts.logger;
   }
 
@@ -329,11 +336,25 @@ export class Executor {
   private pump(rscId: string): void {
     const st = this.state(rscId);
     if (st.running || st.queue.length === 0) return;
+    if (this.maxConcurrent > 0 && this.runningCount >= this.maxConcurrent) {
+      if (!this.waiting.includes(rscId)) this.waiting.push(rscId);
+      return;
+    }
     const p = st.queue.shift() as Pending;
     st.running = { pending: p };
+    this.runningCount++;
     void this.runOne(st, p).finally(() => {
       st.running = undefined;
+      this.runningCount--;
       this.pump(rscId);
+      // A slot is free: the longest-waiting other resource goes next.
+      while (
+        this.waiting.length > 0 &&
+        (this.maxConcurrent === 0 || this.runningCount < this.maxConcurrent)
+      ) {
+        const next = this.waiting.shift() as string;
+        this.pump(next);
+      }
     });
   }
 
