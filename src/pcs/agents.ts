@@ -184,6 +184,8 @@ export function resolveAgentName(
 /** The text pcs gives when an agent cannot be found or gives no usable meta-data. */
 export function agentNotFoundMessage(name: AgentName, reason = "No such device or address"): string {
   const full = fullName(name);
+  if (name.standard === "stonith")
+    return `Agent '${full}' is not installed or does not provide valid metadata: Agent ${name.type} not found or does not support meta-data: Invalid argument (22), Metadata query for ${full} failed: Input/output error`;
   return `Agent '${full}' is not installed or does not provide valid metadata: crm_resource: Metadata query for ${full} failed: ${reason}, Error performing operation: No such object`;
 }
 

@@ -375,7 +375,7 @@ exit 1
 
 test("stonith: create, config, list, describe, update, delete", async (t) => {
   const probe = tempDir(t);
-  const { ok, fails, read, run } = setup(t, { TANDEM_FENCE_DIRS: fakeFenceAgent(probe) });
+  const { ok, fails, read, run, dir } = setup(t, { TANDEM_FENCE_DIRS: fakeFenceAgent(probe) });
   assert.match(await ok("stonith"), /NO stonith devices configured/);
   assert.equal(
     await fails("stonith create f1 fence_fake ipaddr=10.0.0.1"),
@@ -403,6 +403,17 @@ test("stonith: create, config, list, describe, update, delete", async (t) => {
     d,
     /^stonith:fence_fake - Fence agent for tests\n\nPretends to fence nodes\.\n\nStonith options:\n {2}port \(required\): Physical plug number on device\n/,
   );
+  // Values with blanks are quoted in listings, as pcs does.
+  const spaced = await pcs(
+    ["-f", "cib.xml", "stonith", "create", "f2", "fence_fake", "port=2", "pcmk_host_list=node1 node2"],
+    {
+      cwd: dir,
+      env,
+    },
+  );
+  assert.equal(spaced.code, 0, spaced.all);
+  assert.match(await ok("stonith config f2"), /\n {4}pcmk_host_list="node1 node2"\n/);
+  await ok("stonith delete f2");
   await ok("stonith update f1 ipaddr=10.0.0.9");
   assert.match(read(), /name="ipaddr" value="10.0.0.9"/);
   assert.match(await fails("stonith fence node1"), /not supported in this command/);

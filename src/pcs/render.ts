@@ -23,9 +23,14 @@ function nvsetLines(e: XmlElement, tag: string, title: string, pad: string): str
     const pairs = elements(set, "nvpair");
     if (pairs.length === 0) continue;
     out.push(`${pad}${title}: ${set.attrs.id}`);
-    for (const p of pairs) out.push(`${pad}  ${p.attrs.name}=${p.attrs.value ?? ""}`);
+    for (const p of pairs) out.push(`${pad}  ${p.attrs.name}=${quoteValue(p.attrs.value ?? "")}`);
   }
   return out;
+}
+
+/** pcs quotes a value with blanks in listings: pcmk_host_list="node1 node2". */
+export function quoteValue(v: string): string {
+  return /\s/.test(v) ? `"${v.replace(/(["\\])/g, "\\$1")}"` : v;
 }
 
 function opLines(op: XmlElement, pad: string): string[] {
