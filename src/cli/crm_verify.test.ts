@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { serveIpc } from "../transport/ipc.js";
 import { crmVerifyCommand, startTagLines } from "./crm_verify.js";
 import { captureIO } from "./io.js";
 
@@ -27,8 +28,8 @@ function edit(from: string, to: string, text = baseCib): string {
 const STONITH_OFF = 'name="stonith-enabled" value="false"';
 const stonithOn = () => edit(STONITH_OFF, 'name="stonith-enabled" value="true"');
 
-async function run(args: string[], stdin?: string) {
-  const cap = captureIO({ stdin, cwd: tmp });
+async function run(args: string[], stdin?: string, env: Record<string, string> = {}) {
+  const cap = captureIO({ stdin, cwd: tmp, env: { TANDEM_SOCKET: join(tmp, "no-daemon.sock"), ...env } });
   const code = await crmVerifyCommand(args, cap.io);
   return { code, out: cap.stdout, err: cap.stderr };
 }
@@ -227,4 +228,25 @@ test("with a status section the CIB is scheduled: active orphans and fencing are
   const fenced = await run(["-x", file("lost.xml", lost), "-VV"]);
   assert.match(fenced.err, /\(schedule_fencing\) \twarning: Scheduling node node1 for fencing\n/);
   assert.equal(fenced.code, 78);
+});
+
+test("-L checks the live CIB from the local daemon (the reference commands were crm_verify -L -V)", async () => {
+  let served = stonithOn();
+  const socket = join(tmp, "tandemd.sock");
+  const server = await serveIpc(socket, {
+    "cib.query": () => ({ xml: served, version: { admin_epoch: 0, epoch: 13, num_updates: 4 } }),
+  });
+  try {
+    for (const [name, text] of [
+      ["crm_verify_-L_-V.before-stonith-disabled.txt", stonithOn()],
+      ["crm_verify_-L_-V.after-stonith-disabled.txt", baseCib],
+    ]) {
+      served = text;
+      const r = await run(["-L", "-V"], undefined, { TANDEM_SOCKET: socket });
+      assert.equal(r.out + r.err, readFileSync(join(refDir, name), "utf8"), name);
+      assert.equal(r.code, referenceExit(name), name);
+    }
+  } finally {
+    await server.close();
+  }
 });

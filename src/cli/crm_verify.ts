@@ -176,6 +176,21 @@ function lineMap(root: XmlElement, text: string): Map<XmlElement, number> {
 }
 
 async function readInput(o: Options, io: CommandIO): Promise<{ text: string; source: string; what: string }> {
+  if (o.live) {
+    // The running cluster's CIB, from the local tandemd (loaded on demand: the
+    // file checks never depend on the daemon's modules).
+    const { socketPathFromEnv } = await import("../daemon/paths.js");
+    const { cibRequest } = await import("../daemon/protocol.js");
+    try {
+      const r = await cibRequest(socketPathFromEnv(io.env), "cib.query", {});
+      return { text: r.xml, source: "Entity", what: "the live CIB." };
+    } catch (e) {
+      if (!(e instanceof TandemError)) throw e;
+      const why =
+        e.code === ErrorCodes.IPC_UNAVAILABLE ? `cannot connect to the cluster (${e.message})` : e.message;
+      throw new TandemError(e.code, `CIB query failed: ${why}`, { exitCode: EXIT_NOINPUT });
+    }
+  }
   if (o.file !== undefined) {
     const path = resolve(io.cwd, o.file);
     try {
@@ -221,14 +236,7 @@ export const crmVerifyCommand: Command = async (argv, io) => {
     );
     return EXIT_OK;
   }
-  if (o.live) {
-    // Wired to the local daemon's IPC socket by the daemon issue.
-    io.stderr(
-      "crm_verify: CIB query failed: cannot connect to the cluster (no tandem daemon is running here)\n",
-    );
-    return EXIT_NOINPUT;
-  }
-  if (o.file === undefined && o.text === undefined && !o.pipe) {
+  if (!o.live && o.file === undefined && o.text === undefined && !o.pipe) {
     io.stderr("crm_verify: No configuration source specified.  Use --help for usage information.\n");
     return EXIT_ERROR;
   }
