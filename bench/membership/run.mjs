@@ -15,7 +15,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -278,6 +278,8 @@ if (opts.real && only("a")) {
     }
   }
 }
+results.loadavg = loadavg().map((x) => +x.toFixed(1));
+console.log(`load average at the end (1/5/15 min): ${results.loadavg.join(" ")} (2 cores, shared with other work)`);
 const out = opts.json ?? join(repoRoot, "bench/results", `membership-${Date.now()}.json`);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(results, null, 2));

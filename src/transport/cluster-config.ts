@@ -69,6 +69,8 @@ export interface ClusterConfig {
   quorum: QuorumConfig;
   /** totem.config_version (0 when unset). */
   configVersion: number;
+  /** Every totem option as written in the file (for the `totem.*` cmap keys). */
+  totemOptions?: Record<string, string>;
 }
 
 export const DEFAULT_PORT = 5405;

@@ -39,6 +39,16 @@ test("3 nodes: ring forms; kill -9; SIGSTOP past the token timeout then SIGCONT;
   assert.match(io.stdout, /^runtime\.members\.3\.status \(str\) = joined$/m);
   assert.match(io.stdout, /^runtime\.members\.2\.ip \(str\) = r\(0\) ip\(127\.\d+\.\d+\.2\) $/m);
   io = captureIO({ env });
+  assert.equal(await cmapctlCommand(["totem.", "runtime.config.totem.token"], io.io), 0);
+  assert.match(io.stdout, /^totem\.cluster_name \(str\) = bench$/m);
+  assert.match(io.stdout, /^totem\.version \(u32\) = 2$/m);
+  assert.match(io.stdout, /^totem\.crypto_cipher \(str\) = aes256$/m);
+  assert.match(
+    io.stdout,
+    /^runtime\.config\.totem\.token \(u32\) = 310$/m,
+    "300 ms + 10 ms for the third node",
+  );
+  io = captureIO({ env });
   assert.equal(await cfgtoolCommand(["-s"], io.io), 0);
   assert.match(io.stdout, /^\t\tnodeid: {10}1:\tlocalhost$/m);
 

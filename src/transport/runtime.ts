@@ -350,11 +350,43 @@ export class MembershipRuntime {
     const add = (key: string, type: CmapEntry["type"], value: string | number) =>
       out.set(key, { key, type, value });
     const c = this.opts.cluster;
+    // totem.*: the options of the file, as corosync loads them (numbers as u32).
     add("totem.cluster_name", "str", c.clusterName);
     add("totem.transport", "str", c.transport);
-    add("totem.crypto_cipher", "str", c.crypto.cipher);
-    add("totem.crypto_hash", "str", c.crypto.hash);
-    for (const [k, v] of Object.entries(this.config.timeouts)) add(`runtime.config.totem.${k}`, "u32", v);
+    for (const [k, v] of Object.entries(c.totemOptions ?? {})) {
+      const numeric = /^[0-9]+$/.test(v) && k !== "cluster_name" && k !== "cluster_uuid";
+      add(`totem.${k}`, numeric ? "u32" : "str", numeric ? Number(v) : v);
+    }
+    // runtime.config.totem.*: the timeouts in force (defaults and derived values included).
+    const t = this.config.timeouts;
+    for (const k of [
+      "consensus",
+      "fail_recv_const",
+      "hold",
+      "join",
+      "max_messages",
+      "merge",
+      "send_join",
+      "seqno_unchanged_const",
+      "token",
+      "token_retransmit",
+      "token_retransmits_before_loss_const",
+      "window_size",
+    ] as const)
+      add(`runtime.config.totem.${k}`, "u32", t[k]);
+    add("runtime.config.totem.block_unlisted_ips", "u32", 1);
+    for (const l of c.links) {
+      add(
+        `runtime.config.totem.interface.${l}.knet_ping_interval`,
+        "u32",
+        this.transport.monitor.opts.pingIntervalMs,
+      );
+      add(
+        `runtime.config.totem.interface.${l}.knet_ping_timeout`,
+        "u32",
+        this.transport.monitor.opts.timeoutMs,
+      );
+    }
     for (const l of c.links)
       add(
         `totem.interface.${l}.bindnetaddr`,
