@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pcsdPaths } from "./paths.js";
+import { pidAlive } from "./supervisor.js";
 import { STAND_IN_DAEMON } from "./testkit.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -35,12 +36,18 @@ async function waitFor(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
 describe("pcsd, tandem passwd and pcs as processes", () => {
   let root: string;
   let pcsd: ChildProcess | undefined;
+  let port = 0;
   const PW = "process-test-pw";
   before(() => {
     root = mkdtempSync(join(tmpdir(), "tandem-pcsd-proc-"));
   });
   after(() => {
     if (pcsd && pcsd.exitCode === null) pcsd.kill("SIGKILL");
+    // A failed test may leave a stand-in daemon behind: it is in its own process group.
+    const stray = Number(
+      existsSync(join(root, "standin.pid")) ? readFileSync(join(root, "standin.pid"), "utf8") : 0,
+    );
+    if (stray > 1 && pidAlive(stray)) process.kill(-stray, "SIGKILL");
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -70,25 +77,9 @@ describe("pcsd, tandem passwd and pcs as processes", () => {
 
   it("runs in the foreground; pcs authenticates, sets up, starts and stops through it", async () => {
     const paths = pcsdPaths(root);
-    pcsd = spawn(
-      process.execPath,
-      [
-        bin("pcsd"),
-        "--root",
-        root,
-        "--bind",
-        "127.0.0.4",
-        "--port",
-        "0",
-        "--name",
-        "nodeP",
-        "--supervisor",
-        "child",
-      ],
-      { env: { ...process.env, TANDEM_DAEMON_COMMAND: JSON.stringify(STAND_IN_DAEMON) }, stdio: "ignore" },
-    );
+    pcsd = spawnPcsd(root, 0);
     await waitFor(() => existsSync(paths.pcsdRuntime));
-    const { port } = JSON.parse(readFileSync(paths.pcsdRuntime, "utf8")) as { port: number };
+    port = (JSON.parse(readFileSync(paths.pcsdRuntime, "utf8")) as { port: number }).port;
     const env = { TANDEM_ROOT: root };
     const auth = run(
       "pcs",
@@ -133,4 +124,52 @@ describe("pcsd, tandem passwd and pcs as processes", () => {
     assert.equal(down.code, 1);
     assert.match(down.err, /^Error: pcsd is not running on this node/);
   });
+
+  it("a pcsd killed -9 leaves its daemon running; the next pcsd supervises it again", async () => {
+    const paths = pcsdPaths(root);
+    const env = { TANDEM_ROOT: root };
+    const pidFile = join(root, "standin.pid");
+    rmSync(pidFile, { force: true });
+    // The cluster is enabled (previous test): pcsd starts the daemon when it starts.
+    pcsd = spawnPcsd(root, port);
+    await waitFor(() => existsSync(pidFile) && /^\d+$/.test(readFileSync(pidFile, "utf8")));
+    const daemonPid = Number(readFileSync(pidFile, "utf8"));
+    const killed = new Promise((r) => pcsd?.once("exit", r));
+    pcsd.kill("SIGKILL");
+    await killed;
+    assert.ok(pidAlive(daemonPid), "the daemon outlives a killed pcsd (own process group)");
+
+    pcsd = spawnPcsd(root, port);
+    await waitFor(() => existsSync(paths.pcsdRuntime));
+    const st = run("pcs", ["pcsd", "status"], env);
+    assert.deepEqual([st.code, st.out], [0, "  nodeP: Online\n"]);
+    assert.equal(Number(readFileSync(pidFile, "utf8")), daemonPid, "not started a second time");
+    assert.match(readFileSync(paths.pcsdLog, "utf8"), /found the cluster daemon still running/);
+    const stop = run("pcs", ["cluster", "stop"], env);
+    assert.equal(stop.code, 0, stop.err);
+    assert.equal(pidAlive(daemonPid), false);
+    const exited = new Promise((r) => pcsd?.once("exit", r));
+    pcsd.kill("SIGTERM");
+    await exited;
+  });
 });
+
+function spawnPcsd(root: string, port: number): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      bin("pcsd"),
+      "--root",
+      root,
+      "--bind",
+      "127.0.0.4",
+      "--port",
+      String(port),
+      "--name",
+      "nodeP",
+      "--supervisor",
+      "child",
+    ],
+    { env: { ...process.env, TANDEM_DAEMON_COMMAND: JSON.stringify(STAND_IN_DAEMON) }, stdio: "ignore" },
+  );
+}

@@ -5,12 +5,12 @@
 // (default: node <repo>/bin/tandemd, with TANDEM_ROOT set to the node's prefix).
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { type Logger, nullLogger } from "../core/log.js";
-import { writeFileAtomic } from "./fsutil.js";
+import { readFileIfExists, writeFileAtomic } from "./fsutil.js";
 import type { PcsdPaths } from "./paths.js";
 
 export type SupervisorMode = "systemd" | "child";
@@ -73,6 +73,21 @@ export function createSupervisor(opts: SupervisorOptions): DaemonSupervisor {
   return useSystemd ? new SystemdSupervisor(opts.unit ?? "tandem") : new ChildSupervisor(opts);
 }
 
+/** True if the process exists and is not a zombie (a dead child not reaped yet). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
+  }
+}
+
 function systemctl(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((res) =>
     execFile("systemctl", args, { timeout: 120_000 }, (e, out, err) =>
@@ -116,6 +131,8 @@ class SystemdSupervisor implements DaemonSupervisor {
 class ChildSupervisor implements DaemonSupervisor {
   readonly mode = "child" as const;
   private child: ChildProcess | undefined;
+  /** pid of a daemon started by an earlier pcsd (see adoptOrphan). */
+  private adopted: number | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private crashes = 0;
@@ -130,16 +147,48 @@ class ChildSupervisor implements DaemonSupervisor {
     this.log = opts.logger ?? nullLogger;
   }
 
-  private alive(): boolean {
+  private childAlive(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  private alive(): boolean {
+    if (this.childAlive()) return true;
+    if (this.adopted !== undefined && !pidAlive(this.adopted)) this.adopted = undefined;
+    return this.adopted !== undefined;
+  }
+
+  /**
+   * A daemon left running by an earlier pcsd that died without stopping it (pcsd killed -9)
+   * is found through the pid file tandemd writes, and supervised again rather than started
+   * twice. Only a live process whose command line is this supervisor's command is adopted,
+   * so a stale pid file reused by another process is never signalled.
+   */
+  private adoptOrphan(): void {
+    if (this.childAlive() || this.adopted !== undefined) return;
+    const text = readFileIfExists(this.opts.paths.daemonPid);
+    const pid = Number(text?.trim());
+    if (!Number.isSafeInteger(pid) || pid <= 1 || !pidAlive(pid)) return;
+    let cmdline: string[];
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      return;
+    }
+    const last = this.command[this.command.length - 1];
+    if (!cmdline.includes(last)) return;
+    this.adopted = pid;
+    this.log.log("notice", "found the cluster daemon still running; supervising it again", { pid });
+  }
+
   async status(): Promise<DaemonState> {
+    this.adoptOrphan();
     const running = this.alive();
-    return { running, pid: running ? (this.child?.pid ?? null) : null, mode: "child" };
+    const pid = this.childAlive() ? this.child?.pid : this.adopted;
+    return { running, pid: running ? (pid ?? null) : null, mode: "child" };
   }
 
   async start(): Promise<boolean> {
+    this.adoptOrphan();
     if (this.alive()) return true;
     this.stopping = false;
     this.crashes = 0;
@@ -219,6 +268,8 @@ class ChildSupervisor implements DaemonSupervisor {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    this.adoptOrphan();
+    if (!this.childAlive() && this.adopted !== undefined) return this.stopAdopted(this.adopted, opts);
     const child = this.child;
     if (!child || !this.alive()) return false;
     const exited = new Promise<void>((res) => child.once("exit", () => res()));
@@ -243,6 +294,32 @@ class ChildSupervisor implements DaemonSupervisor {
       group("SIGKILL");
       await exited;
     }
+    return true;
+  }
+
+  /** Stops a daemon that is not our child: signals, then polls (no exit event for it). */
+  private async stopAdopted(pid: number, opts: { kill?: boolean }): Promise<boolean> {
+    const group = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    group(opts.kill ? "SIGKILL" : "SIGTERM");
+    const deadline = Date.now() + (this.opts.stopTimeoutMs ?? 45_000);
+    while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (pidAlive(pid)) {
+      this.log.log("warning", "cluster daemon did not stop in time; killing it", { pid });
+      group("SIGKILL");
+      while (pidAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+    }
+    this.adopted = undefined;
+    this.log.log("notice", "cluster daemon stopped", { pid });
     return true;
   }
 

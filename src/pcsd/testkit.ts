@@ -23,7 +23,11 @@ export const STAND_IN_DAEMON = [
   "-e",
   "require('fs').writeFileSync(process.env.TANDEM_ROOT + '/standin.env', String(process.env.TANDEM_NODE_NAME));" +
     "require('fs').writeFileSync(process.env.TANDEM_ROOT + '/standin.pid', String(process.pid));" +
-    "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000);",
+    // like tandemd: run/tandem/tandemd.pid while running
+    "const pf = process.env.TANDEM_ROOT + '/run/tandem/tandemd.pid';" +
+    "require('fs').writeFileSync(pf, process.pid + '\\n');" +
+    "process.on('SIGTERM', () => { require('fs').rmSync(pf, { force: true }); process.exit(0); });" +
+    "setInterval(() => {}, 1000);",
 ];
 
 export interface TestNode {
