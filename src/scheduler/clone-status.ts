@@ -41,6 +41,7 @@ export function expandClone(
     delete inherit[k];
   for (let i = 0; i < Math.max(0, r.cloneMax); i++)
     r.children.push(buildResource(def.child, r, inherit, ws, `:${i}`));
+  cloneDefs.set(r, { def, inherit });
   let map = cloneOfChild.get(ws);
   if (!map) {
     map = new Map();
@@ -135,9 +136,10 @@ function orphanInstance(
   if (!d) return undefined;
   // Reuse an orphan instance whose group siblings are already on this node.
   for (const i of clone.children) {
-    if (!i.orphan) continue;
+    if (!i.orphan || i.kind !== "group") continue;
     const p = primitiveOf(i, base);
-    if (p && !p.history.has(node.uname)) return p;
+    if (p && !p.history.has(node.uname) && i.children.some((c) => c !== p && c.history.has(node.uname)))
+      return p;
   }
   const inst = buildResource(d.def.child, clone, d.inherit, ws, `:${clone.children.length}`);
   const mark = (r: SchedResource) => {

@@ -295,9 +295,13 @@ export function propagate(ws: WorkingSet, set: ActionSet): void {
           : !a.runnable;
         if (blocked && t.runnable) {
           t.runnable = false;
-          if (!t.reason || t.reason.startsWith("required"))
-            t.reason = a.reason && a.pseudo && a.rsc === undefined ? a.reason : `unrunnable ${describe(a)}`;
-          if (a.reason && !a.rsc) t.reason = `unrunnable ${a.task}`;
+          if (!t.reason || t.reason.startsWith("required")) {
+            // A container's start/stop entry point passes on why it cannot run.
+            const entry =
+              a.pseudo && a.rsc && a.rsc.kind !== "primitive" && (a.task === "start" || a.task === "stop");
+            if (entry && a.reason?.startsWith("unrunnable")) t.reason = a.reason;
+            else t.reason = `unrunnable ${describe(a)}`;
+          }
           push(t);
         }
       }

@@ -201,7 +201,11 @@ export function executeTransition(
     let digest: string | undefined;
     if ((a.task === "start" || a.task === "reload-agent") && r.def?.kind === "primitive")
       digest = paramsDigest(resolveNvSets(r.def.instance, { nodeAttrs: nodeAttrs.get(a.node), now: 0 }));
-    ed.recordOp(a.node, { id: r.id, ...r.agent }, a.task, a.interval, probe ? 7 : 0, probe ? 7 : 0, digest);
+    // Results go where the history came from (anonymous clones: the child's own status entries).
+    const ids = r.history.get(a.node)?.lrmIds ?? [r.id];
+    const targets = a.task === "stop" ? ids : [ids[ids.length - 1]];
+    for (const id of targets)
+      ed.recordOp(a.node, { id, ...r.agent }, a.task, a.interval, probe ? 7 : 0, probe ? 7 : 0, digest);
   }
   // In-flight operations were the newest and complete last.
   ed.completePending();

@@ -390,6 +390,7 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
       const use = prev ? { ...lrm, ops: [...prev.ops, ...lrm.ops] } : lrm;
       seen.set(key, use);
       const h = unpackHistory(r, use, node, ws);
+      h.lrmIds = [...(r.history.get(node.uname)?.lrmIds ?? []), lrm.id];
       recordHistory(r, h, node, ws);
     }
   }

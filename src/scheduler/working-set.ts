@@ -66,6 +66,8 @@ export interface NodeHistory {
   /** The failure demands fencing the node. */
   fence?: boolean;
   lastOp?: LrmOp;
+  /** Status entry ids (lrm_resource) this history was read from. */
+  lrmIds?: string[];
   /** The successful start the resource is running from (for definition digests). */
   startOp?: LrmOp;
 }
