@@ -545,3 +545,36 @@ test("operations: defaults from meta-data sorted by action, update replaces, int
     ].join("\n"),
   );
 });
+
+test("node attributes and utilization as pcs lists them", async (t) => {
+  const { ok, fails } = setup(t);
+  assert.equal(await ok("node attribute"), "Node Attributes:\n");
+  await ok("node standby --all");
+  assert.equal(await ok("node attribute"), "Node Attributes:\n node1: standby=on\n node2: standby=on\n");
+  await ok("node unstandby node1");
+  assert.equal(await ok("node attribute"), "Node Attributes:\n node2: standby=on\n");
+  assert.equal(
+    await fails("node standby node1 nonexistent-node and-another node2"),
+    "Error: Node 'nonexistent-node' does not appear to exist in configuration\n" +
+      "Error: Node 'and-another' does not appear to exist in configuration\n",
+  );
+  await ok("node attribute node1 rack=r1 zone=a");
+  assert.equal(await ok("node attribute node1"), "Node Attributes:\n node1: rack=r1 zone=a\n");
+  assert.equal(await ok("node attribute --name zone"), "Node Attributes:\n node1: zone=a\n");
+  await ok("node attribute node1 zone=");
+  assert.equal(await ok("node attribute node1"), "Node Attributes:\n node1: rack=r1\n");
+  await ok("node utilization node1 cpu=4 memory=2048");
+  await ok("node utilization node2 cpu=-2");
+  assert.equal(
+    await ok("node utilization"),
+    "Node Utilization:\n node1: cpu=4 memory=2048\n node2: cpu=-2\n",
+  );
+  assert.equal(await ok("node utilization --name cpu node2"), "Node Utilization:\n node2: cpu=-2\n");
+  assert.equal(await fails("node utilization node1 net"), "Error: missing value of 'net' option\n");
+  assert.equal(await fails("node utilization node1 =1"), "Error: missing key in '=1' option\n");
+  assert.equal(await fails("node utilization node0 test=10"), "Error: Unable to find a node: node0\n");
+  assert.equal(
+    await fails("node utilization node1 test1=10 test=int"),
+    "Error: Value of utilization attribute must be integer: 'test=int'\n",
+  );
+});

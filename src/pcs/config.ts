@@ -5,9 +5,9 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { child, el, elements, type XmlElement } from "../core/xml.js";
+import { child, elements, type XmlElement } from "../core/xml.js";
 import { parseCib, serializeCib } from "./cib-source.js";
-import { configIds, findSection, readCib, section, setNvpair, uniqueId, updateCib } from "./cib.js";
+import { configIds, findSection, readCib, updateCib } from "./cib.js";
 import { renderConstraints } from "./constraint-render.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { configuredProperties, renderProperties } from "./property.js";
@@ -211,46 +211,3 @@ export const clusterVerify: PcsHandler = async (ctx) => {
   }
   return 0;
 };
-
-// ---------- node attributes ----------
-
-function nodeAttrHandler(attr: "standby" | "maintenance", on: boolean): PcsHandler {
-  return async (ctx) => {
-    const all = ctx.options.flags.has("--all");
-    const names = ctx.args;
-    if (!all && names.length === 0) {
-      if (ctx.cib().kind === "file") throw new PcsError("Node(s) must be specified if -f is used");
-      throw new PcsError("unable to get cib");
-    }
-    if (all && names.length > 0) throw new PcsError("Cannot specify both --all and a list of nodes.");
-    await updateCib(ctx, (cib) => {
-      const nodesSec = section(cib, "nodes");
-      const nodes = elements(nodesSec, "node");
-      const targets = all
-        ? nodes
-        : names.map((n) => {
-            const node = nodes.find((x) => x.attrs.uname === n);
-            if (!node) throw new PcsError(`Node '${n}' does not appear to exist in configuration`);
-            return node;
-          });
-      const ids = configIds(cib);
-      let changed = false;
-      for (const node of targets) {
-        let set = elements(node, "instance_attributes")[0];
-        if (!set) {
-          if (!on) continue;
-          set = el("instance_attributes", { id: uniqueId(ids, `nodes-${node.attrs.id}`) });
-          node.children.push(set);
-        }
-        changed = setNvpair(set, ids, attr, on ? "on" : "") || changed;
-      }
-      return changed;
-    });
-    return 0;
-  };
-}
-
-export const nodeStandby = nodeAttrHandler("standby", true);
-export const nodeUnstandby = nodeAttrHandler("standby", false);
-export const nodeMaintenance = nodeAttrHandler("maintenance", true);
-export const nodeUnmaintenance = nodeAttrHandler("maintenance", false);

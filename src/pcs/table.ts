@@ -272,12 +272,38 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "cluster cib": { load: async () => (await CF()).clusterCib, options: [F, "--config"] },
   "cluster cib-push": { load: async () => (await CF()).clusterCibPush, options: [F, "--config", "--wait"] },
   "cluster verify": { load: async () => (await CF()).clusterVerify, options: [F, "-V", "--full"] },
-  "cluster standby": { load: async () => (await CF()).nodeStandby, options: [F, "--all", "--wait"] },
-  "cluster unstandby": { load: async () => (await CF()).nodeUnstandby, options: [F, "--all", "--wait"] },
-  "node standby": { load: async () => (await CF()).nodeStandby, options: [F, "--all", "--wait"] },
-  "node unstandby": { load: async () => (await CF()).nodeUnstandby, options: [F, "--all", "--wait"] },
-  "node maintenance": { load: async () => (await CF()).nodeMaintenance, options: [F, "--all", "--wait"] },
-  "node unmaintenance": { load: async () => (await CF()).nodeUnmaintenance, options: [F, "--all", "--wait"] },
+  "cluster standby": {
+    load: async () => (await import("./node.js")).nodeStandby,
+    options: [F, "--all", "--wait"],
+  },
+  "cluster unstandby": {
+    load: async () => (await import("./node.js")).nodeUnstandby,
+    options: [F, "--all", "--wait"],
+  },
+  "node standby": {
+    load: async () => (await import("./node.js")).nodeStandby,
+    options: [F, "--all", "--wait"],
+  },
+  "node unstandby": {
+    load: async () => (await import("./node.js")).nodeUnstandby,
+    options: [F, "--all", "--wait"],
+  },
+  "node maintenance": {
+    load: async () => (await import("./node.js")).nodeMaintenance,
+    options: [F, "--all", "--wait"],
+  },
+  "node attribute": {
+    load: async () => (await import("./node.js")).nodeAttribute,
+    options: [F, FORCE, "--name"],
+  },
+  "node utilization": {
+    load: async () => (await import("./node.js")).nodeUtilization,
+    options: [F, FORCE, "--name"],
+  },
+  "node unmaintenance": {
+    load: async () => (await import("./node.js")).nodeUnmaintenance,
+    options: [F, "--all", "--wait"],
+  },
 
   // cluster-wide commands through pcsd (src/pcs/cluster/, owned by the pcsd helper)
   "host auth": { load: async () => (await CL()).hostAuth, options: ["-u", "-p"] },
