@@ -73,6 +73,7 @@ function link(
   }
   // More (or fewer) instances of a clone do not restart what depends on the clone.
   if (first.kind === "clone") flags &= ~IMPLIES_THEN;
+  if (then.kind === "clone") flags &= ~IMPLIES_FIRST;
   const f = firstSide(set, first, firstTask);
   const t = thenSide(set, then, thenTask);
   for (const a of f.main) for (const b of t.main) order(set, a, b, flags, source);

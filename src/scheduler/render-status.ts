@@ -139,7 +139,9 @@ function cloneLines(c: SchedResource, ws: WorkingSet, indent: string): string[] 
     .map((n) => n.uname)
     .filter((n) => !activeNodes.has(n))
     .sort(order);
-  if (stopped.length > 0)
+  // Nodes without it are listed only while some instance is stopped.
+  const idle = c.children.some((i) => !i.orphan && !instanceActive(i));
+  if (stopped.length > 0 && idle)
     lines.push(
       `${sub}* ${c.targetRole === "stopped" ? "Stopped (disabled)" : "Stopped"}: [ ${stopped.join(" ")} ]`,
     );
