@@ -120,6 +120,33 @@ describe("ocf:tandem:WebServer", () => {
     );
   });
 
+  it("in a node prefix without TANDEM_NODE_ADDRESS, listens on the node's ring0_addr from corosync.conf", async () => {
+    const root = join(tmp.dir, "nodes", "cnode2");
+    mkdirSync(join(root, "etc/tandem"), { recursive: true });
+    mkdirSync(join(root, "var/www/html"), { recursive: true });
+    writeFileSync(join(root, "var/www/html/index.html"), "cnode2\n");
+    writeFileSync(
+      join(root, "etc/tandem/corosync.conf"),
+      `totem {\n    version: 2\n    cluster_name: lab\n}\nnodelist {\n    node {\n        ring0_addr: ${addr(51)}\n        name: cnode1\n        nodeid: 1\n    }\n    node {\n        ring0_addr: ${addr(52)}\n        name: cnode2\n        nodeid: 2\n    }\n}\n`,
+    );
+    const ex = new Executor({
+      paths: { ocfRoots: [TANDEM_OCF_ROOT] },
+      nodeName: "cnode2",
+      env: {
+        HA_RSCTMP: join(root, "run/resource-agents"),
+        TANDEM_ROOT: root,
+        TANDEM_HTTP_PORT: String(PORT),
+      },
+    });
+    executors.push(ex);
+    const start = await ex.run(ocfRequest("web", "WebServer", "start"));
+    assert.equal(start.rc, 0, brief(start));
+    assert.deepEqual(await get(addr(52)), { status: 200, body: "cnode2\n", node: "cnode2" });
+    assert.equal(typeof (await get(addr(51))), "string", "not on the other node's address");
+    assert.equal((await ex.run(ocfRequest("web", "WebServer", "monitor"))).rc, 0);
+    assert.equal((await ex.run(ocfRequest("web", "WebServer", "stop"))).rc, 0);
+  });
+
   it("a killed server is 'not running'; a missing docroot is 'not installed'", async () => {
     const n = makeNode("web2", 12);
     assert.equal((await n.ex.run(ocfRequest("w2", "WebServer", "start"))).rc, 0);
