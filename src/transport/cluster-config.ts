@@ -164,6 +164,7 @@ export function toClusterConfig(conf: CorosyncConf): ClusterConfig {
     linkPing,
     crypto: { cipher: conf.totem.crypto_cipher ?? "none", hash: conf.totem.crypto_hash ?? "none" },
     quorum,
+    totemOptions: { ...conf.totem },
     configVersion:
       conf.totem.config_version !== undefined
         ? intOption("totem", "config_version", conf.totem.config_version)

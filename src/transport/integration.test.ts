@@ -53,17 +53,17 @@ test("3 nodes: ring forms; kill -9; SIGSTOP past the token timeout then SIGCONT;
   assert.match(io.stdout, /^\t\tnodeid: {10}1:\tlocalhost$/m);
 
   await c.signal(3, "SIGKILL");
-  await c.waitForMembers([1, 2], [1, 2], 5_000);
+  await c.waitForMembers([1, 2], [1, 2], 15_000);
 
   // node 2 frozen for more than the token timeout: node 1 forms a ring alone; it comes back after SIGCONT
   await c.signal(2, "SIGSTOP");
-  await c.waitForMembers([1], [1], 5_000);
+  await c.waitForMembers([1], [1], 15_000);
   await c.signal(2, "SIGCONT");
-  await c.waitForMembers([1, 2], [1, 2], 5_000);
+  await c.waitForMembers([1, 2], [1, 2], 15_000);
 
   // a restarted node (new incarnation) joins again
   await c.start(3);
-  const st = await c.waitForMembers([1, 2, 3], [1, 2, 3], 5_000);
+  const st = await c.waitForMembers([1, 2, 3], [1, 2, 3], 15_000);
   assert.equal(new Set(st.map((s) => s.ringId)).size, 1, "one ring id everywhere");
   io = captureIO({ env });
   await cmapctlCommand(["-g", "runtime.members.3.join_count"], io.io);
@@ -87,8 +87,8 @@ test("5 nodes: partition with the fault hook, then heal", async () => {
     );
   await cut(sideA, sideB);
   await cut(sideB, sideA);
-  await c.waitForMembers(sideA, sideA, 5_000);
-  const b = await c.waitForMembers(sideB, sideB, 5_000);
+  await c.waitForMembers(sideA, sideA, 15_000);
+  const b = await c.waitForMembers(sideB, sideB, 15_000);
   assert.ok(
     b.every((s) => s.quorate),
     "the 3-node side keeps quorum",
@@ -100,7 +100,7 @@ test("5 nodes: partition with the fault hook, then heal", async () => {
   );
   await sleep(200);
   await Promise.all(c.ids.map((id) => c.setFaults(id, [])));
-  const all = await c.waitForMembers(c.ids, c.ids, 8_000);
+  const all = await c.waitForMembers(c.ids, c.ids, 20_000);
   assert.equal(new Set(all.map((s) => s.ringId)).size, 1);
   assert.ok(all.every((s) => s.quorate));
 });
