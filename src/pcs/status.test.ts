@@ -83,3 +83,42 @@ test("pcs status on a live cluster: tandemd's status answer, rendered as real pc
   const res = await pcs(words("status resources"), { cwd: dir, env });
   assert.equal(res.stdout, reference("pcs_status_resources.txt"));
 });
+
+test("pcs quorum status and pcs status corosync from tandemd's quorum answer", async (t) => {
+  const dir = tempDir(t);
+  const socket = join(dir, "tandemd.sock");
+  // The reference cluster's state at the time of pcs_quorum_status.txt.
+  const quorum = {
+    date: Date.UTC(2026, 10, 28, 4, 33, 30),
+    provider: "corosync_votequorum",
+    nodeid: 1,
+    ringId: "1.9",
+    quorate: true,
+    expectedVotes: 2,
+    highestExpected: 2,
+    totalVotes: 2,
+    quorum: 1,
+    flags: ["2Node", "Quorate", "WaitForAll"],
+    members: [
+      { nodeid: 2, votes: 1, name: "node2" },
+      { nodeid: 1, votes: 1, name: "node1" },
+    ],
+  };
+  const server = await serveIpc(socket, { "quorum.status": () => quorum });
+  t.after(() => server.close());
+  const env = { TANDEM_SOCKET: socket, TZ: "UTC" };
+  const q = await pcs(words("quorum status"), { cwd: dir, env });
+  assert.equal(q.code, 0, q.all);
+  assert.equal(
+    mask(q.stdout.replace(/^Date: .*$/m, "Date: <time>")),
+    mask(reference("pcs_quorum_status.txt").replace(/^Date: .*$/m, "Date: <time>")),
+  );
+  const c = await pcs(words("status corosync"), { cwd: dir, env });
+  assert.equal(c.stdout, reference("pcs_status_corosync.txt"));
+  const none = await pcs(words("quorum status"), {
+    cwd: dir,
+    env: { TANDEM_SOCKET: join(dir, "absent.sock") },
+  });
+  assert.equal(none.code, 1);
+  assert.equal(none.all, "Error: Unable to get quorum status: Cannot initialize QUORUM service\n");
+});

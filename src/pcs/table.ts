@@ -264,6 +264,8 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     load: async () => (await import("./status.js")).statusCluster,
     options: [F, "--request-timeout"],
   },
+  "status corosync": { load: async () => (await import("./quorum.js")).statusCorosync, options: [] },
+  "quorum status": { load: async () => (await import("./quorum.js")).quorumStatus, options: [] },
   "status nodes": { load: async () => (await import("./status.js")).statusNodes, options: [F] },
   "status resources": {
     load: async () => (await import("./status.js")).statusResources,
