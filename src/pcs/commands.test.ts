@@ -578,3 +578,36 @@ test("node attributes and utilization as pcs lists them", async (t) => {
     "Error: Value of utilization attribute must be integer: 'test=int'\n",
   );
 });
+
+test("resource manage/unmanage (with --monitor) and resource utilization", async (t) => {
+  const { ok, fails, read } = setup(t);
+  await ok("resource unmanage webserver --monitor");
+  assert.match(
+    read(),
+    /<nvpair id="webserver-meta_attributes-is-managed" name="is-managed" value="false"\/>/,
+  );
+  assert.match(
+    read(),
+    /<op name="monitor" interval="1min" id="webserver-monitor-interval-1min" enabled="false"\/>/,
+  );
+  await ok("resource manage webserver --monitor");
+  assert.doesNotMatch(read(), /is-managed|enabled="false"/);
+  assert.equal(
+    await fails("resource unmanage nosuch"),
+    `Error: bundle/clone/group/resource 'nosuch' does not exist\n${SUMMARY}`,
+  );
+  await ok("resource utilization virtual_ip cpu=1 memory=256");
+  assert.equal(await ok("resource utilization"), "Resource Utilization:\n virtual_ip: cpu=1 memory=256\n");
+  assert.match(
+    await ok("resource config virtual_ip"),
+    /\n {2}Utilization: virtual_ip-utilization\n {4}cpu=1\n {4}memory=256\n/,
+  );
+  assert.equal(
+    await fails("resource utilization virtual_ip cpu=x"),
+    "Error: Value of utilization attribute must be integer: 'cpu=x'\n",
+  );
+  assert.equal(
+    await fails("resource utilization nosuch cpu=1"),
+    "Error: Unable to find a resource: nosuch\n",
+  );
+});

@@ -71,8 +71,9 @@ export const configShow: PcsHandler = async (ctx) => {
   const pmNodes = nodesSec ? elements(nodesSec, "node").map((n) => n.attrs.uname ?? n.attrs.id) : [];
   const lines: string[] = [];
   lines.push(`Cluster Name: ${coro?.name ?? props.get("cluster-name") ?? ""}`);
-  lines.push("Corosync Nodes:", ` ${(coro?.nodes ?? []).join(" ")}`);
-  lines.push("Pacemaker Nodes:", ` ${pmNodes.join(" ")}`);
+  const nodeLine = (names: string[]) => (names.length > 0 ? ` ${names.join(" ")}` : "");
+  lines.push("Corosync Nodes:", nodeLine(coro?.nodes ?? []));
+  lines.push("Pacemaker Nodes:", nodeLine(pmNodes));
   for (const n of nodesSec ? elements(nodesSec, "node") : []) {
     const attrs = elements(n, "instance_attributes").flatMap((s) => elements(s, "nvpair"));
     if (attrs.length === 0) continue;

@@ -135,6 +135,18 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     load: async () => (await RM()).resourceClear,
     options: [F, "--promoted", "--master", "--expired", "--wait"],
   },
+  "resource manage": {
+    load: async () => (await import("./resource-extra.js")).resourceManage,
+    options: [F, "--monitor"],
+  },
+  "resource unmanage": {
+    load: async () => (await import("./resource-extra.js")).resourceUnmanage,
+    options: [F, "--monitor"],
+  },
+  "resource utilization": {
+    load: async () => (await import("./resource-extra.js")).resourceUtilization,
+    options: [F],
+  },
   "resource failcount": { load: async () => (await RM()).resourceFailcount, options: [F, "--full"] },
   "resource cleanup": {
     load: async () => (await import("./live-ops.js")).resourceCleanup("cleanup"),
