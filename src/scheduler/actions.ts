@@ -72,6 +72,9 @@ export interface ActionSet {
   shutdowns: Action[];
 }
 
+const NO_EDGES: Edge[] = [];
+Object.freeze(NO_EDGES);
+
 export function newAction(set: ActionSet, a: Omit<Action, "id" | "before" | "after">): Action {
   // Built field by field (not spread): there are ~10^5 of these on big clusters.
   const action: Action = {
@@ -89,8 +92,8 @@ export function newAction(set: ActionSet, a: Omit<Action, "id" | "before" | "aft
     minRunnable: a.minRunnable,
     probe: a.probe,
     implied: a.implied,
-    before: [],
-    after: [],
+    before: NO_EDGES,
+    after: NO_EDGES,
   };
   set.all.push(action);
   return action;
@@ -100,6 +103,9 @@ export function order(set: ActionSet, first: Action, then: Action, flags: number
   if (first === then) return;
   const e: Edge = { first, then, flags, source };
   set.edges.push(e);
+  // Most actions (probes) never get an edge: they share one empty list until they do.
+  if (first.before === NO_EDGES) first.before = [];
+  if (then.after === NO_EDGES) then.after = [];
   first.before.push(e);
   then.after.push(e);
 }
@@ -227,10 +233,8 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
   // Resource-internal orderings: stop before start, start before its monitors, probes first.
   for (const s of stops.values()) order(set, s, start, 0, "stop before start");
   for (const m of monitors) order(set, start, m, IMPLIES_THEN | RUNNABLE_LEFT, "start before monitor");
-  for (const p of probes) {
-    order(set, p, start, 0, "probe before start");
-    for (const s of stops.values()) if (s.node) order(set, p, s, 0, "probe before stop");
-  }
+  // Probes come before the resource's start and stops; the graph orders them
+  // (graph.ts) without an edge object each: there are nodes x resources of them.
   return acts;
 }
 

@@ -36,53 +36,79 @@ function included(a: Action): boolean {
 }
 
 export function buildGraph(set: ActionSet): TransitionGraph {
-  const chosen = set.all.filter(included);
-  const gid = new Map<Action, number>();
-  for (let i = 0; i < chosen.length; i++) gid.set(chosen[i], i);
-  const actions: GraphAction[] = chosen.map((a, i) => ({ id: i, action: a, key: actionKey(a), inputs: [] }));
+  // Action ids are dense, so plain typed arrays stand in for maps (10^5 actions on big clusters).
+  const gidOf = new Int32Array(set.all.length).fill(-1);
+  const actions: GraphAction[] = [];
+  for (const a of set.all) {
+    if (!included(a)) continue;
+    gidOf[a.id] = actions.length;
+    actions.push({ id: actions.length, action: a, key: actionKey(a), inputs: [] });
+  }
+  const NONE: number[] = [];
   // Edges through actions left out of the graph still order what is in it.
-  const inputsOf = (a: Action): Set<number> => {
-    const out = new Set<number>();
-    if (a.after.length === 0) return out;
+  const inputsOf = (a: Action, self: number): number[] => {
+    let probeInputs: number[] = NONE;
+    // A resource's probes come before its start and stops (implicit edges).
+    if (a.rsc?.kind === "primitive" && (a.task === "start" || a.task === "stop")) {
+      const probes = set.byRsc.get(a.rsc)?.probes;
+      if (probes && probes.length > 0) {
+        probeInputs = [];
+        for (const p of probes) if (gidOf[p.id] >= 0) probeInputs.push(gidOf[p.id]);
+      }
+    }
+    if (a.after.length === 0) return probeInputs;
+    const out = new Set<number>(probeInputs);
     const seen = new Set<Action>();
     const stack = a.after.map((e) => e.first);
     while (stack.length > 0) {
       const f = stack.pop()!;
       if (seen.has(f)) continue;
       seen.add(f);
-      const id = gid.get(f);
-      if (id !== undefined) out.add(id);
-      else if (f.pseudo || !f.runnable || !f.required) for (const e of f.after) stack.push(e.first);
+      const id = gidOf[f.id];
+      if (id >= 0) {
+        if (id !== self) out.add(id);
+      } else if (f.pseudo || !f.runnable || !f.required) for (const e of f.after) stack.push(e.first);
     }
-    return out;
+    return [...out];
   };
-  for (const g of actions) g.inputs = [...inputsOf(g.action)].filter((x) => x !== g.id);
+  for (const g of actions) g.inputs = inputsOf(g.action, g.id);
   // Waves: an action runs one wave after its latest input (Kahn's algorithm
   // by levels); within a wave, in id order.
-  const level = new Array<number>(actions.length).fill(-1);
-  const outs: number[][] = actions.map(() => []);
-  const pending = actions.map((g) => g.inputs.length);
-  for (const g of actions) for (const i of g.inputs) outs[i].push(g.id);
-  let frontier = actions.filter((g) => g.inputs.length === 0).map((g) => g.id);
-  for (const id of frontier) level[id] = 0;
+  const n = actions.length;
+  const level = new Int32Array(n).fill(-1);
+  const pending = new Int32Array(n);
+  const outs: (number[] | undefined)[] = new Array(n);
+  let frontier: number[] = [];
+  for (const g of actions) {
+    pending[g.id] = g.inputs.length;
+    for (const i of g.inputs) {
+      const o = outs[i];
+      if (o) o.push(g.id);
+      else outs[i] = [g.id];
+    }
+    if (g.inputs.length === 0) {
+      level[g.id] = 0;
+      frontier.push(g.id);
+    }
+  }
   while (frontier.length > 0) {
     const next: number[] = [];
-    for (const id of frontier)
-      for (const o of outs[id]) {
-        level[o] = Math.max(level[o], level[id] + 1);
-        if (--pending[o] === 0) next.push(o);
+    for (const id of frontier) {
+      const o = outs[id];
+      if (!o) continue;
+      for (const x of o) {
+        if (level[id] + 1 > level[x]) level[x] = level[id] + 1;
+        if (--pending[x] === 0) next.push(x);
       }
+    }
     frontier = next;
   }
   // Actions caught in an ordering loop run last rather than never.
   let maxLevel = 0;
   for (const l of level) if (l > maxLevel) maxLevel = l;
-  const order = actions
-    .map((g) => g.id)
-    .sort(
-      (a, b) => (level[a] < 0 ? maxLevel + 1 : level[a]) - (level[b] < 0 ? maxLevel + 1 : level[b]) || a - b,
-    );
-  return { actions, order };
+  const buckets: number[][] = Array.from({ length: maxLevel + 2 }, () => []);
+  for (let id = 0; id < n; id++) buckets[level[id] < 0 ? maxLevel + 1 : level[id]].push(id);
+  return { actions, order: buckets.flat() };
 }
 
 /** One line of "Executing Cluster Transition:" for an action. */
