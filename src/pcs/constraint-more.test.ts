@@ -196,3 +196,89 @@ test("constraints follow a resource into its clone; a clone's member is refused"
     /Resource: D5\n {4}Disabled on:\n {6}Node: node1 \(score:-INFINITY\) \(id:location-D5-node1--INFINITY\)\n/,
   );
 });
+
+test("location rules: expressions, ids, listing, rule add/remove, syntax errors", async (t) => {
+  const { ok, fails } = await fixture(t, 6);
+  assert.equal(await ok("constraint location D1 rule score=222 #uname eq c00n03"), "");
+  await ok("constraint location D2 rule score=-INFINITY #uname eq c00n04");
+  await ok("constraint location D3 rule score=-INFINITY not_defined pingd or pingd lte 0");
+  await ok("constraint location D3 rule score=-INFINITY not_defined pingd and pingd lte 0");
+  await ok("constraint location D4 rule score=INFINITY date gt 2005-001");
+  await ok("constraint location D6 rule date-spec years=3005");
+  assert.equal(
+    await ok("constraint --full"),
+    [
+      "Location Constraints:",
+      "  Resource: D1",
+      "    Constraint: location-D1",
+      "      Rule: score=222 (id:location-D1-rule)",
+      "        Expression: #uname eq c00n03 (id:location-D1-rule-expr)",
+      "  Resource: D2",
+      "    Constraint: location-D2",
+      "      Rule: score=-INFINITY (id:location-D2-rule)",
+      "        Expression: #uname eq c00n04 (id:location-D2-rule-expr)",
+      "  Resource: D3",
+      "    Constraint: location-D3",
+      "      Rule: boolean-op=or score=-INFINITY (id:location-D3-rule)",
+      "        Expression: not_defined pingd (id:location-D3-rule-expr)",
+      "        Expression: pingd lte 0 (id:location-D3-rule-expr-1)",
+      "    Constraint: location-D3-1",
+      "      Rule: boolean-op=and score=-INFINITY (id:location-D3-1-rule)",
+      "        Expression: not_defined pingd (id:location-D3-1-rule-expr)",
+      "        Expression: pingd lte 0 (id:location-D3-1-rule-expr-1)",
+      "  Resource: D4",
+      "    Constraint: location-D4",
+      "      Rule: score=INFINITY (id:location-D4-rule)",
+      "        Expression: date gt 2005-001 (id:location-D4-rule-expr)",
+      "  Resource: D6",
+      "    Constraint: location-D6",
+      "      Rule: score=INFINITY (id:location-D6-rule)",
+      "        Expression: (id:location-D6-rule-expr)",
+      "          Date Spec: years=3005 (id:location-D6-rule-expr-datespec)",
+      "Ordering Constraints:",
+      "Colocation Constraints:",
+      "Ticket Constraints:",
+      "",
+    ].join("\n"),
+  );
+  // A rule added to a node preference turns it into a rule-based constraint.
+  await ok("constraint location D5 prefers rh7-1");
+  await ok("constraint rule add location-D5-rh7-1-INFINITY #uname eq rh7-1");
+  await ok("constraint rule add location-D5-rh7-1-INFINITY #uname eq rh7-2");
+  assert.match(
+    await ok("constraint --full"),
+    /\n {2}Resource: D5\n {4}Constraint: location-D5-rh7-1-INFINITY\n {6}Rule: score=INFINITY \(id:location-D5-rh7-1-INFINITY-rule\)\n {8}Expression: #uname eq rh7-1 \(id:location-D5-rh7-1-INFINITY-rule-expr\)\n {6}Rule: score=INFINITY \(id:location-D5-rh7-1-INFINITY-rule-1\)\n/,
+  );
+  assert.equal(
+    await ok("constraint rule remove location-D5-rh7-1-INFINITY-rule-1"),
+    "Removing Rule: location-D5-rh7-1-INFINITY-rule-1\n",
+  );
+  assert.equal(
+    await ok("constraint rule delete location-D5-rh7-1-INFINITY-rule"),
+    "Removing Constraint: location-D5-rh7-1-INFINITY\n",
+  );
+  assert.equal(
+    await fails("constraint location D1 rule role=master"),
+    "Error: no rule expression was specified\n",
+  );
+  assert.equal(
+    await fails("constraint location nosuch rule role=master #uname eq rh7-1"),
+    "Error: Resource 'nosuch' does not exist\n",
+  );
+  assert.equal(
+    await fails("constraint location D1 rule rulename #uname eq rh7-1"),
+    "Error: 'rulename #uname eq rh7-1' is not a valid rule expression: unexpected '#uname'\n",
+  );
+  assert.equal(
+    await fails("constraint location D1 rule role=master 25"),
+    "Error: '25' is not a valid rule expression: missing one of 'eq', 'ne', 'lt', 'gt', 'lte', 'gte', 'in_range', 'defined', 'not_defined', 'date-spec'\n",
+  );
+  assert.equal(
+    await fails("constraint rule add location-nope #uname eq rh7-2"),
+    "Error: Unable to find constraint: location-nope\n",
+  );
+  assert.equal(
+    await fails("constraint rule add location-D1 id=123 #uname eq rh7-2"),
+    "Error: invalid rule id '123', '1' is not a valid first character for a rule id\n",
+  );
+});

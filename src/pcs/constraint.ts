@@ -83,6 +83,7 @@ export const constraintLocation: PcsHandler = async (ctx) => {
   if (rsc === undefined || rsc === "config" || rsc === "show") return constraintLocationConfig(ctx);
   if ((rsc === "delete" || rsc === "remove") && verb !== undefined)
     return constraintDelete({ ...ctx, args: ctx.args.slice(1) });
+  if (verb === "rule") return (await import("./constraint-rules.js")).constraintLocationRule(ctx);
   if ((verb !== "prefers" && verb !== "avoids") || nodes.length === 0)
     throw new PcsUsageError(subcommandUsage("constraint", "location"));
   const file = ctx.cib().kind === "file";

@@ -212,6 +212,18 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   },
   "constraint delete": { load: async () => (await C()).constraintDelete, options: [F] },
   "constraint remove": { load: async () => (await C()).constraintDelete, options: [F] },
+  "constraint rule add": {
+    load: async () => (await import("./constraint-rules.js")).constraintRuleAdd,
+    options: [F, FORCE],
+  },
+  "constraint rule delete": {
+    load: async () => (await import("./constraint-rules.js")).constraintRuleRemove,
+    options: [F],
+  },
+  "constraint rule remove": {
+    load: async () => (await import("./constraint-rules.js")).constraintRuleRemove,
+    options: [F],
+  },
   "constraint ref": { load: async () => (await C()).constraintRef, options: [F] },
 
   // stonith
