@@ -228,6 +228,19 @@ test("with a status section the CIB is scheduled: active orphans and fencing are
   const fenced = await run(["-x", file("lost.xml", lost), "-VV"]);
   assert.match(fenced.err, /\(schedule_fencing\) \twarning: Scheduling node node1 for fencing\n/);
   assert.equal(fenced.code, 78);
+  // an empty status section: no node has been seen, so every node is to be fenced;
+  // no status section at all: only the configuration is checked
+  const withDevice = stonithOn().replace(
+    "<resources>",
+    '<resources><primitive id="fence" class="stonith" type="fence_xvm"/>',
+  );
+  const empty = withDevice.replace(/<status>[\s\S]*<\/status>/, "<status/>");
+  const unseen = await run(["-x", file("unseen.xml", empty), "-VV"]);
+  assert.match(unseen.err, /Scheduling node node1 for fencing\n[\s\S]*Scheduling node node2 for fencing\n/);
+  assert.equal(unseen.code, 78);
+  const none = await run(["-x", file("nostatus.xml", empty.replace("<status/>", "")), "-VV"]);
+  assert.equal(none.err, "");
+  assert.equal(none.code, 0);
 });
 
 test("-L checks the live CIB from the local daemon (the reference commands were crm_verify -L -V)", async () => {

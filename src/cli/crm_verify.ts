@@ -298,7 +298,8 @@ export const crmVerifyCommand: Command = async (argv, io) => {
     }
     // Like Pacemaker, schedule the CIB when it has a status section and report
     // what the scheduler warns about (fencing, orphans, quorum).
-    if (elements(root, "status").some((s) => s.children.length > 0)) {
+    // (an empty <status/> counts: every node is then unseen, as Pacemaker sees it)
+    if (elements(root, "status").length > 0) {
       try {
         // Loaded on demand: the check of the configuration never depends on the scheduler loading.
         const { statusNotes } = await import("./crm_verify-status.js");
