@@ -108,7 +108,18 @@ export function buildGraph(set: ActionSet): TransitionGraph {
   for (const l of level) if (l > maxLevel) maxLevel = l;
   const buckets: number[][] = Array.from({ length: maxLevel + 2 }, () => []);
   for (let id = 0; id < n; id++) buckets[level[id] < 0 ? maxLevel + 1 : level[id]].push(id);
-  return { actions, order: buckets.flat() };
+  // Within a wave, as crm_simulate prints them: entry pseudo actions, then
+  // resource actions, recurring monitors, and completion pseudo actions last.
+  const rank = (id: number) => {
+    const a = actions[id].action;
+    if (a.pseudo && a.rsc && a.rsc.kind !== "primitive")
+      return a.task === "start" || a.task === "stop" ? 0 : 3;
+    if (a.task === "monitor" && a.interval > 0) return 2;
+    return 1;
+  };
+  const order: number[] = [];
+  for (const b of buckets) for (let r = 0; r < 4; r++) for (const id of b) if (rank(id) === r) order.push(id);
+  return { actions, order };
 }
 
 /** One line of "Executing Cluster Transition:" for an action. */

@@ -368,6 +368,8 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
   for (const st of cib.status) {
     const node = nodeById.get(st.id) ?? (st.uname ? ws.nodeByName.get(st.uname) : undefined);
     if (!node) continue;
+    // A node that is down and clean runs nothing: its history is stale.
+    if (!node.online && !node.unclean && !node.pending) continue;
     for (const lrm of st.lrm) {
       let r = ws.byId.get(lrm.id);
       if (r && r.kind !== "primitive") r = undefined;
