@@ -311,7 +311,7 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
   u.allocation = t;
   const perNode = new Map<string, number>();
   const nodeMax = u.cloneNodeMax ?? 1;
-  const disabled = isDisabled(u);
+  // Instances inherit the clone's target-role unless the child sets its own.
   // Active instances keep their node first, then the rest fill up.
   const instances = u.children.filter((i) => !i.orphan);
   const available = ws.nodes.filter((n) => n.canRun && scoreIn(t, n.uname) >= 0).length;
@@ -340,7 +340,7 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
         noteAssigned(ws, c.assigned);
       }
     } else noteAssigned(ws, node);
-    if (!node) inst.stopReason = disabled ? "disabled" : "no node can run it";
+    if (!node) inst.stopReason = isDisabled(inst) ? "disabled" : "no node can run it";
   };
   const later: SchedResource[] = [];
   for (const inst of instances) {
@@ -351,7 +351,7 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
       place(inst, cur ?? null, it);
       continue;
     }
-    if (disabled || isDisabled(inst)) {
+    if (isDisabled(inst)) {
       place(inst, null, it);
       continue;
     }
