@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { child, parseXml, walkElements } from "../core/xml.js";
 import { pcs, tempDir, tutorialStartCib, words } from "./test-support.js";
 
-const RSC = ["vip", "web", "d1", "v2", "g1", "web-clone", "nosuch"];
+const RSC = ["vip", "web", "d1", "v2", "g1", "g2", "web-clone", "nosuch"];
 const NODE = ["node1", "node2", "node9"];
 
 const command = fc.oneof(
@@ -32,6 +32,16 @@ const command = fc.oneof(
     "resource defaults update resource-stickiness=100",
     "constraint order vip then web",
     "constraint order web then vip kind=Optional",
+    "constraint order set vip web",
+    "constraint colocation set web vip setoptions score=100",
+    "constraint location web rule #uname eq node1 or defined pingd",
+    "constraint rule remove location-web-rule",
+    "resource unmanage web",
+    "resource ungroup g1",
+    "resource unclone web-clone",
+    "resource group add g2 web",
+    "resource utilization vip cpu=2",
+    "node attribute node1 rack=1",
   ),
   fc
     .tuple(fc.constantFrom(...RSC), fc.constantFrom(...RSC))
@@ -63,6 +73,15 @@ function checkCib(xml: string, cmd: string): void {
     for (const k of ["rsc", "with-rsc", "first", "then"])
       if (c.attrs[k] !== undefined)
         assert.ok(resources.has(c.attrs[k]), `after '${cmd}': ${c.attrs.id} names missing '${c.attrs[k]}'`);
+  for (const r of walkElements(child(conf, "constraints")!))
+    if (r.name === "resource_ref")
+      assert.ok(resources.has(r.attrs.id), `after '${cmd}': a set names missing '${r.attrs.id}'`);
+  for (const set of walkElements(child(conf, "constraints")!))
+    if (set.name === "resource_set")
+      assert.ok(
+        set.children.some((x) => x.type === "element"),
+        `after '${cmd}': empty set ${set.attrs.id}`,
+      );
 }
 
 test("random command sequences: failures change nothing, successes keep the CIB consistent", async (t) => {

@@ -5,6 +5,7 @@
 import { el, elements, type XmlElement, walkElements } from "../core/xml.js";
 import { configIds, findSection, readCib, removeElement, section, updateCib, validateNewId } from "./cib.js";
 import { PcsError, PcsUsageError, Reports } from "./errors.js";
+import { removeConstraintsOf } from "./resource.js";
 import { makeNvset } from "./resource-create.js";
 import { findResource, resourceParent } from "./resources.js";
 import type { PcsContext, PcsHandler } from "./types.js";
@@ -13,6 +14,7 @@ import { subcommandUsage } from "./usage.js";
 export const groupAdd: PcsHandler = async (ctx) => {
   if (ctx.args.length < 2) throw new PcsUsageError(subcommandUsage("resource", "group"));
   const [groupId, ...members] = ctx.args;
+  const messages: string[] = [];
   const before = ctx.options.values.get("--before");
   const after = ctx.options.values.get("--after");
   await updateCib(ctx, (cib) => {
@@ -58,6 +60,8 @@ export const groupAdd: PcsHandler = async (ctx) => {
       if (parent.name === "group" && parent !== group && elements(parent, "primitive").length === 0) {
         const gp = resourceParent(cib, parent);
         if (gp) removeElement(gp, parent);
+        // Constraints of a group that no longer exists go with it.
+        messages.push(...removeConstraintsOf(cib, new Set([parent.attrs.id])));
       }
     }
     let at = group.children.length;
@@ -70,12 +74,14 @@ export const groupAdd: PcsHandler = async (ctx) => {
     group.children.splice(at, 0, ...rscs);
     return true;
   });
+  ctx.io.stderr(messages.map((m) => `${m}\n`).join(""));
   return 0;
 };
 
 export const groupRemove: PcsHandler = async (ctx) => {
   if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", "group"));
   const [groupId, ...members] = ctx.args;
+  const messages: string[] = [];
   await updateCib(ctx, (cib) => {
     const group = findResource(cib, groupId);
     if (group?.name !== "group") throw new PcsError(`Group '${groupId}' does not exist`);
@@ -97,13 +103,16 @@ export const groupRemove: PcsHandler = async (ctx) => {
       if (parent.name === "clone" || parent.name === "master") {
         if (take.length > 1) throw new PcsError(`Cannot remove all resources from a cloned group`);
         parent.children[at] = take[0];
-        return true;
+      } else {
+        removeElement(parent, group);
+        parent.children.splice(at, 0, ...take);
       }
-      removeElement(parent, group);
-      parent.children.splice(at, 0, ...take);
+      // Constraints of a group that no longer exists go with it.
+      messages.push(...removeConstraintsOf(cib, new Set([groupId])));
     } else parent.children.splice(at + 1, 0, ...take);
     return true;
   });
+  ctx.io.stderr(messages.map((m) => `${m}\n`).join(""));
   return 0;
 };
 
@@ -186,9 +195,11 @@ export const resourceUnclone: PcsHandler = async (ctx) => {
     const parent = resourceParent(cib, clone)!;
     const constraints = findSection(cib, "constraints");
     if (constraints)
-      for (const c of elements(constraints))
+      for (const c of walkElements(constraints)) {
         for (const k of ["rsc", "with-rsc", "first", "then"])
           if (c.attrs[k] === clone.attrs.id) c.attrs[k] = inner.attrs.id;
+        if (c.name === "resource_ref" && c.attrs.id === clone.attrs.id) c.attrs.id = inner.attrs.id;
+      }
     parent.children[parent.children.indexOf(clone)] = inner;
     return true;
   });

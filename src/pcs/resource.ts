@@ -36,6 +36,20 @@ import { subcommandUsage } from "./usage.js";
 
 export const resourceCreate: PcsHandler = (ctx) => createResource(ctx, "resource");
 
+/** Removes every constraint naming one of `ids` and takes them out of resource sets; returns pcs's lines. */
+export function removeConstraintsOf(cib: XmlElement, ids: Set<string>): string[] {
+  const out: string[] = [];
+  const constraints = findSection(cib, "constraints");
+  if (constraints)
+    for (const c of elements(constraints))
+      if (["rsc", "with-rsc", "first", "then"].some((k) => c.attrs[k] !== undefined && ids.has(c.attrs[k]))) {
+        out.push(`Removing Constraint - ${c.attrs.id}`);
+        removeElement(constraints, c);
+      }
+  for (const g of ids) out.push(...removeFromSets(cib, g));
+  return out;
+}
+
 /** Removes a resource and every constraint referring to it; returns the lines pcs prints. */
 export function deleteResource(cib: XmlElement, rsc: XmlElement): string[] {
   const out: string[] = [];
@@ -57,16 +71,7 @@ export function deleteResource(cib: XmlElement, rsc: XmlElement): string[] {
   const gone = new Set<string>();
   for (const e of walkElements(target))
     if (RESOURCE_TAGS.includes(e.name) && e.attrs.id) gone.add(e.attrs.id);
-  const constraints = findSection(cib, "constraints");
-  if (constraints)
-    for (const c of elements(constraints))
-      if (
-        ["rsc", "with-rsc", "first", "then"].some((k) => c.attrs[k] !== undefined && gone.has(c.attrs[k]))
-      ) {
-        out.push(`Removing Constraint - ${c.attrs.id}`);
-        removeElement(constraints, c);
-      }
-  for (const g of gone) out.push(...removeFromSets(cib, g));
+  out.push(...removeConstraintsOf(cib, gone));
   if (parent) removeElement(parent, target);
   out.push(`Deleting Resource${suffix} - ${id}`);
   return out;
