@@ -14,6 +14,10 @@ export const tandemSubcommands: Record<string, Sub> = {
     summary: "run the deterministic membership simulator over seeds",
     load: async () => (await import("./sim.js")).simCommand,
   },
+  lab: {
+    summary: "the failover lab: a cluster on this machine, faults, failover measured",
+    load: async () => (await import("./lab.js")).labCommand,
+  },
   passwd: {
     summary: "set the pcsd password of user hacluster",
     load: async () => (await import("./passwd.js")).passwdCommand,

@@ -81,6 +81,8 @@ export const ErrorCodes = {
   CIB_DIFF_INVALID: "TANDEM_E_CIB_DIFF_INVALID",
   /** An internal invariant was violated: a bug. */
   INVARIANT: "TANDEM_E_INVARIANT",
+  /** A failover lab command failed (no lab, unknown node, a step of lab up failed...). */
+  LAB: "TANDEM_E_LAB",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,0 +1,329 @@
+// `tandem lab failover`: the client polls the virtual IP, the fault is injected on the
+// node serving it, the run ends when another node serves (or, for a failed resource,
+// when the service answers again); then the fault is healed and the cluster left to
+// settle (a failback is measured too). Cluster events come from the nodes' logs.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ErrorCodes, TandemError } from "../core/errors.js";
+import { cibRequest } from "../daemon/protocol.js";
+import { type LabConfig, type LabNode, nodeLogDir, tandemdSocket, vipUrl } from "./config.js";
+import { HEAL_OF, injectFault } from "./faults.js";
+import { analyzeSwitch, median, nowMs, Poller, type Sample } from "./poller.js";
+import { findProcesses, sleep } from "./procs.js";
+import { runTool } from "./run.js";
+import { waitForCluster, waitForVip } from "./up.js";
+
+export type FailoverFault = "stop" | "kill" | "freeze" | "isolate" | "resource-fail";
+
+export interface ClusterEvent {
+  t: number;
+  node: string;
+  text: string;
+}
+
+export interface FailoverRun {
+  fault: FailoverFault;
+  from: string;
+  to: string | null;
+  gapMs?: number;
+  doubleAnswers: number;
+  failedRequests: number;
+  tFault: number;
+  /** When the fault command returned (pcs cluster stop waits for the node to leave). */
+  tFaultDone?: number;
+  lastOldEnd?: number;
+  firstNewEnd?: number;
+  faultOutput: string;
+  samples: Sample[];
+  events: ClusterEvent[];
+  failback?: { from: string; to: string; gapMs?: number; doubleAnswers: number };
+  healMs?: number;
+  error?: string;
+}
+
+export interface FailoverResult {
+  fault: FailoverFault;
+  url: string;
+  runs: FailoverRun[];
+}
+
+export interface FailoverOptions {
+  fault: FailoverFault;
+  node?: string;
+  runs: number;
+  timeoutMs: number;
+  heal: boolean;
+  log: (text: string) => void;
+}
+
+const s3 = (ms: number | undefined) => (ms === undefined ? "-" : (ms / 1000).toFixed(3));
+
+/** Interesting lines of the nodes' logs between two times. */
+export function collectEvents(lab: LabConfig, from: number, to: number): ClusterEvent[] {
+  const out: ClusterEvent[] = [];
+  const re =
+    /(start|stop|promot|demot|monitor.*(fail|not running)|fenc|member|lost|left|join|DC|quorum|ring|transition|shutdown|claim|serving|released|signal)/i;
+  for (const n of lab.nodes) {
+    for (const f of ["tandemd.log", "pcsd.log"]) {
+      const file = join(nodeLogDir(n), f);
+      if (!existsSync(file)) continue;
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch {
+        continue;
+      }
+      for (const line of text.split("\n")) {
+        const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z) (\S+) (\w+): (.*)$/.exec(line);
+        if (!m) continue;
+        const t = Date.parse(m[1]);
+        if (t < from || t > to) continue;
+        if (m[3] === "debug" || m[3] === "trace") continue;
+        if (!re.test(m[4])) continue;
+        // Totem's internal steps (gather, commit, recovery...) drown the story; keep the
+        // configurations it installs and quorum changes.
+        if (m[2].endsWith("membership") && !/regular configuration|quorum:/.test(m[4])) continue;
+        out.push({ t, node: n.name, text: `${m[2]}: ${m[4]}`.slice(0, 200) });
+      }
+    }
+  }
+  out.sort((a, b) => a.t - b.t);
+  return out.length > 60 ? [...out.slice(0, 30), ...out.slice(-30)] : out;
+}
+
+async function servingNode(lab: LabConfig, timeoutMs: number): Promise<string> {
+  return waitForVip(lab, timeoutMs);
+}
+
+/** Heals what the fault did, then waits until every node is back and the VIP serves. */
+async function heal(lab: LabConfig, node: LabNode, fault: FailoverFault, timeoutMs: number): Promise<void> {
+  const undo = HEAL_OF[fault];
+  if (undo) await injectFault(lab, node, undo);
+  if (fault === "resource-fail") {
+    await runTool(lab, node, "pcs", ["resource", "cleanup"]);
+  }
+  // A node fenced (killed) during a freeze/isolate run is started again.
+  for (const n of lab.nodes) {
+    const running = findProcesses({ root: n.root }).some((p) => p.cmdline.includes("bin/tandemd"));
+    if (!running) await injectFault(lab, n, "start");
+  }
+  const alive = lab.nodes[0];
+  await waitForCluster(lab, alive, timeoutMs);
+  await waitForVip(lab, timeoutMs);
+  // Settled: the DC has no transition in progress.
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const st = await cibRequest(tandemdSocket(alive), "status", {}, { timeoutMs: 2000 });
+      const dcNode = lab.nodes.find((n) => n.name === st.dcName);
+      const dc = dcNode ? await cibRequest(tandemdSocket(dcNode), "status", {}, { timeoutMs: 2000 }) : st;
+      if (!dc.transition || dc.transition.done >= dc.transition.actions || dc.transition.aborted) {
+        await sleep(300);
+        const again = await cibRequest(tandemdSocket(dcNode ?? alive), "status", {}, { timeoutMs: 2000 });
+        if (!again.transition || again.transition.done >= again.transition.actions) return;
+      }
+    } catch {}
+    await sleep(100);
+  }
+}
+
+export async function runFailover(
+  lab: LabConfig,
+  o: FailoverOptions,
+  runIndex: number,
+): Promise<FailoverRun> {
+  const log = o.log;
+  const served = await servingNode(lab, 60_000);
+  const fromName = o.node ?? served;
+  if (o.node && o.node !== served)
+    throw new TandemError(
+      ErrorCodes.LAB,
+      `${o.node} does not serve ${vipUrl(lab)} (${served} does); fault the serving node or move the resource first`,
+    );
+  const node = lab.nodes.find((n) => n.name === fromName) as LabNode;
+  const poller = new Poller(vipUrl(lab));
+  poller.start();
+  await sleep(300);
+  const tFault = nowMs();
+  log(`run ${runIndex + 1}: ${fromName} serves; fault '${o.fault}' on ${fromName}\n`);
+  let faultOutput = "";
+  let tFaultDone: number | undefined;
+  const faultP = injectFault(lab, node, o.fault, o.fault === "resource-fail" ? "webserver" : undefined).then(
+    (t) => {
+      faultOutput = t;
+      tFaultDone = nowMs();
+    },
+    (e: Error) => {
+      faultOutput = `fault failed: ${e.message}`;
+      tFaultDone = nowMs();
+    },
+  );
+  const sameNode = o.fault === "resource-fail";
+  const deadline = tFault + o.timeoutMs;
+  let sw = analyzeSwitch(poller.samples, fromName, tFault, sameNode);
+  while (sw.to === null && nowMs() < deadline) {
+    await sleep(20);
+    sw = analyzeSwitch(poller.samples, fromName, tFault, sameNode);
+  }
+  await sleep(400);
+  await faultP;
+  let samples = await poller.stop();
+  sw = analyzeSwitch(samples, fromName, tFault, sameNode);
+  const tEnd = nowMs();
+  const run: FailoverRun = {
+    fault: o.fault,
+    from: fromName,
+    to: sw.to,
+    gapMs: sw.gapMs,
+    doubleAnswers: sw.doubleAnswers,
+    failedRequests: sw.failedRequests,
+    tFault,
+    tFaultDone,
+    lastOldEnd: sw.lastOldEnd,
+    firstNewEnd: sw.firstNewEnd,
+    faultOutput,
+    samples,
+    events: [],
+  };
+  if (sw.to === null) run.error = `no other node served within ${o.timeoutMs / 1000} s`;
+  log(
+    sw.to === null
+      ? `  no failover seen in ${o.timeoutMs / 1000} s\n`
+      : `  ${sw.to} serves: gap ${s3(sw.gapMs)} s, ${sw.failedRequests} failed request(s), ${sw.doubleAnswers} double answer(s)\n`,
+  );
+  if (o.heal) {
+    // Keep polling through the heal: a failback (the preferred node taking the service
+    // back) is a second client-visible switch.
+    const back = new Poller(vipUrl(lab));
+    const tHeal = nowMs();
+    back.start();
+    try {
+      await heal(lab, node, o.fault, 90_000);
+      await sleep(300);
+    } catch (e) {
+      run.error = `heal: ${(e as Error).message}`;
+    }
+    const bs = await back.stop();
+    run.healMs = nowMs() - tHeal;
+    const now = sw.to ?? fromName;
+    const fb = analyzeSwitch(bs, now, tHeal);
+    if (fb.to !== null && fb.to !== now)
+      run.failback = { from: now, to: fb.to, gapMs: fb.gapMs, doubleAnswers: fb.doubleAnswers };
+    log(
+      `  healed in ${s3(run.healMs)} s${run.failback ? `; failback ${run.failback.from} -> ${run.failback.to}, gap ${s3(run.failback.gapMs)} s` : ""}\n`,
+    );
+    samples = samples.concat(bs);
+    run.samples = samples;
+  }
+  run.events = collectEvents(lab, tFault - 1000, Math.max(tEnd, nowMs()) + 200);
+  return run;
+}
+
+export async function runFailovers(lab: LabConfig, o: FailoverOptions): Promise<FailoverResult> {
+  if ((o.fault === "freeze" || o.fault === "isolate") && lab.mode === "loopback" && !lab.fencing)
+    await enableFencing(lab, o.log);
+  const runs: FailoverRun[] = [];
+  for (let i = 0; i < o.runs; i++) runs.push(await runFailover(lab, o, i));
+  return { fault: o.fault, url: vipUrl(lab), runs };
+}
+
+/**
+ * Loopback faults that leave the old node holding the address (frozen, or cut off from
+ * the cluster but not from the client) need fencing, as on a real network: the lab
+ * turns it on with fence_tandem, saying so.
+ */
+async function enableFencing(lab: LabConfig, log: (t: string) => void): Promise<void> {
+  const n1 = lab.nodes[0];
+  const cfg = await runTool(lab, n1, "pcs", ["stonith", "config"]);
+  const names = lab.nodes.map((n) => n.name).join(" ");
+  log(
+    "  this fault needs fencing in loopback mode (the old node keeps the address): enabling fence_tandem\n",
+  );
+  if (!cfg.stdout.includes("lab-fence")) {
+    const r = await runTool(lab, n1, "pcs", [
+      "stonith",
+      "create",
+      "lab-fence",
+      "fence_tandem",
+      `pcmk_host_list=${names}`,
+      `lab_dir=${lab.dir}`,
+    ]);
+    if (r.code !== 0)
+      throw new TandemError(ErrorCodes.LAB, `pcs stonith create lab-fence: ${(r.stderr || r.stdout).trim()}`);
+  }
+  const r = await runTool(lab, n1, "pcs", ["property", "set", "stonith-enabled=true"]);
+  if (r.code !== 0)
+    throw new TandemError(
+      ErrorCodes.LAB,
+      `pcs property set stonith-enabled=true: ${(r.stderr || r.stdout).trim()}`,
+    );
+}
+
+export function failoverJson(res: FailoverResult) {
+  const gaps = res.runs.filter((r) => r.gapMs !== undefined).map((r) => (r.gapMs as number) / 1000);
+  return {
+    fault: res.fault,
+    url: res.url,
+    runs: res.runs.map((r) => ({
+      gap_s: r.gapMs === undefined ? null : r.gapMs / 1000,
+      from: r.from,
+      to: r.to,
+      double_answers: r.doubleAnswers,
+      failed_requests: r.failedRequests,
+      failback: r.failback
+        ? {
+            from: r.failback.from,
+            to: r.failback.to,
+            gap_s: r.failback.gapMs === undefined ? null : r.failback.gapMs / 1000,
+            double_answers: r.failback.doubleAnswers,
+          }
+        : null,
+      heal_s: r.healMs === undefined ? null : r.healMs / 1000,
+      events: r.events.map((e) => ({ t_s: (e.t - r.tFault) / 1000, node: e.node, text: e.text })),
+      error: r.error ?? null,
+    })),
+    gap_s: gaps.length
+      ? { min: Math.min(...gaps), median: median(gaps), max: Math.max(...gaps) }
+      : { min: null, median: null, max: null },
+  };
+}
+
+/** The terminal summary: per run the gap, and the cluster's events beside the client's view. */
+export function formatSummary(res: FailoverResult): string {
+  const lines: string[] = [];
+  for (const [i, r] of res.runs.entries()) {
+    lines.push("", `Run ${i + 1}: fault '${r.fault}' on ${r.from} -> ${r.to ?? "no other node"}`);
+    lines.push(
+      `  client-visible gap: ${s3(r.gapMs)} s   (${r.failedRequests} failed requests, ${r.doubleAnswers} answered by two nodes)`,
+    );
+    if (r.failback)
+      lines.push(
+        `  failback after heal: ${r.failback.from} -> ${r.failback.to}, gap ${s3(r.failback.gapMs)} s`,
+      );
+    lines.push("  timeline (s after the fault)      client                          cluster");
+    const rows: { t: number; client?: string; cluster?: string }[] = [];
+    rows.push({ t: r.tFault, client: `fault injected (${r.fault} ${r.from})` });
+    if (r.tFaultDone) rows.push({ t: r.tFaultDone, client: "fault command returned" });
+    if (r.lastOldEnd) rows.push({ t: r.lastOldEnd, client: `last answer from ${r.from}` });
+    const firstFail = r.samples.find((s) => !s.ok && s.t0 >= r.tFault);
+    if (firstFail) rows.push({ t: firstFail.t1, client: `first failed request (${firstFail.error ?? ""})` });
+    if (r.firstNewEnd) rows.push({ t: r.firstNewEnd, client: `first answer from ${r.to}` });
+    for (const e of r.events) rows.push({ t: e.t, cluster: `${e.node} ${e.text}` });
+    rows.sort((a, b) => a.t - b.t);
+    for (const row of rows)
+      lines.push(
+        `  ${(((row.t - r.tFault) / 1000).toFixed(3)).padStart(8)}  ${(row.client ?? "").padEnd(40).slice(0, 40)}  ${(row.cluster ?? "").slice(0, 110)}`,
+      );
+    if (r.error) lines.push(`  error: ${r.error}`);
+  }
+  const gaps = res.runs.filter((r) => r.gapMs !== undefined).map((r) => r.gapMs as number);
+  if (gaps.length > 1)
+    lines.push(
+      "",
+      `Gap over ${gaps.length} runs: min ${s3(Math.min(...gaps))} s, median ${s3(median(gaps))} s, max ${s3(Math.max(...gaps))} s`,
+    );
+  const dbl = res.runs.reduce((a, r) => a + r.doubleAnswers, 0);
+  lines.push(`Double answers: ${dbl === 0 ? "none" : dbl}`, "");
+  return lines.join("\n");
+}
