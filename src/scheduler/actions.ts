@@ -30,6 +30,8 @@ export interface Action {
   probe?: boolean;
   /** Stop implied by fencing the node. */
   implied?: boolean;
+  /** Start prevented outright (interleaved order without a partner): as if not placed. */
+  inhibited?: boolean;
   before: Edge[];
   after: Edge[];
 }
@@ -92,6 +94,7 @@ export function newAction(set: ActionSet, a: Omit<Action, "id" | "before" | "aft
     minRunnable: a.minRunnable,
     probe: a.probe,
     implied: a.implied,
+    inhibited: a.inhibited,
     before: NO_EDGES,
     after: NO_EDGES,
   };

@@ -108,17 +108,15 @@ function interleave(
       link(set, fi, firstTask, ti, thenTask, flags, `${source} (interleaved)`);
       continue;
     }
-    if (flags & RUNNABLE_LEFT) {
-      // No instance of "first" here: this instance of "then" cannot start.
-      const none = newAction(set, {
-        rsc: first,
-        task: firstTask,
-        interval: 0,
-        pseudo: true,
-        required: false,
-        runnable: false,
-      });
-      for (const b of thenSide(set, ti, thenTask).main) order(set, none, b, RUNNABLE_LEFT, source);
+    if (flags & (RUNNABLE_LEFT | IMPLIES_THEN) && thenTask === "start") {
+      // No instance of "first" on this node: this instance of "then" may not run here at all.
+      for (const p of ti.kind === "primitive" ? [ti] : ti.children) {
+        const start = set.byRsc.get(p)?.start;
+        if (!start) continue;
+        start.runnable = false;
+        start.inhibited = true;
+        start.reason = "node availability";
+      }
     }
   }
 }

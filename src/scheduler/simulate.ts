@@ -115,12 +115,15 @@ class StatusEditor {
         : task === "monitor"
           ? `${rsc.id}_last_failure_0`
           : `${rsc.id}_last_0`;
+    // A reload is recorded beside the start, which stays the resource's last state change.
     const id =
-      interval > 0
-        ? opId
-        : rc === target || (task === "monitor" && rc === 7)
-          ? `${rsc.id}_last_0`
-          : `${rsc.id}_last_failure_0`;
+      task === "reload-agent"
+        ? `${rsc.id}_reload-agent_0`
+        : interval > 0
+          ? opId
+          : rc === target || (task === "monitor" && rc === 7)
+            ? `${rsc.id}_last_0`
+            : `${rsc.id}_last_failure_0`;
     lr.children = lr.children.filter((c) => !(c.type === "element" && c.attrs.id === id));
     const callId = this.nextCallId(ns);
     const key = `0:0:${target}:tandem-simulated`;

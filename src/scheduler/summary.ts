@@ -53,7 +53,8 @@ export function summarize(ws: WorkingSet, set: ActionSet): SummaryItem[] {
             details: next,
             reason: start.reason?.startsWith("required") ? undefined : undefined,
           });
-        else items.push({ kind: "Start", rsc: r.id, details: next, reason: start.reason, blocked: true });
+        else if (!start.inhibited)
+          items.push({ kind: "Start", rsc: r.id, details: next, reason: start.reason, blocked: true });
       }
       continue;
     }
