@@ -93,19 +93,29 @@ const MONTHS = {
   Dec: 11,
 };
 
-/** [{t, members}] from "[QUORUM] Members[k]: a b c" lines (hires timestamps, local time). */
+/**
+ * [{t, members}] from "[QUORUM] Members[k]: a b c" lines (hires timestamps, local time).
+ * Long lists are split over several lines, each but the last ending in a backslash.
+ */
 function memberLines(file) {
   if (!existsSync(file)) return [];
   const out = [];
   const year = new Date().getFullYear();
+  let pending = null;
   for (const line of readFileSync(file, "utf8").split("\n")) {
     const m =
-      /^(\w{3}) +(\d+) (\d\d):(\d\d):(\d\d)\.(\d{3}) .*\[QUORUM\] (?:\S+ +)?Members\[\d+\]: ([\d ]+)$/.exec(
+      /^(\w{3}) +(\d+) (\d\d):(\d\d):(\d\d)\.(\d{3}) .*\[QUORUM\] (?:\S+ +)?Members\[(\d+)\]: ([\d ]+?)(\\?)$/.exec(
         line,
       );
     if (!m) continue;
     const t = new Date(year, MONTHS[m[1]], +m[2], +m[3], +m[4], +m[5], +m[6]).getTime();
-    out.push({ t, members: m[7].trim().split(/\s+/).map(Number) });
+    const ids = m[8].trim().split(/\s+/).map(Number);
+    if (pending && pending.count === +m[7]) pending.members.push(...ids);
+    else pending = { t, count: +m[7], members: ids };
+    if (m[9] !== "\\") {
+      out.push({ t: pending.t, members: pending.members });
+      pending = null;
+    }
   }
   return out;
 }
@@ -146,11 +156,16 @@ export async function realDetection(n, runs, token = 300) {
         );
       }
       const logs = Array.from({ length: n }, (_, i) => join(STATE, `node${i + 1}`, "corosync.log"));
-      await waitFor(
-        () => logs.every((f) => memberLines(f).at(-1)?.members.length === n),
-        30_000,
-        `${n} members`,
-      );
+      try {
+        await waitFor(
+          () => logs.every((f) => memberLines(f).at(-1)?.members.length === n),
+          30_000 + n * 2000,
+          `${n} members`,
+        );
+      } catch (e) {
+        const sizes = logs.map((f) => memberLines(f).at(-1)?.members.length ?? 0);
+        throw new Error(`${e.message} (last membership size per node: ${sizes.join(" ")})`);
+      }
       await sleep(500);
       rssMiB = procs.map((p) => {
         const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, "utf8"));
@@ -173,7 +188,7 @@ export async function realDetection(n, runs, token = 300) {
     }
   } finally {
     teardown(n);
-    rmSync(STATE, { recursive: true, force: true });
+    if (!process.env.KEEP_STATE) rmSync(STATE, { recursive: true, force: true });
   }
   const sorted = [...times].sort((a, b) => a - b);
   return { nodes: n, token, runsMs: times, medianMs: sorted[Math.floor((sorted.length - 1) / 2)], rssMiB };

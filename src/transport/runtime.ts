@@ -476,6 +476,11 @@ export class MembershipRuntime {
       "cmap.list": () => this.cmap(),
       "quorum.status": () => this.quorumStatus(),
       "cfg.status": () => this.cfgStatus(),
+      // Fault injection (the lab's `link`/`isolate` faults), as node-main serves it.
+      "node.faults": (p) => {
+        this.setFaults((p as { rules: FaultRule[] }).rules);
+        return null;
+      },
     };
   }
 }

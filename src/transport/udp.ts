@@ -70,7 +70,13 @@ export class UdpTransport {
     for (const link of this.opts.cluster.links) {
       const addr = me[link];
       const port = this.opts.cluster.ports[link];
-      const sock = createSocket({ type: addr.includes(":") ? "udp6" : "udp4" });
+      // Big buffers, as knet uses: bursts (joins from every node at once) must not overflow the
+      // default 208 KiB receive buffer while the event loop is busy. Capped by net.core.rmem_max.
+      const sock = createSocket({
+        type: addr.includes(":") ? "udp6" : "udp4",
+        recvBufferSize: 8 * 1024 * 1024,
+        sendBufferSize: 2 * 1024 * 1024,
+      });
       await new Promise<void>((resolve, reject) => {
         sock.once("error", (e: NodeJS.ErrnoException) =>
           reject(
