@@ -73,10 +73,14 @@ export function indexColocations(ws: WorkingSet): ColocationIndex {
     for (const s of c.sets) {
       if (isRoleSpecific(s.role)) continue;
       const score = s.score ?? c.score;
-      if (s.sequential) {
+      // A negative set keeps every member away from every other one.
+      if (s.sequential && score >= 0) {
+        // ordering="listed" reverses the chain: each member is placed with the next one.
+        const listed = s.ordering?.toLowerCase() === "listed";
         for (let i = 1; i < s.resources.length; i++)
-          add(c.id, s.resources[i], s.resources[i - 1], score, c.nodeAttribute);
-      } else if (score <= -INFINITY) {
+          if (listed) add(c.id, s.resources[i - 1], s.resources[i], score, c.nodeAttribute);
+          else add(c.id, s.resources[i], s.resources[i - 1], score, c.nodeAttribute);
+      } else if (score < 0) {
         for (let i = 0; i < s.resources.length; i++)
           for (let j = i + 1; j < s.resources.length; j++)
             add(c.id, s.resources[j], s.resources[i], score, c.nodeAttribute);
