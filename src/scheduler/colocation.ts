@@ -3,7 +3,6 @@
 // primaries must be placed first) and by primary (whose placement should take
 // the dependents' preferences into account).
 
-import { INFINITY } from "../core/score.js";
 import type { SchedResource, WorkingSet } from "./working-set.js";
 
 export interface Colocation {
