@@ -5,6 +5,7 @@
 // every member has applied the change. No socket: no cluster, pcs's own errors.
 
 import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
 import type { CommandIO } from "../cli/io.js";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { child } from "../core/xml.js";
@@ -12,6 +13,14 @@ import { cibRequest } from "../daemon/protocol.js";
 import { socketPathFromEnv } from "../daemon/paths.js";
 import { type CibSource, liveCib, parseCib, serializeCib } from "./cib-source.js";
 import { PcsError } from "./errors.js";
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "root";
+  }
+}
 
 function ipcError(e: unknown, what: string): PcsError {
   if (e instanceof TandemError && e.code === ErrorCodes.IPC_UNAVAILABLE) return new PcsError(what);
@@ -38,7 +47,12 @@ export class IpcCibSource implements CibSource {
       await cibRequest(
         this.socket,
         "cib.apply",
-        { op: { op: "replace", section: "configuration", xml: serializeCib(conf) }, client: "pcs" },
+        // pcs goes through cibadmin: the CIB records that client and the user, as in Pacemaker.
+        {
+          op: { op: "replace", section: "configuration", xml: serializeCib(conf) },
+          client: "cibadmin",
+          user: currentUser(),
+        },
         { timeoutMs: 60_000 },
       );
     } catch (e) {

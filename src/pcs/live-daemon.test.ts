@@ -1,0 +1,137 @@
+// pcs against a real one-node tandemd process (membership on loopback, replicated CIB
+// on disk, controller, scheduler, executor running ocf:tandem:Dummy): configuration
+// through the live CIB, status as the cluster sees it, restart/cleanup waiting for the
+// cluster, standby moving the resource off the node.
+
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
+import { pcs, repoRoot, tempDir, words } from "./test-support.js";
+
+function makeRoot(t: TestContext, addr: string): string {
+  const root = tempDir(t);
+  mkdirSync(join(root, "etc/tandem"), { recursive: true });
+  writeFileSync(
+    join(root, "etc/tandem/corosync.conf"),
+    `totem {\n  version: 2\n  cluster_name: pcslive\n  transport: knet\n  token: 300\n}\nnodelist {\n  node {\n    ring0_addr: ${addr}\n    name: n1\n    nodeid: 1\n  }\n}\nquorum {\n  provider: corosync_votequorum\n}\n`,
+  );
+  writeFileSync(join(root, "etc/tandem/authkey"), randomBytes(256), { mode: 0o400 });
+  return root;
+}
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}
+
+test("pcs drives a real one-node tandemd", { timeout: 90_000 }, async (t) => {
+  // An address of its own (other suites run daemons on 127.0.0.x at the same time).
+  const root = makeRoot(
+    t,
+    `127.77.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`,
+  );
+  let stderr = "";
+  const daemon: ChildProcess = spawn(process.execPath, [join(repoRoot, "bin/tandemd")], {
+    env: { ...process.env, TANDEM_ROOT: root },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  daemon.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  t.after(() => {
+    if (daemon.exitCode === null) daemon.kill("SIGKILL");
+  });
+  const env = { TANDEM_ROOT: root, TANDEM_PCS_WAIT_MS: "20000" };
+  const run = (cmd: string) => pcs(words(cmd), { cwd: root, env });
+  const ok = async (cmd: string) => {
+    const r = await run(cmd);
+    assert.equal(r.code, 0, `${cmd}: ${r.all}`);
+    return r;
+  };
+  const state = join(root, "run/tandem/rsctmp/Dummy-d1.state");
+  try {
+    await waitFor("the daemon's CIB", async () => (await run("property config")).code === 0);
+    await ok("property set stonith-enabled=false");
+    assert.match((await ok("property")).stdout, / stonith-enabled: false\n/);
+    await ok("resource create d1 ocf:tandem:Dummy op monitor interval=1s");
+    await waitFor("d1 started", () => existsSync(state));
+    await waitFor("pcs status shows d1 started", async () => {
+      const s = await run("status");
+      return s.code === 0 && /\n {2}\* d1\t\(ocf:tandem:Dummy\):\t Started n1\n/.test(s.stdout)
+        ? s
+        : undefined;
+    });
+    const status = (await ok("status")).stdout;
+    assert.match(status, /^Cluster name: pcslive\nStatus of pacemakerd: 'Pacemaker is running'/);
+    // As with real pcs (through cibadmin), changes are recorded with the user and client.
+    assert.match(status, /\n {2}\* Last change: {2}.* by \S+ via cibadmin on n1\n/);
+    assert.match(status, /\n {2}\* Current DC: n1 \(version [^)]*\) - partition with quorum\n/);
+    assert.match(status, /\nNode List:\n {2}\* Online: \[ n1 \]\n/);
+    assert.equal((await ok("resource")).stdout, "  * d1\t(ocf:tandem:Dummy):\t Started n1\n");
+    // The configuration went to disk through the daemon.
+    assert.match(
+      readFileSync(join(root, "var/lib/tandem/cib/cib.xml"), "utf8"),
+      /<primitive id="d1" class="ocf" type="Dummy" provider="tandem">/,
+    );
+
+    // restart: pcs waits until the cluster has stopped it, then starts it again
+    const restart = await ok("resource restart d1");
+    assert.equal(restart.stdout, "d1 successfully restarted\n");
+    await waitFor("d1 running after restart", () => existsSync(state));
+
+    // the service dies; the cluster counts the failure; cleanup brings it back
+    rmSync(state);
+    await waitFor("a fail count", async () => {
+      const f = await run("resource failcount show d1");
+      return /Failcounts for resource 'd1'/.test(f.stdout) ? f : undefined;
+    });
+    assert.match((await ok("resource cleanup d1")).stdout, /^Cleaned up d1 on n1\n/);
+    await waitFor("d1 running after cleanup", () => existsSync(state));
+
+    // standby: the only node can no longer run it
+    await ok("node standby");
+    await waitFor("d1 stopped on standby", () => !existsSync(state));
+    await waitFor("pcs status shows the node in standby", async () => {
+      const s = (await ok("status")).stdout;
+      return (
+        /\n {2}\* Node n1: standby\n/.test(s) && /\n {2}\* d1\t\(ocf:tandem:Dummy\):\t Stopped\n/.test(s)
+      );
+    });
+    await ok("node unstandby n1");
+    await waitFor("d1 back after unstandby", () => existsSync(state));
+
+    // errors leave the live CIB alone
+    const before = (await ok("cluster cib --config")).stdout;
+    const bad = await run("resource create d1 ocf:tandem:Dummy");
+    assert.equal(bad.all, "Error: 'd1' already exists\n");
+    assert.equal((await ok("cluster cib --config")).stdout, before);
+  } catch (e) {
+    const log = join(root, "var/log/tandem/tandemd.log");
+    const tail = existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-30).join("\n") : "(no log)";
+    throw new Error(`${(e as Error).message}\n--- tandemd.log ---\n${tail}\n--- stderr ---\n${stderr}`);
+  } finally {
+    const exited = new Promise<void>((r) => {
+      if (daemon.exitCode !== null) r();
+      else daemon.once("exit", () => r());
+    });
+    daemon.kill("SIGTERM");
+    await exited;
+  }
+});
