@@ -320,6 +320,25 @@ export function unpackHistory(
   return h;
 }
 
+function mergeHistory(into: NodeHistory, h: NodeHistory, lrmId: string): void {
+  into.lrmIds = [...(into.lrmIds ?? []), lrmId];
+  into.known ||= h.known;
+  if (h.active) {
+    into.active = true;
+    into.startOp = h.startOp ?? into.startOp;
+    for (const [k, v] of h.recurring) into.recurring.set(k, v);
+  }
+  if (h.failed) {
+    into.failed = true;
+    into.failedOp = h.failedOp;
+  }
+  into.blocked ||= h.blocked;
+  into.fence ||= h.fence;
+  into.notInstalled ||= h.notInstalled;
+  into.pending ??= h.pending;
+  into.failCount = Math.max(into.failCount, h.failCount);
+}
+
 function clearFailure(h: NodeHistory): void {
   if (h.blocked || h.fence) return;
   h.failed = false;
@@ -364,7 +383,6 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
   ws.haveStonith = ws.primitives.some((p) => p.isStonith);
 
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
-  const seen = new Map<string, LrmResource>();
   for (const st of cib.status) {
     const node = nodeById.get(st.id) ?? (st.uname ? ws.nodeByName.get(st.uname) : undefined);
     if (!node) continue;
@@ -386,14 +404,15 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
         r = orphan(lrm, ws);
         if (!r) continue;
       }
-      // Several status entries can describe one instance on one node (anonymous clones).
-      const key = `${r.id}@${node.uname}`;
-      const prev = seen.get(key);
-      const use = prev ? { ...lrm, ops: [...prev.ops, ...lrm.ops] } : lrm;
-      seen.set(key, use);
-      const h = unpackHistory(r, use, node, ws);
-      h.lrmIds = [...(r.history.get(node.uname)?.lrmIds ?? []), lrm.id];
-      recordHistory(r, h, node, ws);
+      // Several status entries can describe one instance on one node
+      // (anonymous clones): it is active there if any of them says so.
+      const h = unpackHistory(r, lrm, node, ws);
+      const prev = r.history.get(node.uname);
+      if (prev) mergeHistory(prev, h, lrm.id);
+      else {
+        h.lrmIds = [lrm.id];
+        recordHistory(r, h, node, ws);
+      }
     }
   }
   for (const r of ws.primitives) {
