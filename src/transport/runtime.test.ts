@@ -41,7 +41,11 @@ test("3 runtimes: one ring, CPG messages of concurrent senders delivered in one 
       }),
   );
   const got: CpgDeliverEvent[][] = rts.map(() => []);
-  rts.forEach((rt, i) => rt.onCpgDeliver((e) => got[i].push(e)));
+  rts.forEach((rt, i) => {
+    rt.onCpgDeliver((e) => {
+      got[i].push(e);
+    });
+  });
   try {
     await Promise.all(rts.map((rt) => rt.start()));
     await until(() => rts.every((rt) => rt.configuration()?.members.length === 3), 15_000, "one ring of 3");
