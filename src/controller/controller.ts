@@ -193,6 +193,8 @@ export class Controller {
         uname: this.uname(n),
         attrs: { in_ccm: "false", crmd: "offline" },
       });
+      // A node's transient attributes (fail counts, shutdown request...) leave with it, as attrd's do.
+      changes.push({ kind: "attrs-clear", nodeId: String(n) });
     }
     // Nodes that were never seen but are recorded as up in the CIB (DC restarted alone) are down too.
     for (const ns of this.nodeStates())
@@ -443,6 +445,12 @@ export class Controller {
       msg: `transition ${t.id} ${ok ? "complete" : `aborted (${t.reason})`}: ${states.filter((s) => s === "done").length}/${states.length} done`,
     });
     this.transition = undefined;
+    if (ok && t.graph.actions.every((a) => a.kind === "pseudo")) {
+      // Only ordering points (a do_shutdown already answered...): nothing changed, nothing to re-check.
+      this.abortStreak = 0;
+      fx.push(...this.idle());
+      return fx;
+    }
     const failedFence = t.graph.actions.some((a) => a.kind === "fence" && t.state.get(a.id) === "failed");
     // Transitions that keep aborting back off (up to 5 s), so a stuck action cannot spin the DC.
     this.abortStreak = ok ? 0 : this.abortStreak + 1;

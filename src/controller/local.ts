@@ -55,6 +55,7 @@ export class LocalController {
   /** op-digest the DC asked to record per operation key (the scheduler's digest, which it compares). */
   private digests = new Map<string, string>();
   private shuttingDown = false;
+  private joined = false;
   private shutdownSignalled = false;
 
   constructor(nodeId: number, uname: string) {
@@ -93,8 +94,11 @@ export class LocalController {
         },
       },
       { kind: "lrm-replace", nodeId: node, uname: this.uname, lrm: this.lrmXml() },
+      // A freshly started daemon holds no transient attributes: stale ones in the CIB go.
+      ...(this.joined ? [] : [{ kind: "attrs-clear", nodeId: node } as StatusChange]),
       { kind: "attr", nodeId: node, uname: this.uname, name: "#feature-set", value: FEATURE_SET },
     ];
+    this.joined = true;
     return [
       // Every node that ever joined is listed in the configuration (a no-op when it already is).
       {
