@@ -70,7 +70,7 @@ export function assignCloneHistory(
   const clone = cloneOfChild.get(ws)?.get(base);
   if (!clone) return undefined;
   const prims = clone.children.map((i) => primitiveOf(i, base)).filter((p): p is SchedResource => !!p);
-  if (prims.filter((p) => !p.orphan).length === 0) return orphanInstance(clone, base, node, ws);
+  if (prims.length === 0) return orphanInstance(clone, base, node, ws);
   if (clone.unique && m[2] !== undefined) {
     // A unique instance missing from the configuration (clone-max lowered): an orphan.
     return undefined;
@@ -91,7 +91,9 @@ export function assignCloneHistory(
   // same child on this node belongs to the same instance, unless both copies
   // are active (then the extra one is an orphan).
   if (!clone.unique) {
-    const known = prims.find((p) => p.history.has(node.uname) && !p.orphan);
+    const known =
+      prims.find((p) => p.history.has(node.uname) && !p.orphan) ??
+      prims.find((p) => p.history.has(node.uname));
     if (known) {
       if (probe.active && activeHere(known)) {
         const activeInstancesHere = new Set(prims.filter(activeHere).map(instanceOf)).size;
@@ -99,6 +101,7 @@ export function assignCloneHistory(
       } else return known;
     }
   }
+  if (prims.every((p) => p.orphan)) return orphanInstance(clone, base, node, ws);
   const free = prims.filter((p) => !p.history.has(node.uname));
   // Members of one group instance stay together on a node.
   const withSiblings = free.find((p) => siblingsHere(p) && !instanceActiveElsewhere(p));
