@@ -42,7 +42,7 @@ describe("pcsd, tandem passwd and pcs as processes", () => {
     root = mkdtempSync(join(tmpdir(), "tandem-pcsd-proc-"));
   });
   after(() => {
-    if (pcsd && pcsd.exitCode === null) pcsd.kill("SIGKILL");
+    for (const p of spawned) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
     // A failed test may leave a stand-in daemon behind: it is in its own process group.
     const stray = Number(
       existsSync(join(root, "standin.pid")) ? readFileSync(join(root, "standin.pid"), "utf8") : 0,
@@ -154,8 +154,11 @@ describe("pcsd, tandem passwd and pcs as processes", () => {
   });
 });
 
+/** Every pcsd this file started, so after() can kill them all even if a test failed midway. */
+const spawned: ChildProcess[] = [];
+
 function spawnPcsd(root: string, port: number): ChildProcess {
-  return spawn(
+  const p = spawn(
     process.execPath,
     [
       bin("pcsd"),
@@ -172,4 +175,6 @@ function spawnPcsd(root: string, port: number): ChildProcess {
     ],
     { env: { ...process.env, TANDEM_DAEMON_COMMAND: JSON.stringify(STAND_IN_DAEMON) }, stdio: "ignore" },
   );
+  spawned.push(p);
+  return p;
 }
