@@ -19,6 +19,14 @@ function warning(fn: string, text: string, counts: boolean): StatusNote {
   return { counts, pacemaker: { form: "log", fn, level: "warning", text } };
 }
 
+// What the scheduler does about a resource active on several nodes (multiple-active).
+const RECOVERY_TEXT: Record<string, string> = {
+  stop_start: "attempting recovery",
+  stop_only: "shutting it down",
+  block: "waiting for an administrator",
+  stop_unexpected: "stopping unexpected instances",
+};
+
 /**
  * Runs the scheduler on a structurally valid CIB and returns its warnings.
  * Throws whatever the scheduler throws (the caller decides what that means).
@@ -48,6 +56,33 @@ export function statusNotes(root: XmlElement): StatusNote[] {
           ),
         );
   }
+  for (const r of ws.primitives) {
+    // A resource that does not need fencing is not considered active on unclean nodes.
+    const requires = r.meta.requires ?? (ws.options.stonithEnabled && !r.isStonith ? "fencing" : "quorum");
+    const needsFencing = requires === "fencing" || requires === "unfencing";
+    const clean = r.runningOn.filter((n) => !ws.nodeByName.get(n)?.unclean).length;
+    if ((needsFencing ? r.runningOn.length : clean) < 2) continue;
+    const how =
+      RECOVERY_TEXT[(r.meta["multiple-active"] ?? "stop_start").toLowerCase()] ?? RECOVERY_TEXT.stop_start;
+    notes.push({
+      counts: false,
+      pacemaker: {
+        form: "log",
+        fn: "pcmk__primitive_create_actions",
+        level: "error",
+        text: `${r.agent?.class ?? "Untyped"} resource ${r.id} might be active on ${r.runningOn.length} nodes (${how})`,
+      },
+    });
+    notes.push({
+      counts: false,
+      pacemaker: {
+        form: "log",
+        fn: "pcmk__primitive_create_actions",
+        level: "notice",
+        text: "See https://wiki.clusterlabs.org/wiki/FAQ#Resource_is_Too_Active for more information",
+      },
+    });
+  }
   const fenced = new Set<string>();
   for (const a of t.actions.fencing) {
     if (!a.node) continue;
@@ -67,7 +102,7 @@ export function statusNotes(root: XmlElement): StatusNote[] {
   const seen = new Set<string>();
   return notes.filter((n) => {
     const k = `${n.pacemaker.fn}\0${n.pacemaker.text}`;
-    if (seen.has(k)) return false;
+    if (seen.has(k) && !n.pacemaker.text.startsWith("See ")) return false;
     seen.add(k);
     return true;
   });

@@ -305,7 +305,9 @@ export const crmVerifyCommand: Command = async (argv, io) => {
         const { statusNotes } = await import("./crm_verify-status.js");
         for (const n of statusNotes(root)) {
           if (n.counts) warnings = true;
-          if (o.verbosity >= 2) io.stderr(`(${n.pacemaker.fn}) \twarning: ${n.pacemaker.text}\n`);
+          const level = n.pacemaker.level ?? "warning";
+          if (o.verbosity >= LEVEL_VERBOSITY[level])
+            io.stderr(`(${n.pacemaker.fn}) \t${level}: ${n.pacemaker.text}\n`);
         }
       } catch (e) {
         // A CIB the scheduler cannot handle is reported, never fatal to the check itself.
