@@ -60,8 +60,9 @@ export function statusNotes(root: XmlElement): StatusNote[] {
     // A resource that does not need fencing is not considered active on unclean nodes.
     const requires = r.meta.requires ?? (ws.options.stonithEnabled && !r.isStonith ? "fencing" : "quorum");
     const needsFencing = requires === "fencing" || requires === "unfencing";
-    const clean = r.runningOn.filter((n) => !ws.nodeByName.get(n)?.unclean).length;
-    if ((needsFencing ? r.runningOn.length : clean) < 2) continue;
+    const nodes = [...new Set(r.runningOn)]; // two history entries may name the same node
+    const clean = nodes.filter((n) => !ws.nodeByName.get(n)?.unclean).length;
+    if ((needsFencing ? nodes.length : clean) < 2) continue;
     const how =
       RECOVERY_TEXT[(r.meta["multiple-active"] ?? "stop_start").toLowerCase()] ?? RECOVERY_TEXT.stop_start;
     notes.push({
@@ -70,7 +71,7 @@ export function statusNotes(root: XmlElement): StatusNote[] {
         form: "log",
         fn: "pcmk__primitive_create_actions",
         level: "error",
-        text: `${r.agent?.class ?? "Untyped"} resource ${r.id} might be active on ${r.runningOn.length} nodes (${how})`,
+        text: `${r.agent?.class ?? "Untyped"} resource ${r.id} might be active on ${nodes.length} nodes (${how})`,
       },
     });
     notes.push({
