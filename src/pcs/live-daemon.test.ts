@@ -135,3 +135,79 @@ test("pcs drives a real one-node tandemd", { timeout: 90_000 }, async (t) => {
     await exited;
   }
 });
+
+test("pcs resource move on a real two-node tandemd cluster: moves, then removes its constraint", {
+  timeout: 90_000,
+}, async (t) => {
+  const a = 1 + Math.floor(Math.random() * 250);
+  const nodes = [
+    { id: 1, name: "n1", addr: `127.78.${a}.1` },
+    { id: 2, name: "n2", addr: `127.78.${a}.2` },
+  ];
+  const conf =
+    "totem {\n  version: 2\n  cluster_name: pcsduo\n  transport: knet\n  token: 300\n}\nnodelist {\n" +
+    nodes
+      .map((n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`)
+      .join("") +
+    "}\nquorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\n";
+  const key = randomBytes(256);
+  const roots = nodes.map(() => {
+    const root = tempDir(t);
+    mkdirSync(join(root, "etc/tandem"), { recursive: true });
+    writeFileSync(join(root, "etc/tandem/corosync.conf"), conf);
+    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
+    return root;
+  });
+  const daemons = roots.map((root, i) =>
+    spawn(process.execPath, [join(repoRoot, "bin/tandemd")], {
+      env: { ...process.env, TANDEM_ROOT: root, TANDEM_NODE_NAME: nodes[i].name },
+      stdio: ["ignore", "ignore", "ignore"],
+    }),
+  );
+  t.after(async () => {
+    await Promise.all(
+      daemons.map(
+        (d) =>
+          new Promise<void>((r) => {
+            if (d.exitCode !== null || d.signalCode !== null) return r();
+            d.once("exit", () => r());
+            d.kill("SIGKILL");
+          }),
+      ),
+    );
+  });
+  const env = { TANDEM_ROOT: roots[0], TANDEM_PCS_WAIT_MS: "30000" };
+  const run = (cmd: string) => pcs(words(cmd), { cwd: roots[0], env });
+  const ok = async (cmd: string) => {
+    const r = await run(cmd);
+    assert.equal(r.code, 0, `${cmd}: ${r.all}`);
+    return r;
+  };
+  const runningOn = (i: number) => existsSync(join(roots[i], "run/tandem/rsctmp/Dummy-d1.state"));
+  await waitFor("both nodes online", async () => {
+    const s = await run("status nodes");
+    return s.code === 0 && / Online: n1 n2\n/.test(s.stdout);
+  });
+  await ok("property set stonith-enabled=false");
+  await ok("resource defaults update resource-stickiness=100");
+  await ok("resource create d1 ocf:tandem:Dummy op monitor interval=1s");
+  const first = await waitFor("d1 running somewhere", () =>
+    runningOn(0) ? 0 : runningOn(1) ? 1 : undefined,
+  );
+  const other = nodes[1 - first].name;
+  const move = await ok(`resource move d1 ${other}`);
+  assert.equal(
+    move.stderr,
+    "Location constraint to move resource 'd1' has been created\n" +
+      "Waiting for the cluster to apply configuration changes...\n" +
+      "Location constraint created to move resource 'd1' has been removed\n" +
+      "Waiting for the cluster to apply configuration changes...\n" +
+      `resource 'd1' is running on node '${other}'\n`,
+  );
+  assert.ok(runningOn(1 - first), "d1 runs on the other node");
+  assert.ok(!runningOn(first), "d1 left its first node");
+  assert.equal(
+    (await ok("constraint")).stdout,
+    "Location Constraints:\nOrdering Constraints:\nColocation Constraints:\nTicket Constraints:\n",
+  );
+});
