@@ -317,3 +317,131 @@ test("3 tandemd nodes: monitor failure restarts in place, migration-threshold mo
     await killAll();
   }
 });
+
+/** A fence agent for this test: "fences" a node by removing its Dummy services' state files. */
+const FENCE_AGENT = `#!/bin/sh
+action=""; nodename=""; roots=""
+while IFS='=' read -r k v; do
+  case "$k" in
+    action) action=$v ;;
+    nodename) nodename=$v ;;
+    roots) roots=$v ;;
+  esac
+done
+case "$action" in
+  metadata) echo '<resource-agent name="fence_testkill"><parameters/><actions/></resource-agent>'; exit 0 ;;
+  monitor|status|list) exit 0 ;;
+  off|reboot)
+    dir=$(echo "$roots" | tr ';' '\\n' | sed -n "s/^$nodename://p")
+    [ -n "$dir" ] || { echo "unknown node $nodename" >&2; exit 1; }
+    rm -f "$dir"/run/tandem/rsctmp/*.state
+    date +%s%N > "$dir/fenced"
+    exit 0 ;;
+esac
+exit 1
+`;
+
+test("2 tandemd nodes with stonith: the daemon of the node running d1 is killed (d1 still up) -> fenced before d1 starts on the survivor", async (t) => {
+  const two = NODES.slice(0, 2);
+  const key = randomBytes(256);
+  const roots = new Map<string, string>();
+  const agentDir = mkdtempSync(join(tmpdir(), "tandem-fence-"));
+  dirs.push(agentDir);
+  writeFileSync(join(agentDir, "fence_testkill"), FENCE_AGENT, { mode: 0o755 });
+  const nodes = two
+    .map((n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`)
+    .join("");
+  const text = `totem {\n  version: 2\n  cluster_name: duo\n  transport: knet\n}\nnodelist {\n${nodes}}\nquorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\n`;
+  for (const n of two) {
+    const root = mkdtempSync(join(tmpdir(), `tandemd-${n.name}-`));
+    dirs.push(root);
+    mkdirSync(join(root, "etc/tandem"), { recursive: true });
+    writeFileSync(join(root, "etc/tandem/corosync.conf"), text);
+    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
+    roots.set(n.name, root);
+  }
+  const sock = (name: string) => nodePaths(roots.get(name)!).socket;
+  try {
+    for (const n of two) {
+      const p = spawn(process.execPath, [join(repo, "bin/tandemd")], {
+        env: {
+          ...process.env,
+          TANDEM_ROOT: roots.get(n.name)!,
+          TANDEM_NODE_NAME: n.name,
+          TANDEM_FENCE_DIRS: agentDir,
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      procs.set(n.name, p);
+      all.push(p);
+      stderrOf.set(p, "");
+      p.stderr?.on("data", (d: Buffer) => stderrOf.set(p, (stderrOf.get(p) ?? "") + d.toString()));
+    }
+    await waitFor("two members", async () => {
+      const st = await cibRequest(sock("n2"), "status", {}, { timeoutMs: 2000 });
+      return st.nodes.filter((x) => x.member).length === 2 && st.cibPhase === "ready";
+    });
+    const rootsParam = two.map((n) => `${n.name}:${roots.get(n.name)}`).join(";");
+    const dev = await cli(cibadminCommand, roots.get("n2")!, [
+      "-C",
+      "-o",
+      "resources",
+      "-X",
+      `<primitive id="fence1" class="stonith" type="fence_testkill"><instance_attributes id="fence1-ia"><nvpair id="fence1-roots" name="roots" value="${rootsParam}"/><nvpair id="fence1-hosts" name="pcmk_host_list" value="n1 n2"/></instance_attributes></primitive>`,
+    ]);
+    assert.equal(dev.code, 0, dev.err);
+    assert.equal(
+      (await cli(cibadminCommand, roots.get("n2")!, ["-C", "-o", "resources", "-X", dummy("d1")])).code,
+      0,
+    );
+    const loc = await cli(cibadminCommand, roots.get("n2")!, [
+      "-C",
+      "-o",
+      "constraints",
+      "-X",
+      '<rsc_location id="loc-d1-n1" rsc="d1" node="n1" score="100"/>',
+    ]);
+    assert.equal(loc.code, 0, loc.err);
+    await waitFor("d1 on n1", () => runningOn(roots, "d1").join() === "n1");
+
+    const killedAt = Date.now();
+    procs.get("n1")!.kill("SIGKILL"); // the daemon dies; d1's "service" stays up on n1
+    const fencedFile = join(roots.get("n1")!, "fenced");
+    let fencedFirst = true;
+    await waitFor("d1 on n2 only", () => {
+      const on = runningOn(roots, "d1");
+      if (on.includes("n2") && !existsSync(fencedFile)) fencedFirst = false;
+      return on.join() === "n2";
+    });
+    t.diagnostic(`kill -9 of n1's daemon -> fenced and d1 started on n2 after ${Date.now() - killedAt} ms`);
+    assert.ok(existsSync(fencedFile), "n1 was fenced");
+    assert.ok(fencedFirst, "d1 started on n2 before n1 was fenced");
+    const log = readFileSync(nodePaths(roots.get("n2")!).logFile, "utf8");
+    const fencedAt = log.indexOf("node n1 was fenced");
+    const startedAt = log.indexOf("Result of start operation for d1 on n2");
+    assert.ok(fencedAt >= 0 && startedAt > fencedAt, "the fence is recorded before d1 starts on n2");
+    const st = await cibRequest(sock("n2"), "status", {});
+    assert.match(
+      st.cib,
+      /<node_state id="1" uname="n1" in_ccm="false" crmd="offline" join="down" expected="down"/,
+    );
+  } catch (e) {
+    const logs = two
+      .map((n) => {
+        const f = nodePaths(roots.get(n.name)!).logFile;
+        return `--- ${n.name} ---\n${
+          existsSync(f)
+            ? readFileSync(f, "utf8")
+                .split("\n")
+                .filter((l) => !l.includes("/membership") && !l.includes("CIB:"))
+                .slice(-30)
+                .join("\n")
+            : "(no log)"
+        }\n${stderrOf.get(procs.get(n.name)!) ?? ""}`;
+      })
+      .join("\n");
+    throw new Error(`${(e as Error).message}\n${logs}`);
+  } finally {
+    await killAll();
+  }
+});
