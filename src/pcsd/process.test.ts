@@ -25,7 +25,16 @@ function run(name: string, args: string[], env: Record<string, string>, input?: 
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-async function waitFor(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+function runtimePid(file: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { pid: number }).pid;
+  } catch {
+    return undefined;
+  }
+}
+
+// Generous: the machine is shared and sometimes heavily loaded.
+async function waitFor(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) assert.fail("condition not reached in time");
@@ -140,7 +149,8 @@ describe("pcsd, tandem passwd and pcs as processes", () => {
     assert.ok(pidAlive(daemonPid), "the daemon outlives a killed pcsd (own process group)");
 
     pcsd = spawnPcsd(root, port);
-    await waitFor(() => existsSync(paths.pcsdRuntime));
+    // The killed pcsd left its runtime file: wait for the new one's.
+    await waitFor(() => runtimePid(paths.pcsdRuntime) === pcsd?.pid);
     const st = run("pcs", ["pcsd", "status"], env);
     assert.deepEqual([st.code, st.out], [0, "  nodeP: Online\n"]);
     assert.equal(Number(readFileSync(pidFile, "utf8")), daemonPid, "not started a second time");
