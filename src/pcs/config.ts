@@ -6,8 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { child, elements, type XmlElement } from "../core/xml.js";
-import { parseCib, serializeCib } from "./cib-source.js";
-import { configIds, findSection, readCib, updateCib } from "./cib.js";
+import { FileCibSource, parseCib, serializeCib } from "./cib-source.js";
+import { findSection, readCib, updateCib } from "./cib.js";
 import { renderConstraints } from "./constraint-render.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { configuredProperties, renderProperties } from "./property.js";
@@ -173,42 +173,24 @@ export const clusterCibPush: PcsHandler = async (ctx) => {
   return 0;
 };
 
-/** `pcs cluster verify [-V] [FILE]`: the checks crm_verify makes that pcs users meet first. */
+/**
+ * `pcs cluster verify [-V] [FILE]`: crm_verify (src/cli/crm_verify.ts, the CIB layer's
+ * checks with Pacemaker's wording) on the file, the -f CIB or the live CIB; pcs exits 1
+ * when it finds errors.
+ */
 export const clusterVerify: PcsHandler = async (ctx) => {
   const file = ctx.args[0];
-  const xml = file
-    ? readFileSync(isAbsolute(file) ? file : resolve(ctx.io.cwd, file), "utf8")
-    : await ctx.cib().load();
-  const cib = parseCib(xml);
-  const errors: string[] = [];
-  const props = configuredProperties(cib);
-  const stonithOn = !["false", "0", "no", "n", "off"].includes(
-    (props.get("stonith-enabled") ?? "true").toLowerCase(),
-  );
-  const { stonith } = topLevelResources(cib);
-  if (stonithOn && stonith.length === 0) {
-    errors.push(
-      "(unpack_resources) \terror: Resource start-up disabled since no STONITH resources have been defined",
-    );
-    errors.push(
-      "(unpack_resources) \terror: Either configure some or disable STONITH with the stonith-enabled option",
-    );
-    errors.push(
-      "(unpack_resources) \terror: NOTE: Clusters with shared data need STONITH to ensure data integrity",
-    );
+  const verbose = ctx.options.flags.has("-V") ? ["-V"] : [];
+  const src = ctx.cib();
+  let argv: string[];
+  let stdin = "";
+  if (file !== undefined) argv = ["--xml-file", isAbsolute(file) ? file : resolve(ctx.io.cwd, file)];
+  else if (src instanceof FileCibSource) argv = ["--xml-file", src.path];
+  else {
+    stdin = await src.load();
+    argv = ["--xml-pipe"];
   }
-  const all = configIds(cib);
-  const cons = findSection(cib, "constraints");
-  for (const c of cons ? elements(cons) : [])
-    for (const k of ["rsc", "with-rsc", "first", "then"])
-      if (c.attrs[k] !== undefined && !all.has(c.attrs[k]))
-        errors.push(
-          `(unpack_constraints) \terror: Constraint '${c.attrs.id}' refers to '${c.attrs[k]}', which does not exist`,
-        );
-  if (errors.length > 0) {
-    ctx.io.stderr(`${errors.join("\n")}\ncrm_verify: Errors found during check: config not valid\n`);
-    if (!ctx.options.flags.has("-V")) ctx.io.stderr("  -V may provide more details\n");
-    return 1;
-  }
-  return 0;
+  const { crmVerifyCommand } = await import("../cli/crm_verify.js");
+  const rc = await crmVerifyCommand([...argv, ...verbose], { ...ctx.io, readStdin: async () => stdin });
+  return rc === 0 ? 0 : 1;
 };

@@ -13,6 +13,7 @@ import { readFileIfExists } from "../../pcsd/fsutil.js";
 import { type KnownHosts, readKnownHosts } from "../../pcsd/known-hosts.js";
 import { type PcsdPaths, pcsdPaths, rootFrom } from "../../pcsd/paths.js";
 import type { PcsdRuntime } from "../../pcsd/server.js";
+import { pidAlive } from "../../pcsd/supervisor.js";
 import { parseCorosyncConf } from "../../transport/corosync-conf.js";
 import { PcsError } from "../errors.js";
 import type { PcsContext } from "../types.js";
@@ -78,6 +79,8 @@ export function localTarget(paths: PcsdPaths): PcsdTarget | undefined {
   } catch (e) {
     throw new PcsError(`Unable to use the local pcsd: ${(e as Error).message}`);
   }
+  // A pcsd killed -9 leaves its runtime file behind: a dead pid means no local pcsd.
+  if (!pidAlive(runtime.pid)) return undefined;
   return {
     name: "localhost",
     addrs: [runtime.address],
