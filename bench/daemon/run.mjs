@@ -31,7 +31,8 @@ const jsonFile = opt("--json", undefined);
 
 // A private copy of the code: a rebuild during the run must not change it under the daemons.
 const snap = mkdtempSync(join(tmpdir(), "tandem-bench-daemon-"));
-for (const d of ["dist", "bin", "agents", "package.json"]) cpSync(join(repoRoot, d), join(snap, d), { recursive: true });
+for (const d of ["dist", "bin", "agents", "package.json"])
+  cpSync(join(repoRoot, d), join(snap, d), { recursive: true });
 const { cibRequest } = await import(join(snap, "dist/daemon/protocol.js"));
 
 const procs = [];
@@ -70,13 +71,20 @@ async function cluster() {
       stdio: "ignore",
     });
     procs.push(p);
-    return { ...n, root, p, sock: join(root, "run/tandem/tandemd.sock"), rsctmp: join(root, "run/tandem/rsctmp") };
+    return {
+      ...n,
+      root,
+      p,
+      sock: join(root, "run/tandem/tandemd.sock"),
+      rsctmp: join(root, "run/tandem/rsctmp"),
+    };
   });
   await waitFor("3 members", async () => {
     const st = await cibRequest(nodes[0].sock, "status", {}, { timeoutMs: 1000 });
     return st.nodes.filter((x) => x.member).length === 3 && st.cibPhase === "ready";
   });
-  const apply = (op) => cibRequest(nodes[0].sock, "cib.apply", { op, client: "bench" }, { timeoutMs: 10_000 });
+  const apply = (op) =>
+    cibRequest(nodes[0].sock, "cib.apply", { op, client: "bench" }, { timeoutMs: 10_000 });
   await apply({
     op: "modify",
     section: "crm_config",
@@ -85,8 +93,16 @@ async function cluster() {
   });
   const dummy = (id) =>
     `<primitive id="${id}" class="ocf" provider="tandem" type="Dummy"><operations><op id="${id}-mon" name="monitor" interval="10s"/></operations></primitive>`;
-  await apply({ op: "create", section: "resources", xml: `<group id="g">${dummy("r1")}${dummy("r2")}</group>` });
-  const where = (rsc) => nodes.filter((n) => n.p.exitCode === null && n.p.signalCode === null && existsSync(join(n.rsctmp, `Dummy-${rsc}.state`)));
+  await apply({
+    op: "create",
+    section: "resources",
+    xml: `<group id="g">${dummy("r1")}${dummy("r2")}</group>`,
+  });
+  const where = (rsc) =>
+    nodes.filter(
+      (n) =>
+        n.p.exitCode === null && n.p.signalCode === null && existsSync(join(n.rsctmp, `Dummy-${rsc}.state`)),
+    );
   await waitFor("both resources running", () => where("r1").length === 1 && where("r2").length === 1);
   return { nodes, where };
 }
@@ -117,7 +133,12 @@ for (let run = 0; run < runs; run++) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`tandemd resident memory, idle 3-node cluster with 2 resources: ${results.rssMiB.join(", ")} MiB per node (target < 60; real Pacemaker+Corosync about 197)`);
-console.log(`kill -9 of the active node -> 2 resources started elsewhere: ${results.failoverMs.join(", ")} ms, median ${median(results.failoverMs)} ms (target < 1500; real stack about 7000)`);
-if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ when: new Date().toISOString(), ...results }, null, 2)}\n`);
+console.log(
+  `tandemd resident memory, idle 3-node cluster with 2 resources: ${results.rssMiB.join(", ")} MiB per node (target < 60; real Pacemaker+Corosync about 197)`,
+);
+console.log(
+  `kill -9 of the active node -> 2 resources started elsewhere: ${results.failoverMs.join(", ")} ms, median ${median(results.failoverMs)} ms (target < 1500; real stack about 7000)`,
+);
+if (jsonFile)
+  writeFileSync(jsonFile, `${JSON.stringify({ when: new Date().toISOString(), ...results }, null, 2)}\n`);
 process.exit(0);
