@@ -147,6 +147,9 @@ describe("pcsd, tandem passwd and pcs as processes", () => {
     pcsd.kill("SIGKILL");
     await killed;
     assert.ok(pidAlive(daemonPid), "the daemon outlives a killed pcsd (own process group)");
+    const noPcsd = run("pcs", ["cluster", "stop"], env);
+    assert.equal(noPcsd.code, 1);
+    assert.match(noPcsd.err, /^Error: pcsd is not running on this node/, "stale runtime file ignored");
 
     pcsd = spawnPcsd(root, port);
     // The killed pcsd left its runtime file: wait for the new one's.
