@@ -35,6 +35,25 @@ export interface CallResult<E extends EndpointName> {
 const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
+/** The reason in pcs's words (pcs reports curl's messages). */
+export function connectReason(e: unknown, name: string, port: number): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return `Failed to connect to ${name} port ${port}: Connection refused`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return `Failed to connect to ${name} port ${port}: No route to host`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `Could not resolve host: ${name}`;
+    case "ECONNRESET":
+      return "Connection reset by peer";
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
 function unreachable(name: string, reason: string): TandemError {
   return new TandemError(
     ErrorCodes.PCSD_UNREACHABLE,
@@ -135,7 +154,7 @@ export async function callPcsd<E extends EndpointName>(
       });
       req.end(payload);
     }).catch((e: Error) => {
-      throw unreachable(target.name, e.message);
+      throw unreachable(target.name, connectReason(e, target.name, target.port));
     });
     let json: unknown;
     try {
@@ -164,6 +183,6 @@ export async function callPcsd<E extends EndpointName>(
     const checked = ep.response.check(json, "response") as ResponseOf<E>;
     return { body: checked, fingerprint256: conn.fp, addr };
   }
-  const reason = lastErr instanceof Error ? lastErr.message : "no address";
+  const reason = lastErr === undefined ? "no address" : connectReason(lastErr, target.name, target.port);
   throw unreachable(target.name, reason);
 }

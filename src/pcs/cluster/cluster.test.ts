@@ -271,7 +271,7 @@ describe("pcs cluster commands through pcsd", () => {
       assert.equal(s.code, 1);
       assert.match(
         s.err,
-        /^Error: Unable to connect to node2, check if pcsd is running there or try setting higher timeout with --request-timeout option \(.*ECONNREFUSED.*\)\nError: unable to start all nodes\n$/,
+        /^Error: Unable to connect to node2, check if pcsd is running there or try setting higher timeout with --request-timeout option \(Failed to connect to node2 port \d+: Connection refused\)\nError: unable to start all nodes\n$/,
       );
     } finally {
       await n2.restart({ port });
