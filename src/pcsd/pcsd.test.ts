@@ -189,6 +189,14 @@ describe("pcsd", () => {
       return s.body.daemon.running && s.body.daemon.pid !== pid;
     });
     assert.ok(node.logLines.some((l) => l.includes("exited unexpectedly")));
+    assert.ok(
+      node.logLines.some((l) => /info: request \{"endpoint":"clusterStart","from":"127\.0\.0\.1"\}/.test(l)),
+    );
+    assert.ok(
+      node.logLines.some((l) =>
+        /notice: request refused \{"endpoint":"clusterSetup".*TANDEM_E_PCSD_IN_CLUSTER/.test(l),
+      ),
+    );
 
     const newPid = (await callPcsd(t, "status", {})).body.daemon.pid as number;
     assert.equal((await callPcsd(t, "clusterStop", {})).body.wasRunning, true);

@@ -302,9 +302,25 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
         }
       }
       const checked = ep.request.check(input, "request");
+      // Audit trail: every state-changing call, who asked, and how it ended.
+      const audited = ep.method === "POST" && ep.auth && name !== "fileGet";
+      if (audited) log.log("info", "request", { endpoint: name, from });
       const out = await (handlers[name] as Handler<EndpointName>)(checked as RequestOf<EndpointName>, from);
+      if (audited) log.log("info", "request done", { endpoint: name, from });
       send(res, 200, out);
     } catch (e) {
+      if (
+        e instanceof TandemError &&
+        e.code !== ErrorCodes.PCSD_TOKEN &&
+        e.code !== ErrorCodes.PCSD_AUTH_FAILED &&
+        e.code !== ErrorCodes.PCSD_RATE_LIMITED
+      )
+        log.log("notice", "request refused", {
+          endpoint: name ?? req.url,
+          from,
+          code: e.code,
+          message: e.message,
+        });
       const status = name === undefined && e instanceof TandemError ? 404 : undefined;
       sendError(res, e, status);
       if (e instanceof TandemError && e.code === ErrorCodes.PCSD_TOO_LARGE) req.socket.destroySoon();
