@@ -4,6 +4,7 @@
 // command does not touch survives unchanged.
 
 import { child, el, elements, type XmlElement, walkElements } from "../core/xml.js";
+import { errorsOf, validateCib } from "../cib/validate.js";
 import { parseCib, serializeCib } from "./cib-source.js";
 import { PcsError } from "./errors.js";
 import type { PcsContext } from "./types.js";
@@ -24,10 +25,26 @@ export async function updateCib(
   const cib = parseCib(await ctx.cib().load());
   const changed = await change(cib);
   if (changed === false) return;
+  // As cibadmin does before accepting a change: the result must fit Pacemaker's schema.
+  const invalid = schemaErrors(cib);
+  if (invalid.length > 0)
+    throw new PcsError("Unable to update cib", {
+      details: [
+        "Call cib_replace failed (-203): Update does not conform to the configured schema",
+        ...invalid,
+      ],
+    });
   const epoch = Number.parseInt(cib.attrs.epoch ?? "0", 10);
   cib.attrs.epoch = String(Number.isFinite(epoch) ? epoch + 1 : 1);
   cib.attrs.num_updates = "0";
   await ctx.cib().push(serializeCib(cib));
+}
+
+/** Structural (schema) errors of a CIB, in Pacemaker's wording; configuration warnings are not errors here. */
+export function schemaErrors(cib: XmlElement): string[] {
+  return errorsOf(validateCib(cib))
+    .filter((f) => f.pacemaker.form === "relaxng" || f.pacemaker.form === "idref")
+    .map((f) => `  ${f.element}: ${f.pacemaker.text}`);
 }
 
 /** configuration/<name>, created (in the schema's order) when missing. */

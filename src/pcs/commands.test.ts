@@ -432,6 +432,12 @@ test("config, cluster cib/cib-push/verify, node standby and maintenance", async 
   writeFileSync(join(dir, "copy.xml"), read().replace('value="ignore"', 'value="freeze"'));
   assert.equal(await ok("cluster cib-push copy.xml --config"), "CIB updated\n");
   assert.match(read(), /name="no-quorum-policy" value="freeze"/);
+  // A CIB that breaks the schema is refused, as cibadmin refuses it.
+  writeFileSync(join(dir, "bad.xml"), read().replace(' type="apache"', ""));
+  assert.match(
+    await fails("cluster cib-push bad.xml --config"),
+    /^Error: unable to push cib\nCall cib_replace failed \(-203\): Update does not conform to the configured schema\n {2}primitive/,
+  );
   writeFileSync(join(dir, "broken.xml"), "<cib><configuration>");
   assert.match(await fails("cluster cib-push broken.xml"), /^Error: unable to parse new cib: /);
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { child, elements, type XmlElement } from "../core/xml.js";
 import { FileCibSource, parseCib, serializeCib } from "./cib-source.js";
-import { findSection, readCib, updateCib } from "./cib.js";
+import { findSection, readCib, schemaErrors, updateCib } from "./cib.js";
 import { renderConstraints } from "./constraint-render.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { configuredProperties, renderProperties } from "./property.js";
@@ -152,6 +152,14 @@ export const clusterCibPush: PcsHandler = async (ctx) => {
   } catch (e) {
     throw new PcsError(`unable to parse new cib: ${(e as Error).message}`);
   }
+  const invalid = schemaErrors(incoming);
+  if (invalid.length > 0)
+    throw new PcsError("unable to push cib", {
+      details: [
+        "Call cib_replace failed (-203): Update does not conform to the configured schema",
+        ...invalid,
+      ],
+    });
   const newConf = child(incoming, "configuration");
   if (!newConf) throw new PcsError("unable to parse new cib: no configuration section");
   await updateCib(ctx, (cib) => {

@@ -104,6 +104,8 @@ test("random command sequences: failures change nothing, successes keep the CIB 
         const r = await pcs(["-f", "cib.xml", ...words(cmd)], { cwd: dir });
         assert.ok(r.code === 0 || r.code === 1, `'${cmd}' exit ${r.code}: ${r.all}`);
         assert.doesNotMatch(r.all, /internal error/, cmd);
+        // pcs must never build a CIB that breaks Pacemaker's schema (cibadmin would refuse it).
+        assert.doesNotMatch(r.all, /Unable to update cib/, `${cmd}: ${r.all}`);
         if (r.code !== 0) assert.ok(readFileSync(file).equals(before), `failed '${cmd}' changed the CIB`);
         else checkCib(readFileSync(file, "utf8"), cmd);
       }
