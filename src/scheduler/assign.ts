@@ -73,7 +73,14 @@ function sameAttr(ws: WorkingSet, attr: string, a: string, b: string): boolean {
 function applyColocation(t: Table, c: Colocation, ws: WorkingSet): void {
   // A primary still being placed (a colocation loop) cannot constrain yet.
   if (c.primary.assignState !== "done") return;
-  const where = unitNodes(c.primary);
+  // With a group member: where that member runs (it may be stopped while its group is placed).
+  const member = c.primaryMember;
+  const where =
+    member && member.parent?.kind === "group"
+      ? member.assigned
+        ? [member.assigned]
+        : []
+      : unitNodes(c.primary);
   const label = `colocation ${c.id} with ${c.primaryName}`;
   for (const n of ws.nodes) {
     const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
@@ -283,7 +290,14 @@ function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIn
         c.assigned = c.runningOn[0] ?? null;
         if (c.assigned !== node) ok = false;
       } else {
-        if (i >= upTo || isDisabled(c) || (node && (c.scores.get(node)?.score ?? 0) <= -INFINITY)) ok = false;
+        // A member needs a non-negative score together with the members after it
+        // (they are placed with it); the first member carries the whole group.
+        let rest = 0;
+        if (node)
+          for (let j = i; j < u.children.length; j++)
+            if (!isDisabled(u.children[j]))
+              rest = addScores(rest, u.children[j].scores.get(node)?.score ?? 0);
+        if (i >= upTo || isDisabled(c) || (node && i > 0 && rest < 0)) ok = false;
         c.assigned = ok ? node : null;
         if (!ok && !c.stopReason)
           c.stopReason = isDisabled(c) ? "disabled" : "an earlier group member cannot run";

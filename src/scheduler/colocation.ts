@@ -14,6 +14,8 @@ export interface Colocation {
   /** The named resources when they were group members (for explain text). */
   dependentName: string;
   primaryName: string;
+  /** The resource named as primary (a group member, a clone child ...). */
+  primaryMember?: SchedResource;
 }
 
 export interface ColocationIndex {
@@ -58,6 +60,7 @@ export function indexColocations(ws: WorkingSet): ColocationIndex {
       nodeAttribute: attr ?? "#uname",
       dependentName: depName,
       primaryName: primName,
+      primaryMember: p,
     });
   };
   for (const c of ws.cib.constraints.colocations) {
