@@ -246,9 +246,9 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_00
   }
 }
 
-describe("pcsd with daemon restart disabled (the default of bin/pcsd)", () => {
+describe("pcsd with daemon restart disabled (pcsd --no-daemon-restart)", () => {
   it("leaves a crashed daemon down and logs it", async () => {
-    const node = await startTestNode("solo", "127.0.0.5");
+    const node = await startTestNode("solo", "127.0.0.5", { restartOnCrash: false });
     try {
       const tok = readFileSync(node.server.paths.localToken, "utf8").trim();
       const t = target(node, { token: tok, fingerprint256: node.server.fingerprint256 });

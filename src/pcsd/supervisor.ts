@@ -1,7 +1,8 @@
 // Starting and stopping a node's cluster daemon (tandemd) is pcsd's job: through systemd
 // (`systemctl start tandem`) when systemd runs the host and the prefix is "/", otherwise as
-// pcsd's own child process, in its own process group (optionally restarted with backoff when it
-// dies unexpectedly), stopped with SIGTERM then SIGKILL after a timeout. The command is configurable
+// pcsd's own child process, in its own process group (so it outlives a killed pcsd), restarted
+// with backoff when it dies unexpectedly, stopped with SIGTERM then SIGKILL after a timeout;
+// only the daemon itself is signalled (services started by agents outlive it). The command is configurable
 // (default: node <repo>/bin/tandemd, with TANDEM_ROOT set to the node's prefix).
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -32,12 +33,11 @@ export interface SupervisorOptions {
   /** systemd unit (systemd mode). */
   unit?: string;
   /**
-   * Restart the daemon when it exits unexpectedly. Default false: tandemd plays corosync too,
-   * and a crashed corosync stays down (corosync.service has no Restart=), so a killed node
-   * stays out of the cluster as it would with the real stack.
+   * Restart the daemon when it exits unexpectedly (default true, as tandem.service's
+   * Restart=on-failure; a restarted tandemd re-discovers running services with probes).
    */
   restartOnCrash?: boolean;
-  /** First restart delay after an unexpected exit; doubles per crash (max 32x). */
+  /** First restart delay after an unexpected exit (default 2 s, tandem.service's RestartSec); doubles per crash (max 32x). */
   restartDelayMs?: number;
   /** How long a stop waits after SIGTERM before SIGKILL (default 45 s, under the client's 60 s). */
   stopTimeoutMs?: number;
@@ -238,7 +238,7 @@ class ChildSupervisor implements DaemonSupervisor {
       this.log.log("notice", "cluster daemon stopped", { pid: child.pid, code, signal });
       return;
     }
-    if (this.opts.restartOnCrash !== true) {
+    if (this.opts.restartOnCrash === false) {
       this.log.log("warning", "cluster daemon exited unexpectedly; not restarting it", {
         pid: child.pid,
         code,
@@ -247,7 +247,7 @@ class ChildSupervisor implements DaemonSupervisor {
       return;
     }
     if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
-    const delay = (this.opts.restartDelayMs ?? 1000) * 2 ** Math.min(this.crashes, 5);
+    const delay = (this.opts.restartDelayMs ?? 2000) * 2 ** Math.min(this.crashes, 5);
     this.crashes++;
     this.log.log("warning", "cluster daemon exited unexpectedly; restarting", {
       pid: child.pid,
@@ -273,14 +273,10 @@ class ChildSupervisor implements DaemonSupervisor {
     const child = this.child;
     if (!child || !this.alive()) return false;
     const exited = new Promise<void>((res) => child.once("exit", () => res()));
-    const group = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-(child.pid as number), sig);
-      } catch {
-        child.kill(sig);
-      }
-    };
-    group(opts.kill ? "SIGKILL" : "SIGTERM");
+    // Only the daemon is signalled (tandem.service's KillMode=process): services started by
+    // resource agents must outlive it, and a graceful stop moves them away first.
+    const signal = (sig: NodeJS.Signals) => child.kill(sig);
+    signal(opts.kill ? "SIGKILL" : "SIGTERM");
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       exited.then(() => false),
@@ -291,7 +287,7 @@ class ChildSupervisor implements DaemonSupervisor {
     clearTimeout(timer);
     if (timedOut) {
       this.log.log("warning", "cluster daemon did not stop in time; killing it", { pid: child.pid });
-      group("SIGKILL");
+      signal("SIGKILL");
       await exited;
     }
     return true;
@@ -299,23 +295,19 @@ class ChildSupervisor implements DaemonSupervisor {
 
   /** Stops a daemon that is not our child: signals, then polls (no exit event for it). */
   private async stopAdopted(pid: number, opts: { kill?: boolean }): Promise<boolean> {
-    const group = (sig: NodeJS.Signals) => {
+    const signal = (sig: NodeJS.Signals) => {
       try {
-        process.kill(-pid, sig);
+        process.kill(pid, sig);
       } catch {
-        try {
-          process.kill(pid, sig);
-        } catch {
-          // already gone
-        }
+        // already gone
       }
     };
-    group(opts.kill ? "SIGKILL" : "SIGTERM");
+    signal(opts.kill ? "SIGKILL" : "SIGTERM");
     const deadline = Date.now() + (this.opts.stopTimeoutMs ?? 45_000);
     while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (pidAlive(pid)) {
       this.log.log("warning", "cluster daemon did not stop in time; killing it", { pid });
-      group("SIGKILL");
+      signal("SIGKILL");
       while (pidAlive(pid)) await new Promise((r) => setTimeout(r, 50));
     }
     this.adopted = undefined;
