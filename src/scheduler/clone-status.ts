@@ -24,7 +24,9 @@ export function expandClone(
   const nodeCount = ws.nodes.length;
   r.cloneMax = parseScore(meta["clone-max"]) ?? nodeCount;
   r.cloneNodeMax = parseScore(meta["clone-node-max"]) ?? 1;
-  r.unique = isTrue(meta["globally-unique"]);
+  // LSB services cannot tell copies apart: such clones are always anonymous.
+  const prims = def.child.kind === "group" ? def.child.children : [def.child];
+  r.unique = isTrue(meta["globally-unique"]) && !prims.some((p) => p.class === "lsb");
   r.interleave = isTrue(meta.interleave);
   r.ordered = isTrue(meta.ordered);
   // Meta that belongs to the clone itself is not inherited by its instances.
