@@ -220,13 +220,32 @@ test("resource delete, update, meta, enable/disable, group, clone, op, defaults"
   assert.doesNotMatch(read(), /interval-5min/);
 
   assert.equal(await ok("resource defaults"), "No defaults set\n");
-  await ok("resource defaults update resource-stickiness=1");
+  const NOTE =
+    "Warning: Defaults do not apply to resources which override them with their own defined values\n";
+  assert.equal(await ok("resource defaults update resource-stickiness=1"), NOTE);
   assert.equal(
     await ok("resource defaults config"),
-    "Meta Attrs: build-resource-defaults\n  resource-stickiness=1\n",
+    "Meta Attrs: rsc_defaults-meta_attributes\n  resource-stickiness=1\n",
   );
-  await ok("resource op defaults update timeout=30s");
-  assert.match(await ok("resource op defaults"), /timeout=30s/);
+  assert.match(
+    read(),
+    /<nvpair id="rsc_defaults-meta_attributes-resource-stickiness" name="resource-stickiness" value="1"\/>/,
+  );
+  assert.equal(
+    await ok("resource op defaults timeout=30s"),
+    "Deprecation Warning: This command is deprecated and will be removed. Please use 'pcs resource op defaults update' instead.\n" +
+      NOTE,
+  );
+  assert.equal(await ok("resource op defaults"), "Meta Attrs: op_defaults-meta_attributes\n  timeout=30s\n");
+  assert.equal(await ok("resource defaults set create id=mine score=10 meta nam1=val1"), NOTE);
+  assert.equal(
+    await ok("resource defaults"),
+    "Meta Attrs: rsc_defaults-meta_attributes\n  resource-stickiness=1\nMeta Attrs: mine score=10\n  nam1=val1\n",
+  );
+  await ok("resource defaults set update mine meta nam1=val2");
+  assert.match(await ok("resource defaults"), /\n {2}nam1=val2\n/);
+  await ok("resource defaults set delete mine");
+  assert.doesNotMatch(await ok("resource defaults"), /mine/);
 
   assert.equal(await fails("resource delete nosuch"), "Error: Resource 'nosuch' does not exist.\n");
   assert.equal(
@@ -473,7 +492,7 @@ test("pcs 0.9 spellings: resource show --full, resource master, constraint locat
   const show = await run("resource show --full");
   assert.equal(show.code, 0);
   assert.equal(show.stdout, reference("pcs_resource_config.txt"));
-  assert.match(show.stderr, /^Warning: This command is deprecated/);
+  assert.match(show.stderr, /^Deprecation Warning: This command is deprecated/);
   assert.match(
     (await run("resource show")).stdout,
     /^ {2}\* virtual_ip\t\(ocf:heartbeat:IPaddr2\):\t Started node1\n/,

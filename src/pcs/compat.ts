@@ -19,7 +19,7 @@ import { subcommandUsage } from "./usage.js";
 export const resourceShow: PcsHandler = async (ctx) => {
   if (ctx.options.flags.has("--full") || ctx.args.length > 0) {
     ctx.io.stderr(
-      "Warning: This command is deprecated and will be removed. Please use 'pcs resource config' instead.\n",
+      "Deprecation Warning: This command is deprecated and will be removed. Please use 'pcs resource config' instead.\n",
     );
     return resourceConfig(ctx);
   }
@@ -29,7 +29,7 @@ export const resourceShow: PcsHandler = async (ctx) => {
 export const stonithShow: PcsHandler = async (ctx) => {
   if (ctx.options.flags.has("--full") || ctx.args.length > 0) {
     ctx.io.stderr(
-      "Warning: This command is deprecated and will be removed. Please use 'pcs stonith config' instead.\n",
+      "Deprecation Warning: This command is deprecated and will be removed. Please use 'pcs stonith config' instead.\n",
     );
     return stonithConfig(ctx);
   }

@@ -40,7 +40,14 @@ function requireResources(cib: XmlElement, ids: string[]): void {
   for (const id of ids) if (!findResource(cib, id)) throw new PcsError(`Resource '${id}' does not exist`);
 }
 
+function deprecatedShow(ctx: PcsContext, instead: string): void {
+  ctx.io.stderr(
+    `Deprecation Warning: This command is deprecated and will be removed. Please use '${instead}' instead.\n`,
+  );
+}
+
 export const constraintConfig: PcsHandler = async (ctx) => {
+  if (ctx.path[1] === "list" || ctx.path[1] === "show") deprecatedShow(ctx, "pcs constraint config");
   if (ctx.args.length > 0 && ctx.path.length === 1)
     throw new PcsUsageError(subcommandUsage("constraint", "config"));
   const cib = await readCib(ctx);
@@ -119,6 +126,7 @@ export const constraintLocation: PcsHandler = async (ctx) => {
 };
 
 async function constraintLocationConfig(ctx: PcsContext): Promise<number> {
+  if (ctx.args[0] === "show") deprecatedShow(ctx, "pcs constraint location config");
   const cib = await readCib(ctx);
   let lines = locationLines(cib, ctx.options.flags.has("--full"));
   const [, what, ...ids] = ctx.args;

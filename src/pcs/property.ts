@@ -52,7 +52,7 @@ export const propertyConfig: PcsHandler = async (ctx) => {
   const sub = ctx.path[1];
   if (sub === "list" || sub === "show")
     ctx.io.stderr(
-      `Warning: This command is deprecated and will be removed. Please use 'pcs property config' instead.\n`,
+      `Deprecation Warning: This command is deprecated and will be removed. Please use 'pcs property config' instead.\n`,
     );
   const cib = await readCib(ctx);
   const all = ctx.options.flags.has("--all");

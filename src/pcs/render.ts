@@ -104,7 +104,9 @@ export function defaultsLines(cib: XmlElement, sectionName: string, pad: string)
   const out: string[] = [];
   if (sec)
     for (const set of elements(sec, "meta_attributes")) {
-      out.push(`${pad}Meta Attrs: ${set.attrs.id}`);
+      out.push(
+        `${pad}Meta Attrs: ${set.attrs.id}${set.attrs.score !== undefined ? ` score=${set.attrs.score}` : ""}`,
+      );
       for (const p of elements(set, "nvpair")) out.push(`${pad}  ${p.attrs.name}=${p.attrs.value ?? ""}`);
     }
   if (out.length === 0) out.push(`${pad}No defaults set`);

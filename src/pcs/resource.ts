@@ -18,6 +18,8 @@ import {
 } from "./agents.js";
 import { splitKeyValue } from "./args.js";
 import {
+  sanitizeId,
+  validateNewId,
   configIds,
   findSection,
   readCib,
@@ -387,34 +389,89 @@ export function makeDefaultsHandler(sectionName: "rsc_defaults" | "op_defaults")
       );
       return 0;
     }
-    if (words[0] === "update" || words[0] === "set") {
-      if (words[0] === "set" && words[1] === "create") words = words.slice(1);
-      words = words.slice(1);
-      if (words[0] === "create")
-        throw new PcsError(`'pcs ${cmd} set create' is not supported by tandem yet; use 'pcs ${cmd} update'`);
-      if (words[0] === "meta") words = words.slice(1);
-    } else {
+    const usage = subcommandUsage("resource", "defaults");
+    const kvs = (list: string[]): [string, string][] =>
+      list.map((w) => {
+        const eq = w.indexOf("=");
+        if (eq < 0) throw new PcsError(`missing value of '${w}' option`);
+        if (eq === 0) throw new PcsError(`missing key in '${w}' option`);
+        return [w.slice(0, eq), w.slice(eq + 1)];
+      });
+    const warn = () =>
       ctx.io.stderr(
-        `Warning: This command is deprecated and will be removed. Please use 'pcs ${cmd} update' instead.\n`,
+        "Warning: Defaults do not apply to resources which override them with their own defined values\n",
       );
+    if (words[0] === "set" && (words[1] === "delete" || words[1] === "remove")) {
+      const setIds = words.slice(2);
+      if (setIds.length === 0) throw new PcsUsageError(usage);
+      await updateCib(ctx, (cib) => {
+        const sec = findSection(cib, sectionName);
+        for (const id of setIds) {
+          const set = sec && elements(sec, "meta_attributes").find((x) => x.attrs.id === id);
+          if (!set)
+            throw new PcsError(`Unable to find a meta attribute set with id '${id}' in ${sectionName}`);
+          removeElement(sec!, set);
+        }
+        return true;
+      });
+      return 0;
     }
-    const pairs = words.map((w) => splitKeyValue(w));
-    if (pairs.length === 0 || pairs.some((p) => !p))
-      throw new PcsUsageError(subcommandUsage("resource", "defaults"));
+    if (words[0] === "set" && words[1] === "create") {
+      const rest = words.slice(2);
+      const metaAt = rest.indexOf("meta");
+      if (rest.includes("rule"))
+        throw new PcsError(`rules in ${sectionName} are not supported by tandem's pcs yet`);
+      const setOpts = new Map(kvs(metaAt < 0 ? rest : rest.slice(0, metaAt)));
+      const pairs = metaAt < 0 ? [] : kvs(rest.slice(metaAt + 1));
+      for (const k of setOpts.keys())
+        if (k !== "id" && k !== "score")
+          throw new PcsError(`invalid option '${k}', allowed options are: 'id', 'score'`);
+      await updateCib(ctx, (cib) => {
+        const ids = configIds(cib);
+        const explicit = setOpts.get("id");
+        if (explicit !== undefined) validateNewId(ids, explicit, "id");
+        const id = explicit ?? uniqueId(ids, `${sectionName}-meta_attributes`);
+        const attrs: Record<string, string> = { id };
+        if (setOpts.has("score")) attrs.score = setOpts.get("score")!;
+        const set = el("meta_attributes", attrs);
+        for (const [k, v] of pairs)
+          set.children.push(el("nvpair", { id: uniqueId(ids, sanitizeId(`${id}-${k}`)), name: k, value: v }));
+        section(cib, sectionName).children.push(set);
+        return true;
+      });
+      warn();
+      return 0;
+    }
+    let setId: string | undefined;
+    if (words[0] === "set" && words[1] === "update") {
+      setId = words[2];
+      if (!setId) throw new PcsUsageError(usage);
+      words = words.slice(3);
+      if (words[0] === "meta") words = words.slice(1);
+    } else if (words[0] === "update") words = words.slice(1);
+    else
+      ctx.io.stderr(
+        `Deprecation Warning: This command is deprecated and will be removed. Please use 'pcs ${cmd} update' instead.\n`,
+      );
+    const pairs = kvs(words);
+    if (pairs.length === 0) throw new PcsUsageError(usage);
     await updateCib(ctx, (cib) => {
       const ids = configIds(cib);
       const sec = section(cib, sectionName);
-      let set = elements(sec, "meta_attributes")[0];
+      let set = setId
+        ? elements(sec, "meta_attributes").find((x) => x.attrs.id === setId)
+        : elements(sec, "meta_attributes")[0];
+      if (setId && !set)
+        throw new PcsError(`Unable to find a meta attribute set with id '${setId}' in ${sectionName}`);
       if (!set) {
-        const base =
-          sectionName === "rsc_defaults" ? "build-resource-defaults" : "op_defaults-meta_attributes";
-        set = el("meta_attributes", { id: uniqueId(ids, base) });
+        set = el("meta_attributes", { id: uniqueId(ids, `${sectionName}-meta_attributes`) });
         sec.children.push(set);
       }
-      let changed = false;
-      for (const [k, v] of pairs as [string, string][]) changed = setNvpair(set, ids, k, v) || changed;
-      return changed;
+      for (const [k, v] of pairs) setNvpair(set, ids, k, v);
+      // pcs writes the (possibly emptied) set even when nothing changed.
+      return true;
     });
+    warn();
     return 0;
   };
 }
