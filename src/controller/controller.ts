@@ -315,6 +315,16 @@ export class Controller {
             msg: `transition ${t.id}: action ${action.id} (${action.rsc?.id}_${action.task}_${action.intervalMs} on ${action.node}) failed: rc=${rc} status=${status}`,
           });
           this.abort(`action ${action.id} failed`);
+        } else if (rc !== key.targetRc) {
+          // Not a failure, but not what the graph assumed (a probe that finds the resource
+          // running): the rest of the graph may be wrong now, so nothing more of it starts.
+          allMine = false;
+          fx.push({
+            type: "log",
+            level: "notice",
+            msg: `transition ${t.id}: ${action.rsc?.id}_${action.task}_${action.intervalMs} on ${action.node} returned rc=${rc}, expected ${key.targetRc}`,
+          });
+          this.abort(`unexpected result of action ${action.id}`);
         }
       }
     }

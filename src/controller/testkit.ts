@@ -48,11 +48,17 @@ export class SimCluster {
     for (const [id, uname] of this.nodeNames) this.nodes.set(id, this.makeNode(id, uname));
   }
 
-  private makeNode(id: number, uname: string): SimNode {
+  /** Called after every step of run() (invariant checkers). */
+  onStep: (() => void) | undefined;
+  /** Resources whose create was acknowledged to the client. */
+  readonly ackedCreates = new Set<string>();
+  private readonly createReqs = new Map<number, string>();
+
+  private makeNode(id: number, uname: string, disk?: XmlElement): SimNode {
     return {
       id,
       uname,
-      replica: new CibReplica({ nodeId: id }),
+      replica: new CibReplica({ nodeId: id, ...(disk ? { initial: disk } : {}) }),
       ctl: new Controller({
         nodeId: id,
         nodes: this.nodeNames,
@@ -73,7 +79,10 @@ export class SimCluster {
   /** Installs a new configuration of all up nodes (what the membership layer would do). */
   reconfigure(): void {
     const members = this.members();
+    // Messages of a departed sender are lost; the others are delivered in the old configuration,
+    // before the new one is installed (extended virtual synchrony, as the membership layer gives).
     this.queue = this.queue.filter((q) => members.includes(q.from));
+    this.flushGroup();
     for (const id of members) {
       this.replicaFx(id, this.nodes.get(id)!.replica.handle({ type: "confchange", members }));
       this.ctlFx(
@@ -94,6 +103,17 @@ export class SimCluster {
     n.up = false;
     for (const k of [...this.timers.keys()]) if (k.startsWith(`${id}|`)) this.timers.delete(k);
     this.results = this.results.filter((r) => r.node !== id);
+    for (const q of this.queue) q.to = q.to.filter((t) => t !== id);
+    this.reconfigure();
+  }
+
+  /** The daemon of a crashed node starts again: CIB configuration from its disk, services as they are. */
+  restart(id: number): void {
+    const old = this.nodes.get(id)!;
+    if (old.up) return;
+    const n = this.makeNode(id, old.uname, old.replica.cib);
+    n.running = old.running;
+    this.nodes.set(id, n);
     this.reconfigure();
   }
 
@@ -107,9 +127,11 @@ export class SimCluster {
     this.replicaFx(id, this.nodes.get(id)!.replica.handle(op));
   }
   createResource(id: number, rsc: string): void {
+    const reqId = this.reqId++;
+    this.createReqs.set(reqId, rsc);
     this.change(id, {
       type: "request",
-      reqId: this.reqId++,
+      reqId,
       op: {
         op: "create",
         section: "resources",
@@ -160,6 +182,8 @@ export class SimCluster {
           }),
         );
       else if (f.type === "log") this.logs.push(`${n.uname} ${f.level}: ${f.msg}`);
+      else if (f.type === "reply" && f.ok && this.createReqs.has(f.reqId))
+        this.ackedCreates.add(this.createReqs.get(f.reqId)!);
     }
   }
 
@@ -246,19 +270,32 @@ export class SimCluster {
     };
   }
 
+  /** Delivers every queued group message (and what those deliveries send in turn). */
+  private flushGroup(): void {
+    for (let guard = 0; this.queue.length > 0; guard++) {
+      if (guard > 100_000) throw new Error("SimCluster: group messages never stop");
+      this.deliverOne();
+    }
+  }
+
+  private deliverOne(): void {
+    const q = this.queue.shift()!;
+    for (const to of q.to) {
+      const n = this.nodes.get(to)!;
+      if (!n.up) continue;
+      if (q.msg.ch === "cib")
+        this.replicaFx(to, n.replica.handle({ type: "deliver", from: q.from, msg: q.msg.m }));
+      else this.ctlFx(to, n.ctl.handle({ type: "deliver", from: q.from, msg: q.msg.m, now: this.now }));
+    }
+  }
+
   /** Delivers everything due and fires timers until nothing is left or `untilMs` of virtual time passed. */
   run(untilMs = 60_000): void {
     const end = this.now + untilMs;
     for (let guard = 0; guard < 100_000; guard++) {
+      this.onStep?.();
       if (this.queue.length > 0) {
-        const q = this.queue.shift()!;
-        for (const to of q.to) {
-          if (!this.nodes.get(to)!.up) continue;
-          const n = this.nodes.get(to)!;
-          if (q.msg.ch === "cib")
-            this.replicaFx(to, n.replica.handle({ type: "deliver", from: q.from, msg: q.msg.m }));
-          else this.ctlFx(to, n.ctl.handle({ type: "deliver", from: q.from, msg: q.msg.m, now: this.now }));
-        }
+        this.deliverOne();
         continue;
       }
       if (this.results.length > 0) {
@@ -279,6 +316,7 @@ export class SimCluster {
           this.fenced.push(target);
           const victim = [...this.nodes.values()].find((x) => x.uname === target)!;
           victim.running.clear();
+          if (victim.up) this.crash(victim.id); // fencing reboots the node: its daemon goes too
         }
         if (this.nodes.get(by)!.up)
           this.ctlFx(
