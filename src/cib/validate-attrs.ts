@@ -227,7 +227,7 @@ export function checkRule(c: Ctx, rule: XmlElement, parent: XmlElement): void {
         break;
       case "date_expression":
         requireAttr(c, ch, "id", rule);
-        checkEnum(c, ch, "operation", ["in_range", "gt", "lt", "date_spec"], rule);
+        checkDateExpression(c, ch, rule);
         break;
       case "rsc_expression":
       case "op_expression":
@@ -241,4 +241,23 @@ export function checkRule(c: Ctx, rule: XmlElement, parent: XmlElement): void {
         extraContent(c, rule, ch, "a rule holds expressions, date expressions and rules");
     }
   }
+}
+
+/** What each date_expression operation needs (rule-3.9.rng). */
+function checkDateExpression(c: Ctx, e: XmlElement, rule: XmlElement): void {
+  const op = e.attrs.operation ?? "in_range";
+  if (checkEnum(c, e, "operation", ["in_range", "gt", "lt", "date_spec"], rule)) return;
+  const need = (what: string, ok: boolean) => {
+    if (!ok)
+      c.f.schema(
+        e,
+        `${describe(e, rule)}: operation '${op}' needs ${what}`,
+        `Element ${e.name} failed to validate attributes (operation '${op}' needs ${what})`,
+      );
+  };
+  const has = (a: string) => e.attrs[a] !== undefined;
+  if (op === "in_range") need("'start' or 'end'", has("start") || has("end"));
+  else if (op === "gt") need("'start'", has("start"));
+  else if (op === "lt") need("'end'", has("end"));
+  else need("a date_spec element", elements(e, "date_spec").length > 0);
 }

@@ -140,6 +140,12 @@ test("each structural problem names the element, its id and the reason", () => {
       ErrorCodes.CIB_INVALID,
       /rsc_order 'o': attribute 'then' is required/,
     ],
+    [
+      '<rsc_location id="location-webserver-node1-50" rsc="webserver" node="node1" score="50"/>',
+      '<rsc_location id="l" rsc="webserver"><rule id="r" score="10"><date_expression id="d" operation="gt" end="2030-01-01"/></rule></rsc_location>',
+      ErrorCodes.CIB_INVALID,
+      /^date_expression 'd': operation 'gt' needs 'start'/,
+    ],
   ];
   for (const [from, to, code, msg] of cases) {
     const f = onlyError(from, to);
