@@ -147,6 +147,28 @@ async function soloScenario(root: string): Promise<void> {
   // restart: the configuration comes back from disk and d1 runs again
   p = startDaemon(root);
   await waitFor("d1 started after restart", () => existsSync(state));
+  const logFile = join(root, "var/log/tandem/tandemd.log");
+  const startsSoFar = () =>
+    (readFileSync(logFile, "utf8").match(/Result of start operation for d1/g) ?? []).length;
+  await waitFor("d1 monitored", () =>
+    /Result of monitor \(1000ms\) operation for d1 on n1: ok/.test(readFileSync(logFile, "utf8")),
+  );
+
+  // kill -9 of the daemon: d1's service stays up; the restarted daemon probes, finds it, does not start it again
+  const killed = new Promise<unknown>((r) => p.once("exit", r));
+  p.kill("SIGKILL");
+  await killed;
+  assert.ok(existsSync(state), "the service outlives the daemon");
+  const before = startsSoFar();
+  const mark = readFileSync(logFile, "utf8").length;
+  p = startDaemon(root);
+  await waitFor("the probe of the restarted daemon", () =>
+    /Result of monitor operation for d1 on n1: ok/.test(readFileSync(logFile, "utf8").slice(mark)),
+  );
+  await waitFor("d1 monitored again", () =>
+    /Result of monitor \(1000ms\) operation for d1 on n1: ok/.test(readFileSync(logFile, "utf8").slice(mark)),
+  );
+  assert.equal(startsSoFar(), before, "no second start");
   const exited2 = new Promise<number | null>((r) => p.once("exit", (c) => r(c)));
   p.kill("SIGTERM");
   assert.equal(await exited2, 0);
