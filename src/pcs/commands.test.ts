@@ -128,8 +128,10 @@ test("resource create: ids, groups, clones, disabled, duplicates, agents", async
     "Error: Unable to find agent 'NoSuchAgentAnywhere', try specifying its full name\n",
   );
   assert.equal(
-    await fails("resource create f stonith:fence_xvm"),
-    "Error: This command does not accept stonith resource. Use 'pcs stonith create' command instead.\n",
+    await fails("resource create f stonith:fence_nosuch_agent"),
+    "Deprecation Warning: Ability of this command to accept stonith / fence agents is deprecated and will be removed in a future release.\n" +
+      "Error: Agent 'stonith:fence_nosuch_agent' is not installed or does not provide valid metadata: Agent fence_nosuch_agent not found or does not support meta-data: Invalid argument (22), Metadata query for stonith:fence_nosuch_agent failed: Input/output error, use --force to override\n" +
+      SUMMARY,
   );
   // PROVIDER:TYPE shorthand, as pcs resolves it.
   const short = await ok("resource create d1 pacemaker:Dummy --group grp");

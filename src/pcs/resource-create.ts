@@ -247,10 +247,13 @@ export async function createResource(ctx: PcsContext, kind: "resource" | "stonit
   if (!args.clone && ctx.options.flags.has("--clone")) args.clone = { kind: "clone", options: [] };
   if (!args.clone && (ctx.options.flags.has("--master") || ctx.options.flags.has("--promoted")))
     args.clone = { kind: "promotable", options: [] };
-  if (kind === "resource" && (agentText.startsWith("stonith:") || agentText === "stonith"))
-    throw new PcsError(
-      `This command does not accept stonith resource. Use 'pcs stonith create' command instead.`,
+  if (kind === "resource" && agentText.startsWith("stonith:")) {
+    // pcs 0.11 still does it, with a deprecation warning.
+    ctx.io.stderr(
+      "Deprecation Warning: Ability of this command to accept stonith / fence agents is deprecated and will be removed in a future release.\n",
     );
+    kind = "stonith";
+  }
   const { name, deduced } = resolveAgentName(agentText, paths, { stonith: kind === "stonith" });
   if (deduced) ctx.io.stderr(`Assumed agent name '${fullName(name)}' (deduced from '${agentText}')\n`);
 

@@ -362,6 +362,18 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "cluster disable": { load: async () => (await CC()).clusterDisable, options: ["--all"] },
   "cluster destroy": { load: async () => (await CC()).clusterDestroy, options: ["--all", FORCE] },
   "cluster corosync": { load: async () => (await CC()).clusterCorosync, options: [] },
+  "cluster node add": {
+    load: async () => (await import("./cluster/nodes.js")).clusterNodeAdd,
+    options: ["--start", "--enable", "--force", "--wait"],
+  },
+  "cluster node remove": {
+    load: async () => (await import("./cluster/nodes.js")).clusterNodeRemove,
+    options: ["--force"],
+  },
+  "cluster node delete": {
+    load: async () => (await import("./cluster/nodes.js")).clusterNodeRemove,
+    options: ["--force"],
+  },
   "cluster kill": { load: async () => (await CC()).clusterKill, options: [] },
   "cluster sync": { load: async () => (await CC()).clusterSync, options: [] },
   "cluster pcsd-status": { load: async () => (await CC()).pcsdStatus, options: [] },
