@@ -376,9 +376,14 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
     }
     later.push(inst);
   }
-  later.sort(
-    (a, b) => (instanceCurrent(a) !== undefined ? 1 : 0) - (instanceCurrent(b) !== undefined ? 1 : 0),
-  );
+  // Displaced copies of an anonymous clone simply stop while idle instances
+  // take the free nodes; a unique instance is itself moved.
+  const displacedFirst = u.unique === true;
+  later.sort((a, b) => {
+    const da = instanceCurrent(a) !== undefined ? 1 : 0;
+    const db = instanceCurrent(b) !== undefined ? 1 : 0;
+    return displacedFirst ? db - da : da - db;
+  });
   for (const inst of later) {
     const it = tableFor(inst);
     for (const [n, count] of perNode) if (count >= nodeMax) put(it, n, "clone-node-max reached", -INFINITY);

@@ -72,7 +72,9 @@ function link(
     return;
   }
   // More (or fewer) instances of a clone do not restart what depends on the clone.
-  if (first.kind === "clone") flags &= ~IMPLIES_THEN;
+  // Starting more instances of a clone does not restart what depends on it;
+  // moving or restarting a running instance does.
+  if (first.kind === "clone" && !runningInstanceRestarts(set, first)) flags &= ~IMPLIES_THEN;
   if (then.kind === "clone") flags &= ~IMPLIES_FIRST;
   const f = firstSide(set, first, firstTask);
   const t = thenSide(set, then, thenTask);
@@ -81,6 +83,12 @@ function link(
     for (const a of f.main) for (const b of t.members) order(set, a, b, IMPLIES_THEN, source);
   if (flags & IMPLIES_FIRST)
     for (const a of f.members) for (const b of t.main) order(set, a, b, IMPLIES_FIRST, source);
+}
+
+function runningInstanceRestarts(set: ActionSet, clone: SchedResource): boolean {
+  return primitivesUnder(clone).some(
+    (p) => p.runningOn.length > 0 && set.byRsc.get(p)?.start.required === true,
+  );
 }
 
 function instanceNode(i: SchedResource): string | undefined {
