@@ -263,6 +263,7 @@ export function checkConfiguration(
             text: "Support for restart-type is deprecated and will be removed in a future release",
           },
         );
+      if ((r.name === "clone" || r.name === "master") && promotable) checkPromotable(r, nodeIds.size, f);
       if (r.name === "clone" && parseBoolean(metaValue(r, "globally-unique")) === true)
         forceAnon(r, nodeIds.size, f);
     });
@@ -430,4 +431,60 @@ function forceAnon(clone: XmlElement, nodeCount: number, f: Findings): void {
         text: `Ignoring globally-unique for ${clone.attrs.id} because ${cls} resources such as ${child.attrs.id}:${i} can be used only as anonymous clones`,
       },
     );
+}
+
+/** Only OCF agents can be promoted: a promotable clone of anything else is refused. */
+function checkPromotable(clone: XmlElement, nodeCount: number, f: Findings): void {
+  const err = (e: XmlElement, message: string, fn: string, text: string) =>
+    f.add("error", ErrorCodes.CIB_CONFIG, e, message, { form: "log", fn, level: "error", text });
+  const notOcf = (p: XmlElement) => p.attrs.class !== undefined && p.attrs.class.toLowerCase() !== "ocf";
+  const why = (p: XmlElement) =>
+    `${describe(clone)}: ${describe(p)} is of class '${p.attrs.class}', which cannot be promoted (only ocf agents can)`;
+  const prim = elements(clone, "primitive")[0];
+  if (prim && notOcf(prim)) {
+    err(
+      prim,
+      why(prim),
+      "native_unpack",
+      `Resource ${prim.attrs.id}:0 is of type ${prim.attrs.class} and therefore cannot be used as a promotable clone resource`,
+    );
+    err(
+      clone,
+      `${describe(clone)}: ignored because its configuration is invalid`,
+      "unpack_resources",
+      `Ignoring <${clone.name}> resource '${clone.attrs.id}' because configuration is invalid`,
+    );
+    return;
+  }
+  // In a group, Pacemaker complains once per member and instance and keeps the clone;
+  // a group left without members is ignored.
+  const group = elements(clone, "group")[0];
+  if (!group) return;
+  const members = elements(group, "primitive");
+  const bad = members.filter(notOcf);
+  if (bad.length === 0) return;
+  const max = Number.parseInt(metaValue(clone, "clone-max") ?? "", 10);
+  const instances = Number.isInteger(max) && max >= 0 ? max : nodeCount;
+  for (let i = 0; i < instances; i++) {
+    for (const p of bad)
+      err(
+        p,
+        why(p),
+        "native_unpack",
+        `Resource ${p.attrs.id}:${i} is of type ${p.attrs.class} and therefore cannot be used as a promotable clone resource`,
+      );
+    if (bad.length === members.length)
+      f.add(
+        "warning",
+        ErrorCodes.CIB_CONFIG,
+        group,
+        `${describe(group)}: no member can be promoted, the group is ignored`,
+        {
+          form: "log",
+          fn: "group_unpack",
+          level: "warning",
+          text: `Group ${group.attrs.id}:${i} will be ignored because it does not have any members`,
+        },
+      );
+  }
 }

@@ -418,3 +418,28 @@ test("validation never throws on arbitrary CIB-like trees and every finding is w
     { numRuns: 300 },
   );
 });
+
+test("only ocf agents can be promoted", () => {
+  const promo = (inner: string) =>
+    validateCib(
+      parseXml(
+        baseCib.replace(
+          "</resources>",
+          `<clone id="pc"><meta_attributes id="pc-m"><nvpair id="pc-p" name="promotable" value="true"/></meta_attributes>${inner}</clone></resources>`,
+        ),
+      ),
+    ).filter((f) => f.severity !== "notice");
+  const direct = promo('<primitive id="s" class="systemd" type="foo"/>');
+  assert.deepEqual(
+    direct.map((f) => f.pacemaker.text),
+    [
+      "Resource s:0 is of type systemd and therefore cannot be used as a promotable clone resource",
+      "Ignoring <clone> resource 'pc' because configuration is invalid",
+    ],
+  );
+  assert.match(
+    direct[0].message,
+    /^clone 'pc': primitive 's' is of class 'systemd', which cannot be promoted/,
+  );
+  assert.deepEqual(promo('<primitive id="o" class="ocf" provider="pacemaker" type="Stateful"/>'), []);
+});
