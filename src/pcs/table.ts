@@ -364,7 +364,7 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "cluster corosync": { load: async () => (await CC()).clusterCorosync, options: [] },
   "cluster node add": {
     load: async () => (await import("./cluster/nodes.js")).clusterNodeAdd,
-    options: ["--start", "--enable", "--force", "--wait"],
+    options: ["--start", "--enable", "--force"],
   },
   "cluster node remove": {
     load: async () => (await import("./cluster/nodes.js")).clusterNodeRemove,

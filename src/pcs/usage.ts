@@ -137,6 +137,8 @@ export const GROUP_USAGE: Record<string, string[]> = {
     "start | stop | enable | disable [--all | <node>...]",
     "destroy [--all]",
     "sync",
+    "node add <node name> [addr=<node address>]... [--start] [--enable] [--force]",
+    "node remove <node name>... [--force]",
     "kill",
     "corosync [<node>]",
     "pcsd-status [<node>]...",

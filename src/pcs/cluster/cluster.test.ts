@@ -458,3 +458,79 @@ describe("pcs cluster destroy without a running pcsd", () => {
     }
   });
 });
+
+describe("pcs cluster node add / remove", () => {
+  let a: TestNode;
+  let b: TestNode;
+  let c: TestNode;
+  before(async () => {
+    a = await startTestNode("node1", "127.0.0.7");
+    b = await startTestNode("node2", "127.0.0.8");
+    c = await startTestNode("node3", "127.0.0.9");
+    const hosts = [a, b, c].map((n) => `${n.name} addr=${n.addr}:${n.server.port}`).join(" ");
+    assert.equal((await pcs(a, `host auth ${hosts} -u hacluster -p ${TEST_PASSWORD}`)).code, 0);
+    assert.equal((await pcs(a, "cluster setup cluster_web node1 node2 --start")).code, 0);
+  });
+  after(() => stopTestNodes(a, b, c));
+
+  it("adds a node: key and new corosync.conf everywhere, two_node dropped, restart hint", async () => {
+    const r = await pcs(a, "cluster node add node3 --start");
+    assert.equal(r.code, 0, r.err);
+    assert.equal(
+      r.out,
+      [
+        "Sending 'corosync authkey' to 'node3'",
+        "node3: successful distribution of the file 'corosync authkey'",
+        "Sending updated corosync.conf to nodes...",
+        "node3: Succeeded",
+        "node1: Succeeded",
+        "node2: Succeeded",
+        "node3: Starting Cluster...",
+        "",
+      ].join("\n"),
+    );
+    assert.match(r.err, /^No addresses specified for host 'node3', using '127\.0\.0\.9'\n/);
+    assert.match(
+      r.err,
+      /Warning: tandemd cannot reload corosync\.conf while it runs; 'node1', 'node2' use the new node list/,
+    );
+    const conf = read(a, "etc/tandem/corosync.conf") as string;
+    for (const n of [b, c]) assert.equal(read(n, "etc/tandem/corosync.conf"), conf);
+    assert.match(conf, /ring0_addr: 127\.0\.0\.9\n {8}name: node3\n {8}nodeid: 3\n/);
+    assert.doesNotMatch(conf, /two_node/);
+    assert.ok(
+      readFileSync(join(a.root, "etc/tandem/authkey")).equals(
+        readFileSync(join(c.root, "etc/tandem/authkey")),
+      ),
+    );
+    assert.equal((await c.server.supervisor.status()).running, true);
+
+    const again = await pcs(a, "cluster node add node3");
+    assert.equal(again.code, 1);
+    assert.match(
+      again.err,
+      /Error: Node name 'node3' is already used by existing nodes; please, use other name\n/,
+    );
+  });
+
+  it("removes a node: destroyed there, the others get the smaller node list", async () => {
+    const bad = await pcs(a, "cluster node remove node9");
+    assert.deepEqual([bad.code, bad.out], [1, ""]);
+    assert.match(bad.err, /Error: Node 'node9' does not appear to exist in configuration\n/);
+    const r = await pcs(a, "cluster node remove node3");
+    assert.equal(r.code, 0, r.err);
+    assert.equal(
+      r.out,
+      "Destroying cluster on hosts: 'node3'...\nnode3: Successfully destroyed cluster\nSending updated corosync.conf to nodes...\nnode1: Succeeded\nnode2: Succeeded\n",
+    );
+    assert.equal(read(c, "etc/tandem/corosync.conf"), undefined);
+    assert.equal((await c.server.supervisor.status()).running, false);
+    const conf = read(b, "etc/tandem/corosync.conf") as string;
+    assert.equal(read(a, "etc/tandem/corosync.conf"), conf);
+    assert.doesNotMatch(conf, /node3/);
+    assert.match(conf, /two_node: 1\n/);
+    const all = await pcs(a, "cluster node remove node1 node2");
+    assert.equal(all.code, 1);
+    assert.match(all.err, /Error: No nodes would be left in the cluster\n/);
+  });
+});

@@ -51,7 +51,12 @@ function sendConf(text: string): Step {
   return async (ctx, targets) => {
     ctx.io.stdout("Sending updated corosync.conf to nodes...\n");
     const data = Buffer.from(text, "utf8").toString("base64");
-    const rs = await callAll(targets, "filePut", { files: [{ name: "corosync.conf", data }] }, requestTimeoutMs(ctx));
+    const rs = await callAll(
+      targets,
+      "filePut",
+      { files: [{ name: "corosync.conf", data }] },
+      requestTimeoutMs(ctx),
+    );
     let failed = false;
     for (const r of rs) {
       if (r.ok) ctx.io.stdout(`${r.node}: Succeeded\n`);
@@ -74,7 +79,8 @@ function restartHint(ctx: PcsContext, running: string[]): void {
 export const clusterNodeAdd: PcsHandler = async (ctx) => {
   const paths = pathsOf(ctx.io);
   const [name, ...rest] = ctx.args;
-  if (name === undefined || name.includes("=")) throw new PcsError("Usage: pcs cluster node add <node name> [addr=<node address>]...");
+  if (name === undefined || name.includes("="))
+    throw new PcsError("Usage: pcs cluster node add <node name> [addr=<node address>]...");
   const addrs: string[] = [];
   for (const w of rest) {
     if (!w.startsWith("addr=") || w.length === 5)
@@ -86,7 +92,10 @@ export const clusterNodeAdd: PcsHandler = async (ctx) => {
   const reports = new Reports(ctx.force);
   const existing = conf.nodes.map(nodeName);
   if (existing.includes(name))
-    reports.error("NODE_NAME_IN_USE", `Node name '${name}' is already used by existing nodes; please, use other name`);
+    reports.error(
+      "NODE_NAME_IN_USE",
+      `Node name '${name}' is already used by existing nodes; please, use other name`,
+    );
   for (const n of [name, ...existing]) if (!hosts.has(n)) reports.error("HOST_NOT_FOUND", notKnown(n));
   reports.flush(ctx.io);
   if (addrs.length === 0) {
@@ -97,10 +106,16 @@ export const clusterNodeAdd: PcsHandler = async (ctx) => {
   const used = new Set(conf.nodes.flatMap((n) => Object.values(n.rings)));
   for (const a of addrs)
     if (used.has(a))
-      reports.error("NODE_ADDRESS_IN_USE", `Node address '${a}' is already used by existing nodes; please, use other address`);
+      reports.error(
+        "NODE_ADDRESS_IN_USE",
+        `Node address '${a}' is already used by existing nodes; please, use other address`,
+      );
   const links = Object.keys(conf.nodes[0]?.rings ?? { 0: "" }).length;
   if (addrs.length !== links)
-    reports.error("WRONG_NUMBER_OF_ADDRESSES", `${links} address(es) must be specified for the node, ${addrs.length} given`);
+    reports.error(
+      "WRONG_NUMBER_OF_ADDRESSES",
+      `${links} address(es) must be specified for the node, ${addrs.length} given`,
+    );
   reports.flush(ctx.io);
 
   const timeoutMs = requestTimeoutMs(ctx);
@@ -108,7 +123,11 @@ export const clusterNodeAdd: PcsHandler = async (ctx) => {
   const existingTargets = existing.map((n) => remoteTarget(hosts, n));
   // The new node must be reachable and not in a cluster (forceable), as for setup.
   const [st] = await callAll([newTarget], "status", {}, timeoutMs);
-  if (!st.ok) reports.error("NODE_COMMUNICATION", st.error.startsWith("Unable to connect") ? st.error : `${name}: ${st.error}`);
+  if (!st.ok)
+    reports.error(
+      "NODE_COMMUNICATION",
+      st.error.startsWith("Unable to connect") ? st.error : `${name}: ${st.error}`,
+    );
   else if (st.body.daemon.running || st.body.configured)
     reports.error(
       "HOST_ALREADY_IN_CLUSTER",
@@ -117,7 +136,11 @@ export const clusterNodeAdd: PcsHandler = async (ctx) => {
     );
   const statuses = await callAll(existingTargets, "status", {}, timeoutMs);
   for (const s of statuses)
-    if (!s.ok) reports.error("NODE_COMMUNICATION", s.error.startsWith("Unable to connect") ? s.error : `${s.node}: ${s.error}`);
+    if (!s.ok)
+      reports.error(
+        "NODE_COMMUNICATION",
+        s.error.startsWith("Unable to connect") ? s.error : `${s.node}: ${s.error}`,
+      );
   reports.flush(ctx.io);
 
   const nodeid = Math.max(0, ...conf.nodes.map((n) => n.nodeid)) + 1;
@@ -131,9 +154,15 @@ export const clusterNodeAdd: PcsHandler = async (ctx) => {
   }
   const authkey = readFileSync(paths.authkey).toString("base64");
 
-  if (st.ok && (st.body.daemon.running || st.body.configured)) await callAll([newTarget], "clusterDestroy", {}, timeoutMs);
+  if (st.ok && (st.body.daemon.running || st.body.configured))
+    await callAll([newTarget], "clusterDestroy", {}, timeoutMs);
   ctx.io.stdout(`Sending 'corosync authkey' to '${name}'\n`);
-  const [k] = await callAll([newTarget], "filePut", { files: [{ name: "authkey", data: authkey }] }, timeoutMs);
+  const [k] = await callAll(
+    [newTarget],
+    "filePut",
+    { files: [{ name: "authkey", data: authkey }] },
+    timeoutMs,
+  );
   if (!k.ok) throw new PcsError(`${name}: ${k.error}`);
   ctx.io.stdout(`${name}: successful distribution of the file 'corosync authkey'\n`);
   const all = [newTarget, ...existingTargets];
@@ -165,9 +194,12 @@ export const clusterNodeRemove: PcsHandler = async (ctx) => {
   const hosts = knownHostsOf(paths);
   const reports = new Reports(ctx.force);
   const existing = conf.nodes.map(nodeName);
-  for (const n of names) if (!existing.includes(n)) reports.error("NODE_NOT_FOUND", `Node '${n}' does not appear to exist in configuration`);
+  for (const n of names)
+    if (!existing.includes(n))
+      reports.error("NODE_NOT_FOUND", `Node '${n}' does not appear to exist in configuration`);
   const remaining = existing.filter((n) => !names.includes(n));
-  if (remaining.length === 0) reports.error("CANNOT_REMOVE_ALL_CLUSTER_NODES", "No nodes would be left in the cluster");
+  if (remaining.length === 0)
+    reports.error("CANNOT_REMOVE_ALL_CLUSTER_NODES", "No nodes would be left in the cluster");
   for (const n of remaining) if (!hosts.has(n)) reports.error("HOST_NOT_FOUND", notKnown(n));
   reports.flush(ctx.io);
 
@@ -175,17 +207,26 @@ export const clusterNodeRemove: PcsHandler = async (ctx) => {
   const remainingTargets = remaining.map((n) => remoteTarget(hosts, n));
   const statuses = await callAll(remainingTargets, "status", {}, timeoutMs);
   for (const s of statuses)
-    if (!s.ok) reports.error("NODE_COMMUNICATION", s.error.startsWith("Unable to connect") ? s.error : `${s.node}: ${s.error}`);
+    if (!s.ok)
+      reports.error(
+        "NODE_COMMUNICATION",
+        s.error.startsWith("Unable to connect") ? s.error : `${s.node}: ${s.error}`,
+      );
   // A removed node is stopped and cleaned; if it cannot be reached, only with --force.
   const removedKnown = names.filter((n) => hosts.has(n));
-  for (const n of names.filter((x) => !hosts.has(x))) reports.error("HOST_NOT_FOUND", notKnown(n), { forceable: true });
+  for (const n of names.filter((x) => !hosts.has(x)))
+    reports.error("HOST_NOT_FOUND", notKnown(n), { forceable: true });
   const removedTargets = removedKnown.map((n) => remoteTarget(hosts, n));
   const removedStatus = await callAll(removedTargets, "status", {}, timeoutMs);
   for (const s of removedStatus)
     if (!s.ok)
-      reports.error("NODE_COMMUNICATION", s.error.startsWith("Unable to connect") ? s.error : `${s.node}: ${s.error}`, {
-        forceable: true,
-      });
+      reports.error(
+        "NODE_COMMUNICATION",
+        s.error.startsWith("Unable to connect") ? s.error : `${s.node}: ${s.error}`,
+        {
+          forceable: true,
+        },
+      );
   reports.flush(ctx.io);
 
   conf.nodes = conf.nodes.filter((n) => !names.includes(nodeName(n)));
