@@ -32,9 +32,17 @@ export function definitionChange(
   if (!recorded || !r.def || r.def.kind !== "primitive") return "none";
   const n = ws.nodeByName.get(node);
   const params = resolveNvSets(r.def.instance, { nodeAttrs: n?.attrs, now: ws.options.now });
+  const resourceOnly = paramsDigest(params);
+  // Parameters given to the operation itself (op instance_attributes) count too.
+  // (a reload stands for the start it replaced)
+  const name = op.interval === 0 ? "start" : op.operation;
+  const cfg = r.def.operations.find((o) => o.name === name && o.interval === op.interval);
+  if (cfg) Object.assign(params, resolveNvSets(cfg.instance, { nodeAttrs: n?.attrs, now: ws.options.now }));
   if (paramsDigest(params) === recorded) return "none";
   const force = op.attrs["op-force-restart"];
   const restartDigest = op.attrs["op-restart-digest"];
+  // Only the operation's own parameters changed: that is not reloadable.
+  if (resourceOnly === recorded) return "restart";
   if (force !== undefined && restartDigest !== undefined) {
     const only = new Set(force.split(/\s+/).filter((x) => x !== ""));
     if (paramsDigest(params, only) === restartDigest) return "reload";

@@ -202,8 +202,13 @@ export function executeTransition(
     const r = a.rsc;
     const probe = a.task === "monitor" && a.interval === 0;
     let digest: string | undefined;
-    if ((a.task === "start" || a.task === "reload-agent") && r.def?.kind === "primitive")
-      digest = paramsDigest(resolveNvSets(r.def.instance, { nodeAttrs: nodeAttrs.get(a.node), now: 0 }));
+    if ((a.task === "start" || a.task === "reload-agent") && r.def?.kind === "primitive") {
+      const params = resolveNvSets(r.def.instance, { nodeAttrs: nodeAttrs.get(a.node), now: 0 });
+      const cfg = r.def.operations.find((o) => o.name === "start" && o.interval === 0);
+      if (cfg)
+        Object.assign(params, resolveNvSets(cfg.instance, { nodeAttrs: nodeAttrs.get(a.node), now: 0 }));
+      digest = paramsDigest(params);
+    }
     // Results go where the history came from (anonymous clones: the child's own status entries).
     const ids = r.history.get(a.node)?.lrmIds ?? [r.id];
     const targets = a.task === "stop" ? ids : [ids[ids.length - 1]];
