@@ -14,8 +14,8 @@ after(async () => {
   for (const c of clusters) await c.destroy();
 });
 
-function cluster(nodes: number): LoopbackCluster {
-  const c = new LoopbackCluster({ nodes });
+function cluster(nodes: number, links = 1): LoopbackCluster {
+  const c = new LoopbackCluster({ nodes, links });
   clusters.push(c);
   return c;
 }
@@ -103,4 +103,42 @@ test("5 nodes: partition with the fault hook, then heal", async () => {
   const all = await c.waitForMembers(c.ids, c.ids, 20_000);
   assert.equal(new Set(all.map((s) => s.ringId)).size, 1);
   assert.ok(all.every((s) => s.quorate));
+});
+
+test("3 nodes on 2 links: link 0 cut everywhere, the ring survives on link 1", async () => {
+  const c = cluster(3, 2);
+  await c.startAll();
+  await c.waitForMembers(c.ids, c.ids, 15_000);
+  await sleep(500); // links up on both paths
+  const before = await c.waitForMembers(c.ids, c.ids, 15_000);
+  const ring = before[0].ringId;
+  const tCut = performance.timeOrigin + performance.now();
+  await Promise.all(
+    c.ids.map((id) =>
+      c.setFaults(
+        id,
+        c.ids
+          .filter((p) => p !== id)
+          .map((peer) => ({ peer, link: 0, direction: "both" as const, drop: 1, delayMs: 0 })),
+      ),
+    ),
+  );
+  await sleep(1500);
+  const after = await Promise.all(c.ids.map((id) => c.status(id)));
+  assert.ok(
+    after.every((s) => s.ringId === ring && s.members.length === 3),
+    `no new configuration: ${after.map((s) => s.ringId).join(" ")} (was ${ring}); changes after the cut at +ms: ${after
+      .flatMap((s) => s.history.filter((h) => h.t > tCut).map((h) => Math.round(h.t - tCut)))
+      .join(" ")}`,
+  );
+  const io = captureIO({ env: { TANDEM_SOCKET: c.socket(1) } });
+  assert.equal(await cfgtoolCommand(["-s"], io.io), 0);
+  assert.match(
+    io.stdout,
+    /^LINK ID 0 udp\n\taddr\t= \S+\n\tstatus:\n\t\tnodeid: {10}1:\tlocalhost\n\t\tnodeid: {10}2:\tdisconnected$/m,
+  );
+  assert.match(
+    io.stdout,
+    /^LINK ID 1 udp\n\taddr\t= \S+\n\tstatus:\n\t\tnodeid: {10}1:\tlocalhost\n\t\tnodeid: {10}2:\tconnected$/m,
+  );
 });

@@ -114,9 +114,10 @@ export class UdpTransport {
         `Totem payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`,
       );
     const targets = to === "all" ? this.peers : [to];
+    const now = performance.now();
     for (const peer of targets) {
       if (peer === this.opts.nodeid) continue;
-      for (const link of this.monitor.routes(peer)) this.sendOn(peer, link, PacketKind.Totem, payload);
+      for (const link of this.monitor.routes(peer, now)) this.sendOn(peer, link, PacketKind.Totem, payload);
     }
   }
 
