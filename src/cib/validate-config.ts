@@ -9,6 +9,7 @@ import { parseDurationMs } from "../core/duration.js";
 import { ErrorCodes } from "../core/errors.js";
 import { elements, type XmlElement } from "../core/xml.js";
 import { describe, type Findings } from "./validate-findings.js";
+import { checkOps } from "./validate-ops.js";
 
 type OptionCheck = (v: string) => boolean;
 
@@ -126,7 +127,6 @@ function metaValue(r: XmlElement, name: string): string | undefined {
 }
 
 const ROLE_NAMES = ["stopped", "started", "promoted", "unpromoted", "master", "slave"];
-const CANNOT_RECUR = ["stop", "start", "demote", "promote", "reload-agent", "migrate_to", "migrate_from"];
 const CONSTRAINT_FN: Record<string, string> = {
   rsc_location: "unpack_location_tags",
   rsc_colocation: "unpack_colocation_tags",
@@ -149,6 +149,13 @@ export function checkConfiguration(
   const props = effectiveProperties(conf);
   for (const [name, { value, pair }] of props) {
     const opt = CLUSTER_OPTIONS[name];
+    if (opt && !opt.check(value) && opt.check === isTime)
+      f.add("notice", ErrorCodes.CIB_CONFIG, pair, `${describe(pair)}: '${value}' is not a duration`, {
+        form: "log",
+        fn: "crm_parse_interval_spec",
+        level: "warning",
+        text: `Using 0 instead of '${value}'`,
+      });
     if (opt && !opt.check(value))
       cfgErr(
         pair,
@@ -249,7 +256,7 @@ export function checkConfiguration(
             text: `${r.attrs.id} requires fencing but fencing is disabled`,
           },
         );
-      if (r.name === "primitive") checkOps(r, f);
+      if (r.name === "primitive") checkOps(r, stonithEnabled, f);
       if (metaValue(r, "restart-type") !== undefined)
         f.add(
           "warning",
@@ -290,6 +297,8 @@ export function checkConfiguration(
     );
   }
 
+  if (resourcesSec) checkResourceReferences(resourcesSec, conf, ids, f);
+
   // unpack_status: state of nodes that are no longer configured
   // (guest and remote nodes get their node_state from resources, not <nodes>)
   for (const st of elements(_cib, "status"))
@@ -315,6 +324,7 @@ export function checkConfiguration(
   const consSec = elements(conf, "constraints")[0];
   for (const cons of consSec ? elements(consSec) : []) {
     const fn = CONSTRAINT_FN[cons.name];
+    checkConstraintShape(cons, f);
     const first = cons.attrs.first === undefined ? undefined : ids.get(cons.attrs.first);
     if (
       cons.name === "rsc_order" &&
@@ -358,48 +368,6 @@ export function checkConfiguration(
           );
       }
   }
-}
-
-/** Recurring operations: no start/stop/promote... recurring, no name+interval twice. */
-function checkOps(rsc: XmlElement, f: Findings): void {
-  const seen = new Map<string, XmlElement>();
-  for (const ops of elements(rsc, "operations"))
-    for (const op of elements(ops, "op")) {
-      const ms = parseDurationMs(op.attrs.interval);
-      if (ms === undefined || ms === 0) continue;
-      const name = op.attrs.name;
-      if (CANNOT_RECUR.includes(name)) {
-        f.add(
-          "error",
-          ErrorCodes.CIB_CONFIG,
-          op,
-          `${describe(op)} of ${describe(rsc)}: a ${name} action cannot be recurring (interval '${op.attrs.interval}')`,
-          {
-            form: "log",
-            fn: "is_recurring_history",
-            level: "error",
-            text: `Ignoring ${op.attrs.id} because ${name} action cannot be recurring`,
-          },
-        );
-        continue;
-      }
-      const key = `${name}\0${ms}`;
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, op);
-      else
-        f.add(
-          "error",
-          ErrorCodes.CIB_CONFIG,
-          op,
-          `${describe(op)} of ${describe(rsc)}: same name and interval as op '${first.attrs.id}' (each name+interval once per resource)`,
-          {
-            form: "log",
-            fn: "is_op_dup",
-            level: "error",
-            text: `Operation ${op.attrs.id} is duplicate of ${first.attrs.id} (do not use same name and interval combination more than once per resource)`,
-          },
-        );
-    }
 }
 
 /** Agent classes that cannot be unique clones (pcmk_get_ra_caps without "unique"). */
@@ -487,4 +455,137 @@ function checkPromotable(clone: XmlElement, nodeCount: number, f: Findings): voi
         },
       );
   }
+}
+
+/** strtoll as Pacemaker's scan_ll uses it: the notes it logs for text that is not an integer. */
+function scanLlNotes(v: string): string[] {
+  const m = /^\s*[+-]?\d+/.exec(v);
+  if (!m)
+    return [
+      `Could not parse integer from '${v}' (using 0 instead): No digits found`,
+      `Characters left over after parsing '${v}': '${v}'`,
+    ];
+  return m[0].length < v.length
+    ? [`Characters left over after parsing '${v}': '${v.slice(m[0].length)}'`]
+    : [];
+}
+
+const INTEGER_META: [string, boolean][] = [
+  // name, accepts INFINITY (a score)
+  ["priority", false],
+  ["resource-stickiness", true],
+  ["migration-threshold", true],
+];
+
+/**
+ * Resource meta-attributes read as integers (own value, else a parent's, else
+ * rsc_defaults): Pacemaker logs what it could not parse and uses 0 -- notes,
+ * not errors. Templates referenced by primitives must be templates.
+ */
+function checkResourceReferences(
+  resources: XmlElement,
+  conf: XmlElement,
+  ids: Map<string, XmlElement>,
+  f: Findings,
+): void {
+  const defaults = new Map<string, string>();
+  for (const rd of elements(conf, "rsc_defaults"))
+    for (const set of elements(rd, "meta_attributes")) {
+      if (elements(set, "rule").length > 0) continue;
+      for (const p of elements(set, "nvpair"))
+        if (p.attrs.name !== undefined && p.attrs.value !== undefined && !defaults.has(p.attrs.name))
+          defaults.set(p.attrs.name, p.attrs.value);
+    }
+  const visit = (r: XmlElement, ancestors: XmlElement[], top: boolean) => {
+    for (const [name, isScore] of INTEGER_META) {
+      let v = metaValue(r, name);
+      for (let i = ancestors.length - 1; v === undefined && i >= 0; i--) v = metaValue(ancestors[i], name);
+      v ??= defaults.get(name);
+      if (
+        v === undefined ||
+        (isScore && ["INFINITY", "+INFINITY", "-INFINITY", "red", "yellow", "green"].includes(v))
+      )
+        continue;
+      for (const text of scanLlNotes(v))
+        f.add(
+          "notice",
+          ErrorCodes.CIB_CONFIG,
+          r,
+          `${describe(r)}: '${name}' is not an integer: got '${v}' (0 is used)`,
+          {
+            form: "log",
+            fn: "scan_ll",
+            level: "warning",
+            text,
+          },
+        );
+    }
+    const tmpl = r.name === "primitive" ? r.attrs.template : undefined;
+    if (tmpl !== undefined && ids.get(tmpl)?.name !== "template") {
+      f.add("error", ErrorCodes.CIB_CONFIG, r, `${describe(r)}: '${tmpl}' is not a resource template`, {
+        form: "log",
+        fn: "unpack_template",
+        level: "error",
+        text: `No template named '${tmpl}'`,
+      });
+      if (top)
+        f.add(
+          "error",
+          ErrorCodes.CIB_CONFIG,
+          r,
+          `${describe(r)}: ignored because its configuration is invalid`,
+          {
+            form: "log",
+            fn: "unpack_resources",
+            level: "error",
+            text: `Ignoring <${r.name}> resource '${r.attrs.id}' because configuration is invalid`,
+          },
+        );
+    }
+    for (const ch of elements(r))
+      if (["primitive", "group", "clone", "master", "bundle"].includes(ch.name))
+        visit(ch, [...ancestors, r], false);
+  };
+  for (const r of elements(resources))
+    if (["primitive", "group", "clone", "master", "bundle"].includes(r.name)) visit(r, [], true);
+}
+
+/** Constraint content Pacemaker refuses (or, for a self-order, crashes on). */
+function checkConstraintShape(cons: XmlElement, f: Findings): void {
+  const pattern = cons.name === "rsc_location" ? cons.attrs["rsc-pattern"] : undefined;
+  if (pattern !== undefined) {
+    let ok = true;
+    try {
+      new RegExp(pattern);
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      f.add(
+        "error",
+        ErrorCodes.CIB_CONFIG,
+        cons,
+        `${describe(cons)}: rsc-pattern '${pattern}' is not a valid regular expression`,
+        {
+          form: "log",
+          fn: "unpack_simple_location",
+          level: "error",
+          text: `Ignoring constraint '${cons.attrs.id}' because rsc-pattern has invalid value '${pattern}'`,
+        },
+      );
+  }
+  if (cons.name === "rsc_order" && cons.attrs.first !== undefined && cons.attrs.first === cons.attrs.then)
+    f.add(
+      "error",
+      ErrorCodes.CIB_CONFIG,
+      cons,
+      `${describe(cons)}: orders '${cons.attrs.first}' after itself`,
+      {
+        form: "log",
+        fn: "unpack_simple_rsc_order",
+        level: "error",
+        text: `Ignoring constraint '${cons.attrs.id}' because it orders '${cons.attrs.first}' after itself`,
+      },
+      true,
+    );
 }

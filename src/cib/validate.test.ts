@@ -443,3 +443,65 @@ test("only ocf agents can be promoted", () => {
   );
   assert.deepEqual(promo('<primitive id="o" class="ocf" provider="pacemaker" type="Stateful"/>'), []);
 });
+
+test("operations: on-fail values Pacemaker resets", () => {
+  const texts = (from: string, to: string, stonith = false) => {
+    let text = baseCib.replace(from, to);
+    if (stonith)
+      text = text
+        .replace('name="stonith-enabled" value="false"', 'name="stonith-enabled" value="true"')
+        .replace("<resources>", '<resources><primitive id="f" class="stonith" type="fence_xvm"/>');
+    return errorsOf(validateCib(parseXml(text))).map((f) => f.pacemaker.text);
+  };
+  const stop = 'id="webserver-stop-interval-0s"';
+  assert.deepEqual(texts(stop, `on-fail="standby" ${stop}`), [
+    "Resetting 'on-fail' for webserver stop action to default value because 'standby' is not allowed for stop",
+  ]);
+  const mon = 'id="webserver-monitor-interval-1min"';
+  assert.deepEqual(texts(mon, `on-fail="fence" ${mon}`), [
+    "Resetting 'on-fail' for operation 'webserver_monitor_60000' to 'stop' because 'fence' is not valid when fencing is disabled",
+  ]);
+  assert.deepEqual(texts(mon, `on-fail="fence" ${mon}`, true), []);
+  assert.deepEqual(texts(mon, `on-fail="demote" ${mon}`), [
+    "Resetting 'on-fail' for webserver monitor action to default value because 'demote' is not allowed for it",
+  ]);
+});
+
+test("templates, rsc-pattern, self-orders, integer meta-attributes", () => {
+  const all = (from: string, to: string) => validateCib(parseXml(baseCib.replace(from, to)));
+  const tmpl = errorsOf(
+    all(
+      '<primitive id="webserver" class="ocf" type="apache" provider="heartbeat">',
+      '<primitive id="webserver" template="virtual_ip">',
+    ),
+  );
+  assert.deepEqual(
+    tmpl.map((f) => f.pacemaker.text),
+    [
+      "No template named 'virtual_ip'",
+      "Ignoring <primitive> resource 'webserver' because configuration is invalid",
+    ],
+  );
+  const pattern = errorsOf(
+    all('id="location-webserver-node1-50" rsc="webserver"', 'id="l" rsc-pattern="web[("'),
+  );
+  assert.match(
+    pattern[0].message,
+    /^rsc_location 'l': rsc-pattern 'web\[\(' is not a valid regular expression/,
+  );
+  const self = errorsOf(all('first="virtual_ip" then="webserver"', 'first="webserver" then="webserver"'));
+  assert.equal(self.length, 1);
+  assert.ok(self[0].tandemOnly);
+  const scan = all(
+    '<meta_attributes id="webserver-meta_attributes"/>',
+    '<meta_attributes id="m"><nvpair id="p" name="priority" value="-3x"/><nvpair id="s" name="resource-stickiness" value="INFINITY"/><nvpair id="t" name="migration-threshold" value="many"/></meta_attributes>',
+  ).filter((f) => f.pacemaker.fn === "scan_ll");
+  assert.deepEqual(
+    scan.map((f) => [f.severity, f.pacemaker.text]),
+    [
+      ["notice", "Characters left over after parsing '-3x': 'x'"],
+      ["notice", "Could not parse integer from 'many' (using 0 instead): No digits found"],
+      ["notice", "Characters left over after parsing 'many': 'many'"],
+    ],
+  );
+});
