@@ -46,6 +46,8 @@ export interface AgentParam {
   longdesc: string;
   required: boolean;
   unique: boolean;
+  /** OCF 1.1 unique-group name, if any. */
+  uniqueGroup?: string;
   advanced: boolean;
   deprecated: boolean;
   type: string;
@@ -220,6 +222,7 @@ export function parseAgentMetadata(xml: string, name: AgentName): AgentMetadata 
             longdesc: desc(p, "longdesc"),
             required: flag(p.attrs.required),
             unique: flag(p.attrs.unique),
+            uniqueGroup: p.attrs["unique-group"],
             advanced: flag(p.attrs.advanced),
             deprecated: flag(p.attrs.deprecated) || child(p, "deprecated") !== undefined,
             type: content?.attrs.type ?? "string",

@@ -111,7 +111,7 @@ test("resource create: ids, groups, clones, disabled, duplicates, agents", async
   );
   assert.equal(
     await fails("resource create 1bad ocf:heartbeat:Dummy"),
-    "Error: invalid resource id '1bad', '1' is not a valid first character for a resource id\n",
+    "Error: invalid resource name '1bad', '1' is not a valid first character for a resource name\n",
   );
   assert.match(
     await fails("resource create d ocf:heartbeat:Dummy op monitor interval=soon"),

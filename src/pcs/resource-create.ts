@@ -18,7 +18,7 @@ import { splitKeyValue } from "./args.js";
 import { configIds, sanitizeId, section, uniqueId, updateCib, validateNewId } from "./cib.js";
 import { isTimeInterval } from "./cluster-options.js";
 import { PcsError, PcsUsageError, Reports } from "./errors.js";
-import { findResource } from "./resources.js";
+import { allPrimitives, findResource } from "./resources.js";
 import type { PcsContext } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
@@ -44,7 +44,6 @@ export const OP_OPTIONS = [
   "name",
   "on-fail",
   "record-pending",
-  "requires",
   "role",
   "start-delay",
   "timeout",
@@ -55,13 +54,17 @@ export function parseCreateArgs(words: string[], usage: string): CreateArgs {
   const out: CreateArgs = { instance: [], ops: [], meta: [] };
   let mode: "instance" | "op" | "meta" | "clone" = "instance";
   let op: OpSpec | undefined;
+  let emptyOp = false;
   for (const w of words) {
     if (w === "op") {
       mode = "op";
       op = undefined;
+      emptyOp = true;
       continue;
     }
     if (w === "meta") {
+      if (mode === "op" && emptyOp)
+        throw new PcsError("When using 'op' you must specify an operation name and at least one option");
       mode = "meta";
       continue;
     }
@@ -76,8 +79,14 @@ export function parseCreateArgs(words: string[], usage: string): CreateArgs {
       if (!kv) {
         op = { name: w, options: [] };
         out.ops.push(op);
+        emptyOp = false;
       } else if (!op) throw new PcsError("When using 'op' you must specify an operation name after 'op'");
-      else op.options.push(kv);
+      else {
+        const prev = op.options.find(([k]) => k === kv[0]);
+        if (prev && prev[1] !== kv[1])
+          throw new PcsError(`duplicate option '${kv[0]}' with different values '${prev[1]}' and '${kv[1]}'`);
+        if (!prev) op.options.push(kv);
+      }
       continue;
     }
     if (mode === "clone") {
@@ -89,6 +98,8 @@ export function parseCreateArgs(words: string[], usage: string): CreateArgs {
     if (!kv) throw new PcsUsageError(usage);
     (mode === "meta" ? out.meta : out.instance).push(kv);
   }
+  if (mode === "op" && emptyOp)
+    throw new PcsError("When using 'op' you must specify an operation name and at least one option");
   for (const o of out.ops)
     if (o.options.length === 0)
       throw new PcsError(`When using 'op' you must specify an operation name and at least one option`);
@@ -137,14 +148,43 @@ export function validateInstanceAttrs(
   }
 }
 
+const ON_FAIL = ["block", "demote", "fence", "ignore", "restart", "restart-container", "standby", "stop"];
+const OP_BOOLEANS = ["0", "1", "false", "true"];
+const ROLES = ["Master", "Promoted", "Slave", "Started", "Stopped", "Unpromoted"];
+
+/** Seconds of a Pacemaker interval ("1h", "3600sec", "60" ...), for spotting the same interval twice. */
+function intervalSeconds(v: string): number | undefined {
+  const m = /^\s*(\d+)\s*(ms|msec|us|usec|s|sec|m|min|h|hr)?\s*$/i.exec(v);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "s").toLowerCase();
+  const factor: Record<string, number> = {
+    ms: 0.001,
+    msec: 0.001,
+    us: 1e-6,
+    usec: 1e-6,
+    s: 1,
+    sec: 1,
+    m: 60,
+    min: 60,
+    h: 3600,
+    hr: 3600,
+  };
+  return n * factor[unit];
+}
+
+/** pcs's checks of operations given on the command line (names, options, values, duplicates). */
 export function validateOps(reports: Reports, md: AgentMetadata | undefined, ops: OpSpec[]): void {
-  const actionNames = md && md.actions.length > 0 ? [...new Set(md.actions.map((a) => a.name))] : undefined;
+  const actionNames =
+    md && md.actions.length > 0 ? [...new Set(md.actions.map((a) => a.name))].sort() : undefined;
   for (const op of ops) {
-    if (actionNames && !actionNames.includes(op.name) && !["monitor", "start", "stop"].includes(op.name))
+    if (actionNames && !actionNames.includes(op.name))
       reports.error(
         "INVALID_OPTION_VALUE",
-        `'${op.name}' is not a valid operation name value, use ${quoteList(actionNames.sort())}`,
-        { forceable: true },
+        `'${op.name}' is not a valid operation name value, use ${quoteList(actionNames)}`,
+        {
+          forceable: true,
+        },
       );
     const bad = op.options.map(([k]) => k).filter((k) => !OP_OPTIONS.includes(k));
     if (bad.length > 0)
@@ -152,12 +192,87 @@ export function validateOps(reports: Reports, md: AgentMetadata | undefined, ops
         "INVALID_OPTIONS",
         `invalid resource operation option${bad.length > 1 ? "s" : ""} ${quoteList(bad)}, allowed options are: ${quoteList(OP_OPTIONS)}`,
       );
-    for (const [k, v] of op.options)
+    for (const [k, v] of op.options) {
       if ((k === "interval" || k === "timeout" || k === "start-delay") && !isTimeInterval(v))
         reports.error(
           "INVALID_OPTION_VALUE",
           `'${v}' is not a valid ${k} value, use time interval (e.g. 1, 2s, 3m, 4h, ...)`,
         );
+      if (k === "role" && !ROLES.some((r) => r.toLowerCase() === v.toLowerCase()))
+        reports.error("INVALID_OPTION_VALUE", `'${v}' is not a valid role value, use ${quoteList(ROLES)}`);
+      if (k === "on-fail" && !ON_FAIL.includes(v))
+        reports.error(
+          "INVALID_OPTION_VALUE",
+          `'${v}' is not a valid on-fail value, use ${quoteList(ON_FAIL)}`,
+        );
+      if ((k === "record-pending" || k === "enabled") && !OP_BOOLEANS.includes(v))
+        reports.error(
+          "INVALID_OPTION_VALUE",
+          `'${v}' is not a valid ${k} value, use ${quoteList(OP_BOOLEANS)}`,
+        );
+      if (k === "id" && !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v)) {
+        const first = !/^[A-Za-z_]/.test(v);
+        const bad = first ? v[0] : v.match(/[^A-Za-z0-9_.-]/)![0];
+        reports.error(
+          "INVALID_ID",
+          `invalid operation id '${v}', '${bad}' is not a valid${first ? " first" : ""} character for a operation id`,
+        );
+      }
+    }
+    const names = op.options.map(([k]) => k);
+    if (names.includes("start-delay") && names.includes("interval-origin"))
+      reports.error(
+        "MUTUALLY_EXCLUSIVE_OPTIONS",
+        "Only one of resource operation options 'interval-origin' and 'start-delay' can be used",
+      );
+  }
+  // The same action twice with the same interval (1h and 3600sec are the same).
+  const groups = new Map<string, string[]>();
+  for (const op of ops) {
+    const interval = new Map(op.options).get("interval") ?? (op.name === "monitor" ? "60s" : "0s");
+    const key = `${op.name} ${intervalSeconds(interval) ?? interval}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(interval);
+  }
+  const dups = [...groups.entries()].filter(([, v]) => v.length > 1);
+  if (dups.length > 0)
+    reports.error(
+      "RESOURCE_OPERATION_INTERVAL_DUPLICATION",
+      "multiple specification of the same operation with the same interval:",
+      { details: dups.map(([k, v]) => `${k.split(" ")[0]} with intervals ${v.join(", ")}`) },
+    );
+}
+
+/** Values of `unique` parameters must differ among resources of the same agent (forceable). */
+export function validateUnique(
+  reports: Reports,
+  md: AgentMetadata,
+  cib: XmlElement,
+  given: [string, string][],
+): void {
+  const agent = fullName(md.name);
+  for (const p of md.parameters) {
+    // OCF 1.1 unique-group with a single member means the same as unique="1".
+    const soloGroup =
+      p.uniqueGroup !== undefined &&
+      md.parameters.filter((x) => x.uniqueGroup === p.uniqueGroup).length === 1;
+    if (!p.unique && !soloGroup) continue;
+    const value = given.find(([k]) => k === p.name)?.[1];
+    if (value === undefined || value === "") continue;
+    const same: string[] = [];
+    for (const prim of allPrimitives(cib)) {
+      const a = prim.attrs.provider
+        ? `${prim.attrs.class}:${prim.attrs.provider}:${prim.attrs.type}`
+        : `${prim.attrs.class}:${prim.attrs.type}`;
+      if (a !== agent) continue;
+      if (instancePairs(prim).some(([k, v]) => k === p.name && v === value)) same.push(prim.attrs.id);
+    }
+    if (same.length > 0)
+      reports.error(
+        "RESOURCE_INSTANCE_ATTR_VALUE_NOT_UNIQUE",
+        `Value '${value}' of option '${p.name}' is not unique across '${agent}' resources. Following resources are configured with the same value of the instance attribute: ${quoteList(same.sort())}`,
+        { forceable: true },
+      );
   }
 }
 
@@ -257,15 +372,47 @@ export async function createResource(ctx: PcsContext, kind: "resource" | "stonit
   const { name, deduced } = resolveAgentName(agentText, paths, { stonith: kind === "stonith" });
   if (deduced) ctx.io.stderr(`Assumed agent name '${fullName(name)}' (deduced from '${agentText}')\n`);
 
+  const before = ctx.options.values.get("--before");
+  const after = ctx.options.values.get("--after");
+  if (before !== undefined && after !== undefined)
+    throw new PcsError(
+      group === undefined
+        ? "you cannot specify both --before and --after and you have to specify --group"
+        : "you cannot specify both --before and --after",
+    );
+  if (group === undefined && (before !== undefined || after !== undefined))
+    throw new PcsError(`you cannot use ${before !== undefined ? "--before" : "--after"} without --group`);
+
   await updateCib(ctx, (cib) => {
     const ids = configIds(cib);
-    validateNewId(ids, id, kind === "stonith" ? "stonith id" : "resource id");
-    if (group !== undefined && group !== "") {
-      const g = findResource(cib, group);
-      if (g && g.name !== "group") throw new PcsError(`'${group}' is not a group`);
-      if (!g) validateNewId(ids, group, "group name");
+    validateNewId(ids, id, kind === "stonith" ? "stonith id" : "resource name");
+    // Explicit operation ids must be new and distinct.
+    const opIds = new Set<string>();
+    for (const o of args.ops) {
+      const oid = new Map(o.options).get("id");
+      if (oid === undefined || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(oid)) continue;
+      if (ids.has(oid) || opIds.has(oid) || oid === id) throw new PcsError(`'${oid}' already exists`);
+      opIds.add(oid);
     }
     const reports = new Reports(ctx.force);
+    if (group !== undefined && group !== "") {
+      const g = findResource(cib, group);
+      if (g && g.name !== "group")
+        reports.error("ID_BELONGS_TO_UNEXPECTED_TYPE", `'${group}' is not a group`);
+      else if (!g && ids.has(group))
+        reports.error("ID_BELONGS_TO_UNEXPECTED_TYPE", `'${group}' is not a group`);
+      else if (!g && !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(group)) {
+        const first = !/^[A-Za-z_]/.test(group);
+        const bad = first ? group[0] : group.match(/[^A-Za-z0-9_.-]/)![0];
+        reports.error(
+          "INVALID_ID",
+          `invalid group name '${group}', '${bad}' is not a valid${first ? " first" : ""} character for a group name`,
+        );
+      }
+      const anchor = before ?? after;
+      if (anchor !== undefined && !(g && elements(g, "primitive").some((p) => p.attrs.id === anchor)))
+        reports.error("ID_NOT_FOUND", `'${anchor}' does not exist`);
+    }
     let md: AgentMetadata | undefined;
     try {
       md = loadAgentMetadata(name, paths);
@@ -273,11 +420,13 @@ export async function createResource(ctx: PcsContext, kind: "resource" | "stonit
       if (!(e instanceof PcsError)) throw e;
       reports.error("UNABLE_TO_GET_AGENT_METADATA", e.message, { forceable: true });
     }
-    if (md)
+    if (md) {
       validateInstanceAttrs(reports, md, args.instance, {
         checkRequired: true,
         what: kind === "stonith" ? "stonith" : "resource",
       });
+      validateUnique(reports, md, cib, args.instance);
+    }
     validateOps(reports, md, args.ops);
     reports.flush(ctx.io);
 
@@ -295,12 +444,11 @@ export async function createResource(ctx: PcsContext, kind: "resource" | "stonit
         ids.add(group);
         resources.children.push(g);
       }
-      const anchor = ctx.options.values.get("--before") ?? ctx.options.values.get("--after");
+      const anchor = before ?? after;
       let at = g.children.length;
       if (anchor !== undefined) {
         const idx = g.children.findIndex((c) => c.type === "element" && c.attrs.id === anchor);
-        if (idx < 0) throw new PcsError(`there is no resource '${anchor}' in the group '${group}'`);
-        at = ctx.options.values.has("--before") ? idx : idx + 1;
+        at = before !== undefined ? idx : idx + 1;
       }
       g.children.splice(at, 0, prim);
       return true;
