@@ -432,10 +432,14 @@ function undoLoopViolations(u: SchedResource, ws: WorkingSet, idx: ColocationInd
 /** Stage 4 entry point. Returns the colocation index (the property tests check it). */
 export function assignResources(ws: WorkingSet): ColocationIndex {
   const idx = indexColocations(ws);
-  const units = ws.resources
+  for (const u of assignmentOrder(ws, idx)) assignUnit(u, ws, idx);
+  return idx;
+}
+
+/** The order units are placed in: higher priority first, then configuration order. */
+function assignmentOrder(ws: WorkingSet, _idx: ColocationIndex): SchedResource[] {
+  return ws.resources
     .map((r, i) => ({ r, i }))
     .sort((a, b) => b.r.priority - a.r.priority || a.i - b.i)
     .map((x) => x.r);
-  for (const u of units) assignUnit(u, ws, idx);
-  return idx;
 }
