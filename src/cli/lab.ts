@@ -225,6 +225,11 @@ export const labCommand: Command = async (argv, io) => {
       }
       return res.runs.every((r) => r.to !== null) ? 0 : 1;
     }
+    case "supervise": {
+      // Internal: the lab's control socket process, started by 'lab up'.
+      await (await import("../lab/supervisor.js")).supervise(dir);
+      return 0;
+    }
     case "demo": {
       const { labDemo } = await import("../lab/demo.js");
       return labDemo(dir, io);

@@ -168,8 +168,7 @@ export async function runFailover(
   }
   await sleep(400);
   await faultP;
-  let samples = await poller.stop();
-  sw = analyzeSwitch(samples, fromName, tFault, sameNode);
+  sw = analyzeSwitch(poller.samples, fromName, tFault, sameNode);
   const tEnd = nowMs();
   const run: FailoverRun = {
     fault: o.fault,
@@ -183,7 +182,7 @@ export async function runFailover(
     lastOldEnd: sw.lastOldEnd,
     firstNewEnd: sw.firstNewEnd,
     faultOutput,
-    samples,
+    samples: [],
     events: [],
   };
   if (sw.to === null) run.error = `no other node served within ${o.timeoutMs / 1000} s`;
@@ -193,29 +192,27 @@ export async function runFailover(
       : `  ${sw.to} serves: gap ${s3(sw.gapMs)} s, ${sw.failedRequests} failed request(s), ${sw.doubleAnswers} double answer(s)\n`,
   );
   if (o.heal) {
-    // Keep polling through the heal: a failback (the preferred node taking the service
-    // back) is a second client-visible switch.
-    const back = new Poller(vipUrl(lab));
+    // The client keeps polling through the heal: a failback (the preferred node taking
+    // the service back, also after a fence reboot) is a second client-visible switch.
     const tHeal = nowMs();
-    back.start();
     try {
       await heal(lab, node, o.fault, 90_000);
       await sleep(300);
     } catch (e) {
       run.error = `heal: ${(e as Error).message}`;
     }
-    const bs = await back.stop();
     run.healMs = nowMs() - tHeal;
-    const now = sw.to ?? fromName;
-    const fb = analyzeSwitch(bs, now, tHeal);
-    if (fb.to !== null && fb.to !== now)
-      run.failback = { from: now, to: fb.to, gapMs: fb.gapMs, doubleAnswers: fb.doubleAnswers };
+  }
+  run.samples = await poller.stop();
+  if (sw.to !== null && sw.firstNewEnd !== undefined && sw.to !== fromName) {
+    const fb = analyzeSwitch(run.samples, sw.to, sw.firstNewEnd);
+    if (fb.to !== null)
+      run.failback = { from: sw.to, to: fb.to, gapMs: fb.gapMs, doubleAnswers: fb.doubleAnswers };
+  }
+  if (o.heal)
     log(
       `  healed in ${s3(run.healMs)} s${run.failback ? `; failback ${run.failback.from} -> ${run.failback.to}, gap ${s3(run.failback.gapMs)} s` : ""}\n`,
     );
-    samples = samples.concat(bs);
-    run.samples = samples;
-  }
   run.events = collectEvents(lab, tFault - 1000, Math.max(tEnd, nowMs()) + 200);
   return run;
 }
@@ -252,7 +249,14 @@ async function enableFencing(lab: LabConfig, log: (t: string) => void): Promise<
     if (r.code !== 0)
       throw new TandemError(ErrorCodes.LAB, `pcs stonith create lab-fence: ${(r.stderr || r.stdout).trim()}`);
   }
-  const r = await runTool(lab, n1, "pcs", ["property", "set", "stonith-enabled=true"]);
+  // startup-fencing=false: tandemd has no dc-deadtime wait, so a node started while its
+  // peer runs would fence the peer before their membership merges (see docs/lab.md).
+  const r = await runTool(lab, n1, "pcs", [
+    "property",
+    "set",
+    "stonith-enabled=true",
+    "startup-fencing=false",
+  ]);
   if (r.code !== 0)
     throw new TandemError(
       ErrorCodes.LAB,
@@ -309,7 +313,9 @@ export function formatSummary(res: FailoverResult): string {
     const firstFail = r.samples.find((s) => !s.ok && s.t0 >= r.tFault);
     if (firstFail) rows.push({ t: firstFail.t1, client: `first failed request (${firstFail.error ?? ""})` });
     if (r.firstNewEnd) rows.push({ t: r.firstNewEnd, client: `first answer from ${r.to}` });
-    for (const e of r.events) rows.push({ t: e.t, cluster: `${e.node} ${e.text}` });
+    // The terminal shows the failover itself; the heal's events are in --json and the report.
+    const until = (r.firstNewEnd ?? r.tFaultDone ?? r.tFault) + 1000;
+    for (const e of r.events) if (e.t <= until) rows.push({ t: e.t, cluster: `${e.node} ${e.text}` });
     rows.sort((a, b) => a.t - b.t);
     for (const row of rows)
       lines.push(

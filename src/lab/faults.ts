@@ -54,8 +54,7 @@ export async function injectFault(
       return `${node.name}: pcs cluster stop ${node.name}\n${(r.stdout + r.stderr).trimEnd()}`;
     }
     case "start": {
-      const pcsdAlive = findProcesses({ root: node.root }).some((p) => p.cmdline.includes("bin/pcsd"));
-      if (!pcsdAlive) await startPcsd(lab, node);
+      const pcsdAlive = !(await bootNode(lab, node));
       const r = await runTool(lab, node, "pcs", ["cluster", "start", node.name]);
       if (r.code !== 0)
         throw new TandemError(
@@ -87,6 +86,13 @@ export async function injectFault(
         throw new TandemError(ErrorCodes.USAGE, "resource-fail needs a resource name", { exitCode: 2 });
       return resourceFail(node, rsc);
   }
+}
+
+/** Starts the node's pcsd when it is not running (a node "powered on"); true if it did. */
+export async function bootNode(lab: LabConfig, node: LabNode): Promise<boolean> {
+  if (findProcesses({ root: node.root }).some((p) => p.cmdline.includes("bin/pcsd"))) return false;
+  await startPcsd(lab, node);
+  return true;
 }
 
 function killNetns(ns: string): void {
@@ -163,6 +169,16 @@ async function pushRules(lab: LabConfig, all: Record<string, Rule[]>): Promise<s
   return failed;
 }
 
+/** Nodes the lab has isolated (`fault NODE isolate`), until healed. */
+export function isolatedList(lab: LabConfig): string[] {
+  try {
+    const v = JSON.parse(readFileSync(join(lab.dir, "isolated.json"), "utf8")) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 async function isolate(lab: LabConfig, node: LabNode, cut: boolean): Promise<string> {
   if (lab.mode === "netns" && node.netns) {
     ip(["-n", node.netns, "link", "set", "eth0", cut ? "down" : "up"]);
@@ -180,6 +196,9 @@ async function isolate(lab: LabConfig, node: LabNode, cut: boolean): Promise<str
       all[node.name].push({ peer: other, link: "*", direction: "both", drop: 1, delayMs: 0 });
     }
   }
+  const iso = isolatedList(lab).filter((n) => n !== node.name);
+  if (cut) iso.push(node.name);
+  writeFileSync(join(lab.dir, "isolated.json"), `${JSON.stringify(iso)}\n`);
   const failed = await pushRules(lab, all);
   return `${node.name}: cluster links ${cut ? "cut (isolated)" : "restored"}${failed.length ? `; not applied on ${failed.join(", ")}` : ""}`;
 }

@@ -110,7 +110,8 @@ describe("tandem lab (loopback, tutorial scenario)", () => {
     assert.match(r.out, /Online: node1 node2|node1 node2/);
   });
 
-  for (const fault of ["stop", "kill"] as const)
+  // freeze and isolate turn fencing on (fence_tandem through the lab's control socket).
+  for (const fault of ["stop", "kill", "freeze", "isolate"] as const)
     it(`failover --fault ${fault}: the page moves node1 -> node2, no double answers, failback to node1`, async () => {
       const r = await tandem(["lab", "failover", ...d, "--fault", fault, "--json"]);
       assert.equal(r.code, 0, `${r.out}\n${r.err}`);

@@ -103,18 +103,36 @@ export function signalAll(pids: number[], sig: NodeJS.Signals): void {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** SIGKILLs every matching process until none is left (or the deadline passes). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SIGKILLs every matching process, as a power cut: those found at the start, and any
+ * child they spawn while dying; not processes started afresh meanwhile (a fence that
+ * "powers the node back on" while this runs must not be killed too).
+ */
 export async function killAll(
   match: { labDir?: string; root?: string },
   timeoutMs = 5000,
 ): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   const killed = new Set<number>();
+  let first = true;
   for (;;) {
-    const ps = findProcesses(match);
+    const ps = findProcesses(match).filter((p) => {
+      if (first || killed.has(p.pid)) return true;
+      const pp = parentOf(p.pid);
+      return pp !== undefined && killed.has(pp);
+    });
+    first = false;
     if (ps.length === 0) return [...killed];
     for (const p of ps) killed.add(p.pid);
-    // Stopped processes die on SIGKILL too; SIGCONT first is harmless and lets them exit.
     signalAll(
       ps.map((p) => p.pid),
       "SIGKILL",

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { cibRequest } from "../daemon/protocol.js";
 import {
+  controlSocket,
   type LabConfig,
   type LabMode,
   type LabNode,
@@ -26,7 +27,7 @@ import {
   vipUrl,
 } from "./config.js";
 import { httpGet } from "./http.js";
-import { findProcesses, sleep, spawnDetached } from "./procs.js";
+import { alive, findProcesses, sleep, spawnDetached } from "./procs.js";
 import { mapLimit, onNodeArgv, runOn, runTool, toolArgv } from "./run.js";
 
 export interface UpOptions {
@@ -142,6 +143,7 @@ export function scenarioCommands(lab: LabConfig): string[][] {
         `lab_dir=${lab.dir}`,
       ],
       ["property", "set", "stonith-enabled=true"],
+      ["property", "set", "startup-fencing=false"],
     );
   } else cmds.push(["property", "set", "stonith-enabled=false"]);
   cmds.push(["property", "set", "no-quorum-policy=ignore"]);
@@ -287,6 +289,29 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   return res;
 }
 
+/** The lab's control socket (fence_tandem's power switch), a detached process. */
+export async function startSupervisor(lab: LabConfig): Promise<void> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith("TANDEM_")) env[k] = v;
+  env.TANDEM_LAB_DIR = lab.dir;
+  const pid = spawnDetached(
+    toolArgv("tandem", ["lab", "supervise", "--dir", lab.dir]),
+    env,
+    join(lab.dir, "supervisor.out"),
+    lab.dir,
+  );
+  const deadline = Date.now() + 15_000;
+  while (!existsSync(controlSocket(lab))) {
+    if (!alive(pid) || Date.now() > deadline)
+      throw new TandemError(
+        ErrorCodes.LAB,
+        `the lab supervisor did not start (see ${join(lab.dir, "supervisor.out")})`,
+      );
+    await sleep(20);
+  }
+}
+
 /** Node files, passwords, pcsds, then the scenario's pcs commands; shared by both modes. */
 export async function bringUp(lab: LabConfig, o: UpOptions, t0: number): Promise<void> {
   const nodes = lab.nodes;
@@ -302,6 +327,7 @@ export async function bringUp(lab: LabConfig, o: UpOptions, t0: number): Promise
     step++;
     o.out(`[${String(step).padStart(String(total).length)}/${total}] ${text}\n`);
   };
+  await startSupervisor(lab);
   head(`$ tandem passwd hacluster            (on ${names})`);
   await mapLimit(nodes, 4, async (n) => {
     const r = await runOn(lab, n, toolArgv("tandem", ["passwd", "hacluster"]), {
