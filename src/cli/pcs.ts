@@ -58,7 +58,7 @@ async function runPcs(argv: string[], io: CommandIO): Promise<number> {
   }
   const found = findCommand(positional);
   if (!found) {
-    io.stdout(groupUsage(group));
+    io.stderr(groupUsage(group));
     return 1;
   }
   const spec = pcsCommands[found.key];
@@ -96,7 +96,8 @@ export function printPcsError(e: unknown, io: CommandIO): number {
     return 1;
   }
   if (e instanceof PcsError) {
-    if (e.usage !== undefined) io.stdout(e.usage);
+    // pcs 0.11 prints the usage of a wrongly used command on stderr.
+    if (e.usage !== undefined) io.stderr(e.usage);
     if (e.message !== "") io.stderr(`Error: ${e.message}\n`);
     for (const d of e.details) io.stderr(`${d}\n`);
     return e.exitCode;

@@ -36,7 +36,7 @@ const SUMMARY = "Error: Errors have occurred, therefore pcs is unable to continu
 
 test("dispatcher: unknown command, unknown subcommand, unknown and unsupported options", async (t) => {
   const { fails, dir } = setup(t);
-  assert.match(await fails("resource frobnicate"), /^\nUsage: pcs resource <command>\n/);
+  assert.match(await fails("resource frobnicate"), /^\nUsage: pcs resource \[commands\]\.\.\.\n/);
   assert.equal(await fails("resource create"), await fails("resource create x"));
   assert.equal(await fails("property set --bogus"), "Error: option --bogus not recognized\n");
   assert.equal(
@@ -486,7 +486,7 @@ test("config, cluster cib/cib-push/verify, node standby and maintenance", async 
     "Error: Node 'node9' does not appear to exist in configuration\n",
   );
   assert.equal(await fails("node standby"), "Error: Node(s) must be specified if -f is used\n");
-  assert.match(await fails("config bogus"), /^\nUsage: pcs config <command>\n/);
+  assert.match(await fails("config bogus"), /^\nUsage: pcs config \[commands\]\.\.\.\n/);
 });
 
 test("pcs 0.9 spellings: resource show --full, resource master, constraint location add", async (t) => {

@@ -155,16 +155,24 @@ export const GROUP_USAGE: Record<string, string[]> = {
 
 export function groupUsage(group: string): string {
   const lines = GROUP_USAGE[group];
-  if (!lines) return `\nUsage: pcs ${group}...\n    (no usage text available)\n`;
+  if (!lines) return `\nUsage: pcs ${group} [commands]...\n    (no usage text available)\n`;
   const body = lines.map((l) => (l.startsWith("    ") ? `       ${l.trimStart()}` : `    ${l}`));
-  return `\nUsage: pcs ${group} <command>\n${body.join("\n")}\n`;
+  return `\nUsage: pcs ${group} [commands]...\n${body.join("\n")}\n`;
 }
 
-/** The usage printed for one subcommand used wrongly: "Usage: pcs GROUP SUB...", then its lines. */
+/**
+ * The usage printed for a subcommand used wrongly, as pcs does: "Usage: pcs GROUP SUB...",
+ * then the usage lines of that subcommand (falling back to shorter command words).
+ */
 export function subcommandUsage(group: string, sub: string): string {
-  const lines = (GROUP_USAGE[group] ?? []).filter(
-    (l) => l.startsWith(`${sub} `) || l === sub || l.startsWith(`${sub} |`),
-  );
-  const body = lines.length > 0 ? lines.map((l) => `    ${l}`).join("\n") : `    ${sub} ...`;
-  return `\nUsage: pcs ${group} ${sub}...\n${body}\n`;
+  let words = sub.split(" ").filter((w) => w !== "");
+  for (; words.length > 0; words = words.slice(0, -1)) {
+    const key = words.join(" ");
+    const lines = (GROUP_USAGE[group] ?? []).filter(
+      (l) => l === key || l.startsWith(`${key} `) || l.startsWith(`${key} |`) || l.startsWith(`${key}|`),
+    );
+    if (lines.length > 0)
+      return `\nUsage: pcs ${group} ${sub}...\n${lines.map((l) => `    ${l}`).join("\n")}\n`;
+  }
+  return groupUsage(group);
 }
