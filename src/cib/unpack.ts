@@ -6,6 +6,7 @@ import { parseDurationMs } from "../core/duration.js";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { parseScore } from "../core/score.js";
 import { child, elements, parseXml, type XmlElement } from "../core/xml.js";
+import { unpackNodeState } from "./unpack-status.js";
 import type {
   Alert,
   AttrExpression,
@@ -18,8 +19,6 @@ import type {
   FencingLevel,
   Group,
   LocationConstraint,
-  LrmOp,
-  LrmResource,
   NodeState,
   NvPair,
   NvSet,
@@ -459,72 +458,6 @@ class Unpacker {
     }
     return out;
   }
-
-  lrmOp(e: XmlElement): LrmOp {
-    const a = e.attrs;
-    const num = (v: string | undefined, d: number) => {
-      if (v === undefined) return d;
-      const n = Number.parseInt(v, 10);
-      return Number.isFinite(n) ? n : d;
-    };
-    let targetRc = 0;
-    const key = a["transition-key"] ?? a["transition-magic"]?.split(";")[1];
-    if (key) {
-      const parts = key.split(":");
-      if (parts.length >= 3) targetRc = num(parts[2], 0);
-    }
-    const interval = a.interval === undefined ? 0 : (parseDurationMs(a.interval, 1) ?? 0);
-    return {
-      id: a.id ?? "",
-      operation: a.operation ?? "",
-      interval,
-      callId: num(a["call-id"], 0),
-      rcCode: num(a["rc-code"], 0),
-      opStatus: num(a["op-status"], 0),
-      targetRc,
-      transitionKey: a["transition-key"],
-      transitionMagic: a["transition-magic"],
-      lastRcChange: a["last-rc-change"] === undefined ? undefined : num(a["last-rc-change"], 0),
-      lastRun: a["last-run"] === undefined ? undefined : num(a["last-run"], 0),
-      opDigest: a["op-digest"],
-      attrs: { ...a },
-      xml: e,
-    };
-  }
-
-  nodeState(e: XmlElement): NodeState {
-    const transient: Record<string, string> = {};
-    for (const t of elements(e, "transient_attributes"))
-      for (const s of elements(t, "instance_attributes"))
-        for (const p of elements(s, "nvpair"))
-          if (p.attrs.name !== undefined) transient[p.attrs.name] = p.attrs.value ?? "";
-    const lrmEl = child(e, "lrm");
-    const lrm: LrmResource[] = [];
-    if (lrmEl)
-      for (const rs of elements(lrmEl, "lrm_resources"))
-        for (const r of elements(rs, "lrm_resource"))
-          lrm.push({
-            id: requireAttr(r, "id"),
-            class: r.attrs.class,
-            provider: r.attrs.provider,
-            type: r.attrs.type,
-            container: r.attrs.container,
-            ops: elements(r, "lrm_rsc_op").map((o) => this.lrmOp(o)),
-            xml: r,
-          });
-    return {
-      id: requireAttr(e, "id"),
-      uname: e.attrs.uname,
-      inCcm: e.attrs.in_ccm,
-      crmd: e.attrs.crmd,
-      join: e.attrs.join,
-      expected: e.attrs.expected,
-      transient,
-      hasLrm: lrmEl !== undefined,
-      lrm,
-      xml: e,
-    };
-  }
 }
 
 function num(v: string | undefined): number {
@@ -614,7 +547,7 @@ export function unpackCib(root: XmlElement): Cib {
       });
 
   const statusEl = child(root, "status");
-  const status: NodeState[] = statusEl ? elements(statusEl, "node_state").map((s) => u.nodeState(s)) : [];
+  const status: NodeState[] = statusEl ? elements(statusEl, "node_state").map((s) => unpackNodeState(s)) : [];
 
   const hq = root.attrs["have-quorum"];
   return {
