@@ -121,6 +121,19 @@ test("crm_simulate what-if examples of the real tool (reference outputs)", {
   }
 });
 
+test("crm_simulate -s: allocation scores equal the real tool's on the reference cluster", {
+  skip: !existsSync(ref) && "reference not present",
+}, async () => {
+  const real = readFileSync(path.join(ref, "crm_simulate_-sL.txt"), "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("pcmk__"));
+  const cap = captureIO({ cwd: ref });
+  await crmSimulateCommand(["-x", "cib.xml", "-s", "-R", "-Q"], cap.io);
+  const ours = cap.stdout.split("\n").filter((l) => l.startsWith("pcmk__"));
+  assert.ok(real.length > 0);
+  assert.deepEqual(ours, real);
+});
+
 test("crm_simulate output is byte-identical to Pacemaker on simple corpus cases", {
   skip: !existsSync(corpus) && "corpus not present",
 }, async () => {
