@@ -8,10 +8,10 @@ import { configIds, section, updateCib, validateNewId } from "./cib.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { resourceConfig } from "./resource.js";
 import { resourcePromotable } from "./resource-manage.js";
-import { statusResources } from "./status.js";
+import { statusResources, statusStonith } from "./status.js";
 import { checkNotCloneMember } from "./constraint.js";
 import { findResource } from "./resources.js";
-import { stonithConfig, stonithStatus } from "./stonith.js";
+import { stonithConfig } from "./stonith.js";
 import type { PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
@@ -33,7 +33,7 @@ export const stonithShow: PcsHandler = async (ctx) => {
     );
     return stonithConfig(ctx);
   }
-  return stonithStatus(ctx);
+  return statusStonith(ctx);
 };
 
 /** 0.9: `resource master [MASTER_ID] RSC [options]` = `resource promotable RSC [CLONE_ID] [options]`. */

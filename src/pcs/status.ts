@@ -17,14 +17,14 @@ import { configuredProperties } from "./property.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { groupUsage } from "./usage.js";
 
-interface StatusInput {
+export interface StatusInput {
   cib: XmlElement;
   ws: WorkingSet;
   live?: StatusResult;
   now: number;
 }
 
-async function loadStatus(ctx: PcsContext): Promise<StatusInput> {
+export async function loadStatus(ctx: PcsContext): Promise<StatusInput> {
   const src = ctx.cib();
   if (src instanceof NoClusterCibSource) throw clusterNotRunningError();
   let live: StatusResult | undefined;
@@ -224,3 +224,13 @@ function topMembers(cib: XmlElement, id: string): string[] {
   }
   return out;
 }
+
+/** `pcs stonith [status]`: the fence devices' lines of the resource list. */
+export const statusStonith: PcsHandler = async (ctx) => {
+  const s = await loadStatus(ctx);
+  const lines = renderResources(s.ws, "")
+    .slice(1)
+    .filter((l) => /^ {2}\* \S+\t\(stonith:/.test(l));
+  ctx.io.stdout(lines.length > 0 ? `${lines.join("\n")}\n` : "NO stonith devices configured\n");
+  return 0;
+};

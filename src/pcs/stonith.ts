@@ -12,10 +12,8 @@ import {
   makeDeleteHandler,
   makeUpdateHandler,
 } from "./resource.js";
-import { activeNodes } from "./resource-manage.js";
 import { createResource } from "./resource-create.js";
-import { topLevelResources } from "./render.js";
-import { findResource, isStonith, metaValue } from "./resources.js";
+import { findResource, isStonith } from "./resources.js";
 import type { PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
@@ -63,23 +61,6 @@ export const stonithDescribe: PcsHandler = async (ctx) => {
   let text = describeAgent(md, ctx.options.flags.has("--full"), "Stonith");
   text = text.replace(`${fullName(md.name)} - `, `${fullName(md.name)} - `);
   ctx.io.stdout(text);
-  return 0;
-};
-
-export const stonithStatus: PcsHandler = async (ctx) => {
-  const cib = await readCib(ctx);
-  const { stonith } = topLevelResources(cib);
-  if (stonith.length === 0) {
-    ctx.io.stdout("NO stonith devices configured\n");
-    return 0;
-  }
-  for (const s of stonith) {
-    const nodes = activeNodes(cib, s.attrs.id);
-    const disabled = metaValue(s, "target-role")?.toLowerCase() === "stopped";
-    const state =
-      nodes.length > 0 ? `Started ${nodes.join(" ")}` : disabled ? "Stopped (disabled)" : "Stopped";
-    ctx.io.stdout(`  * ${s.attrs.id}\t(stonith:${s.attrs.type}):\t ${state}\n`);
-  }
   return 0;
 };
 

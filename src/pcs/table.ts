@@ -227,8 +227,8 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "constraint ref": { load: async () => (await C()).constraintRef, options: [F] },
 
   // stonith
-  stonith: { load: async () => (await S()).stonithStatus, options: [F, "--full"] },
-  "stonith status": { load: async () => (await S()).stonithStatus, options: [F, "--full"] },
+  stonith: { load: async () => (await import("./status.js")).statusStonith, options: [F, "--full"] },
+  "stonith status": { load: async () => (await import("./status.js")).statusStonith, options: [F, "--full"] },
   "stonith config": { load: async () => (await S()).stonithConfig, options: [F] },
   "stonith show": { load: async () => (await import("./compat.js")).stonithShow, options: [F, "--full"] },
   "stonith level": {
