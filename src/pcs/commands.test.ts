@@ -412,6 +412,7 @@ test("stonith: create, config, list, describe, update, delete", async (t) => {
     "Resource: f1 (class=stonith type=fence_fake)\n  Attributes: f1-instance_attributes\n    pcmk_host_list=node1\n    port=node1\n" +
       "  Operations:\n    monitor: f1-monitor-interval-60s\n      interval=60s\n",
   );
+  assert.equal(await ok("stonith"), "  * f1\t(stonith:fence_fake):\t Stopped\n");
   // Stonith devices are not resources in listings, but appear in `pcs config`.
   assert.doesNotMatch(await ok("resource config"), /f1/);
   const cfg = (await run("config")).stdout;
