@@ -16,6 +16,7 @@ import { scoreLines } from "../scheduler/score-report.js";
 import { applyInjections, executeTransition } from "../scheduler/simulate.js";
 import { formatSummary } from "../scheduler/summary.js";
 import { executionDate } from "../scheduler/unpack-status.js";
+import type { SchedResource, WorkingSet } from "../scheduler/working-set.js";
 import type { Command, CommandIO } from "./io.js";
 
 export interface SimulateOptions {
@@ -183,6 +184,23 @@ function dateText(sec: number): string {
     .replace(/\.\d+Z$/, "")}Z`;
 }
 
+/** "N of M resource instances DISABLED and K BLOCKED ...", when any is. */
+export function inactiveNote(ws: WorkingSet): string | undefined {
+  let total = 0;
+  let disabled = 0;
+  let blocked = 0;
+  for (const r of ws.primitives) {
+    if (r.orphan) continue;
+    total++;
+    let off = false;
+    for (let x: SchedResource | undefined = r; x; x = x.parent) if (x.targetRole === "stopped") off = true;
+    if (off) disabled++;
+    if (r.blocked || [...r.history.values()].some((h) => h.blocked)) blocked++;
+  }
+  if (disabled + blocked === 0) return undefined;
+  return `${disabled} of ${total} resource instances DISABLED and ${blocked} BLOCKED from further action due to failure`;
+}
+
 export interface SimulateResult {
   /** Full text crm_simulate prints. */
   text: string;
@@ -204,9 +222,12 @@ export function runSimulate(
   const dateNote =
     execDate !== undefined ? `Using the original execution date of: ${dateText(execDate)}` : undefined;
   if (dateNote) out.push(dateNote);
+  const current = unpackOnly(cib, { now });
+  const inactive = inactiveNote(current);
+  if (inactive) out.push(inactive, "");
   if (!o.quiet) {
     out.push("Current cluster status:");
-    out.push(...renderStatus(unpackOnly(cib, { now })));
+    out.push(...renderStatus(current));
     out.push("");
   }
   const inj = {

@@ -175,7 +175,9 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
     );
   const probes: Action[] = [];
   if (!r.orphan && !ws.options.maintenanceMode)
-    for (const n of ws.nodes) {
+    for (let k = ws.nodes.length - 1; k >= 0; k--) {
+      // (in reverse node order, as crm_simulate lists probes)
+      const n = ws.nodes[k];
       if (!n.online || n.unclean || n.pending || n.shutdown) continue;
       if (r.history.has(n.uname) || n.maintenance) continue;
       if (r.parent?.kind === "clone" || r.parent?.parent?.kind === "clone") {
