@@ -57,6 +57,9 @@ interface Transition {
   reason?: string;
 }
 
+/** Actions recorded as pending in the CIB before they are sent (what makes a resource possibly active). */
+const PENDING_RECORDED = new Set(["start", "promote", "demote", "migrate_from"]);
+
 const TIMER_SCHEDULE = "schedule";
 const TIMER_JOIN = "join-timeout";
 const TIMER_RECHECK = "recheck";
@@ -300,6 +303,7 @@ export class Controller {
           allMine = false;
           continue;
         }
+        if (entry["op-status"] === "-1") continue; // our own record of an action in flight
         const action = t.graph.actions.find((a) => a.id === key.action);
         if (!action || t.state.get(action.id) !== "running") continue;
         const rc = Number(entry["rc-code"]);
@@ -404,6 +408,13 @@ export class Controller {
       aborted: false,
     };
     fx.push({ type: "log", level: "notice", msg: `transition ${id}: ${graph.actions.length} action(s)` });
+    const label = (x: GraphAction) =>
+      `${x.id}:${x.kind === "fence" ? "fence" : `${x.rsc?.id ?? ""}_${x.task}_${x.intervalMs}`}@${x.node ?? ""}`;
+    fx.push({
+      type: "log",
+      level: "debug",
+      msg: `transition ${id} graph: ${graph.actions.map((x) => `${label(x)}<-[${x.deps.join(",")}]`).join(" ")}`,
+    });
     fx.push(...this.advance());
     return fx;
   }
@@ -502,6 +513,45 @@ export class Controller {
       return "failed";
     }
     t.state.set(a.id, "running");
+    if (PENDING_RECORDED.has(a.task)) {
+      // record-pending: the CIB says the action may be running before it can be. If the node
+      // dies before it reports, the scheduler still counts the resource as possibly active there
+      // (and fences or stops it) instead of believing it never started.
+      const opKey = `${a.rsc.id}_${a.task}_${a.intervalMs}`;
+      fx.push({
+        type: "cib",
+        op: {
+          op: "status",
+          changes: [
+            {
+              kind: "lrm-op",
+              nodeId: String(node),
+              uname: a.node ?? String(node),
+              rsc: { id: a.rsc.id, ...a.rsc.agent },
+              upsert: [
+                {
+                  id: a.intervalMs > 0 ? opKey : `${a.rsc.id}_last_0`,
+                  operation_key: opKey,
+                  operation: a.task,
+                  "crm-debug-origin": "do_update_resource",
+                  "transition-key": key,
+                  "transition-magic": `-1:193;${key}`,
+                  "call-id": "-1",
+                  "rc-code": "193",
+                  "op-status": "-1",
+                  interval: String(a.intervalMs),
+                  "last-rc-change": String(Math.floor(this.now / 1000)),
+                  "exec-time": "0",
+                  "queue-time": "0",
+                  ...(a.rsc.digest ? { "op-digest": a.rsc.digest } : {}),
+                  on_node: a.node ?? String(node),
+                },
+              ],
+            },
+          ],
+        },
+      });
+    }
     fx.push({
       type: "send",
       msg: {

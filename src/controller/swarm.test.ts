@@ -33,9 +33,15 @@ export function swarmRun(seed: number): void {
   const fail = (what: string): never => {
     throw new Error(`seed ${seed}: ${what}\n${c.logs.slice(-25).join("\n")}`);
   };
+  // A crash can also be armed to happen in the middle of the next run, after `crashIn` steps:
+  // with actions and CIB updates in flight (the daemon dies between running and recording).
+  let crashIn = -1;
+  let crashWho = 0;
   c.onStep = () => {
     const p = c.placement();
     for (const [rsc, nodes] of p) if (nodes.length > 1) fail(`${rsc} active on ${nodes.join(" and ")}`);
+    if (crashIn >= 0 && crashIn-- === 0 && c.members().length > 1 && c.members().includes(crashWho))
+      c.crash(crashWho);
   };
   c.reconfigure();
   c.run(5_000);
@@ -60,8 +66,13 @@ export function swarmRun(seed: number): void {
     const up = c.members();
     const down = [...c.nodes.keys()].filter((id) => !up.includes(id));
     const r = rnd() * (wCrash + wDie + wCreate + 0.5);
-    if (r < wCrash && up.length > 1) c.crash(pick(up));
-    else if (r < wCrash + 0.5 && down.length > 0) c.restart(pick(down));
+    if (r < wCrash && up.length > 1) {
+      if (rnd() < 0.5) c.crash(pick(up));
+      else {
+        crashWho = pick(up);
+        crashIn = Math.floor(rnd() * 40);
+      }
+    } else if (r < wCrash + 0.5 && down.length > 0) c.restart(pick(down));
     else if (r < wCrash + 0.5 + wDie) {
       const running = [...c.placement()].filter(([rsc]) => rsc !== "fence1");
       if (running.length > 0) {
@@ -73,6 +84,7 @@ export function swarmRun(seed: number): void {
     c.run(Math.floor(rnd() * 3_000));
   }
   // Faults stop: every node comes back, the cluster converges.
+  crashIn = -1;
   for (const id of c.nodes.keys()) c.restart(id);
   c.run(120_000);
   const copies = new Set([...c.nodes.values()].map((n) => digestOf(n.replica.cib)));

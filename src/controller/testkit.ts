@@ -48,6 +48,8 @@ export class SimCluster {
     for (const [id, uname] of this.nodeNames) this.nodes.set(id, this.makeNode(id, uname));
   }
 
+  /** votequorum two_node: one node of two keeps quorum. */
+  twoNode = false;
   /** Called after every step of run() (invariant checkers). */
   onStep: (() => void) | undefined;
   /** Resources whose create was acknowledged to the client. */
@@ -90,7 +92,7 @@ export class SimCluster {
         this.nodes.get(id)!.ctl.handle({
           type: "membership",
           members,
-          quorate: members.length * 2 > this.nodes.size,
+          quorate: this.twoNode ? members.length > 0 : members.length * 2 > this.nodes.size,
           now: this.now,
         }),
       );

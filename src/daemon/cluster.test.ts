@@ -8,17 +8,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { cibadminCommand } from "../cli/cibadmin.js";
 import { crmAttributeCommand } from "../cli/crm_attribute.js";
 import { crmFailcountCommand } from "../cli/crm_failcount.js";
 import { captureIO } from "../cli/io.js";
 import { cibRequest } from "./protocol.js";
+import { tandemdBin } from "./testutil.js";
 import { nodePaths } from "./paths.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** The current test's daemons by node name; every daemon ever started is in `all`. */
 const procs = new Map<string, ChildProcess>();
 const all: ChildProcess[] = [];
@@ -72,7 +71,7 @@ function makeRoots(): Map<string, string> {
 }
 
 function start(name: string, root: string): ChildProcess {
-  const p = spawn(process.execPath, [join(repo, "bin/tandemd")], {
+  const p = spawn(process.execPath, [tandemdBin()], {
     env: { ...process.env, TANDEM_ROOT: root, TANDEM_NODE_NAME: name },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -363,7 +362,7 @@ test("2 tandemd nodes with stonith: the daemon of the node running d1 is killed 
   const sock = (name: string) => nodePaths(roots.get(name)!).socket;
   try {
     for (const n of two) {
-      const p = spawn(process.execPath, [join(repo, "bin/tandemd")], {
+      const p = spawn(process.execPath, [tandemdBin(), "--log-level", "debug"], {
         env: {
           ...process.env,
           TANDEM_ROOT: roots.get(n.name)!,

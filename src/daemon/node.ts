@@ -8,6 +8,7 @@
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { child, elements, serializeXml, type XmlElement } from "../core/xml.js";
+import { type CibDiff, diffCib } from "../cib/diff.js";
 import type { CibDiskStore } from "../cib/persist.js";
 import { CibReplica, type ReplicaEffect, type ReplicaMessage } from "../cib/replica.js";
 import { type CibOperation, type CibValidator, querySection, type StatusChange } from "../cib/store.js";
@@ -89,6 +90,8 @@ export class NodeDaemon {
   private lastChange: number | undefined;
   private lastChangeBy: { node?: string; client?: string } | undefined;
   private shutdownWaiters: Array<() => void> = [];
+  /** The copy subscribers last heard about (diffs are made against it). */
+  private published: XmlElement | undefined;
 
   constructor(opts: NodeDaemonOptions) {
     this.o = opts;
@@ -200,13 +203,24 @@ export class NodeDaemon {
           if (f.op && f.op.op !== "status") {
             this.lastChangeBy = { node: f.cib.attrs["update-origin"], client: f.cib.attrs["update-client"] };
           }
-          for (const s of this.subscribers)
-            s.push("cib.changed", {
-              version: f.version,
-              configChanged: f.configChanged,
-              origin: f.origin,
-              cause: f.cause,
-            });
+          if (this.subscribers.size > 0) {
+            // One diff for every subscriber; a diff that cannot be made is replaced by "query again".
+            let diff: CibDiff | undefined;
+            try {
+              diff = this.published ? diffCib(this.published, f.cib) : undefined;
+            } catch {
+              diff = undefined;
+            }
+            for (const s of this.subscribers)
+              s.push("cib.changed", {
+                version: f.version,
+                configChanged: f.configChanged,
+                origin: f.origin,
+                cause: f.cause,
+                ...(diff ? { diff } : {}),
+              });
+          }
+          this.published = f.cib;
           // Status operations reach the controller through "applied" (also when they change nothing).
           if (!(f.cause === "op" && f.op?.op === "status"))
             this.toController({
@@ -494,9 +508,10 @@ export class NodeDaemon {
         return this.submit(p.op, { client: p.client ?? "cibadmin", user: p.user });
       },
       "cib.subscribe": (_p, ctx) => {
+        this.published ??= this.replica.cib;
         this.subscribers.add(ctx);
         ctx.onClose(() => this.subscribers.delete(ctx));
-        return { version: versionInfo(this.replica.cib) };
+        return { version: versionInfo(this.published), xml: serializeXml(this.published) };
       },
       "attr.update": async (p) => {
         const id = this.nodeIdByName(p?.node ?? "");

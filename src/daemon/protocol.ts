@@ -55,8 +55,12 @@ export interface CibMethods {
     params: { op: CibadminOp; client?: string; user?: string };
     result: { version: VersionInfo; changed: boolean };
   };
-  /** Subscribe: events "cib.changed" {version, configChanged, origin?} follow on this connection. */
-  "cib.subscribe": { params: Record<string, never>; result: { version: VersionInfo } };
+  /**
+   * Subscribe: events "cib.changed" {version, configChanged, origin?, cause, diff?} follow on this
+   * connection; `diff` (src/cib/diff.ts, applyCibDiff) takes the previous event's CIB to this one
+   * (absent: query again). The first diff applies to the CIB returned by the subscribe call.
+   */
+  "cib.subscribe": { params: Record<string, never>; result: { version: VersionInfo; xml: string } };
   /** Set (value) or delete (value absent) a transient node attribute (attrd). */
   "attr.update": {
     params: { node: string; name: string; value?: string };

@@ -5,16 +5,19 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { cibadminCommand } from "../cli/cibadmin.js";
 import { crmAttributeCommand } from "../cli/crm_attribute.js";
 import { crmFailcountCommand } from "../cli/crm_failcount.js";
 import { captureIO } from "../cli/io.js";
+import { parseXml, serializeXml } from "../core/xml.js";
+import { applyCibDiff, type CibDiff } from "../cib/diff.js";
+import { IpcClient } from "../transport/ipc.js";
+import { cibRequest } from "./protocol.js";
+import { tandemdBin } from "./testutil.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const procs: ChildProcess[] = [];
 const dirs: string[] = [];
 after(() => {
@@ -35,7 +38,7 @@ function makeRoot(addr: string): string {
 }
 
 function startDaemon(root: string): ChildProcess {
-  const p = spawn(process.execPath, [join(repo, "bin/tandemd")], {
+  const p = spawn(process.execPath, [tandemdBin()], {
     env: { ...process.env, TANDEM_ROOT: root },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -78,6 +81,8 @@ test("one-node tandemd: cibadmin changes, Dummy started, failures counted, grace
     await soloScenario(root);
   } catch (e) {
     const logFile = join(root, "var/log/tandem/tandemd.log");
+    if (process.env.TANDEM_TEST_LOG && existsSync(logFile))
+      writeFileSync(process.env.TANDEM_TEST_LOG, readFileSync(logFile));
     const tail = existsSync(logFile)
       ? readFileSync(logFile, "utf8").split("\n").slice(-40).join("\n")
       : "(no log)";
@@ -115,6 +120,25 @@ async function soloScenario(root: string): Promise<void> {
   assert.match(q.out, /^<resources>\n {2}<primitive id="d1"/);
   // the configuration is on disk with its digest
   assert.match(readFileSync(join(root, "var/lib/tandem/cib/cib.xml"), "utf8"), /id="d1"/);
+
+  // a subscriber gets each change as a diff that turns its copy into the new CIB
+  const sub = await IpcClient.connect(join(root, "run/tandem/tandemd.sock"));
+  try {
+    const events: { diff?: CibDiff; configChanged: boolean }[] = [];
+    sub.onEvent((e) => {
+      if (e.event === "cib.changed") events.push(e.data as { diff?: CibDiff; configChanged: boolean });
+    });
+    const subscribed = (await sub.request("cib.subscribe", {})) as { xml: string };
+    let copy = parseXml(subscribed.xml);
+    assert.equal((await run(crmAttributeCommand, root, ["-n", "batch-limit", "-v", "7"])).code, 0);
+    await waitFor("a config change event", () => events.some((e) => e.configChanged));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const e of events) copy = applyCibDiff(copy, e.diff!);
+    const now = parseXml((await cibRequest(join(root, "run/tandem/tandemd.sock"), "cib.query", {})).xml);
+    assert.equal(serializeXml(copy), serializeXml(now));
+  } finally {
+    sub.close();
+  }
 
   // a property through crm_attribute
   assert.equal(
