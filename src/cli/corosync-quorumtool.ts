@@ -12,18 +12,43 @@ const USAGE = `usage: corosync-quorumtool <options>
 
   -s             show quorum status
   -l             list nodes
+  -e <expected>  change expected votes for the cluster
   -h             show this help text
 `;
 
 export const quorumtoolCommand: Command = async (argv, io) => {
-  let mode: "s" | "l" = "s";
-  for (const a of argv) {
+  let mode: "s" | "l" | "e" = "s";
+  let expected = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
     if (a === "-s") mode = "s";
     else if (a === "-l") mode = "l";
-    else if (a === "-h" || a === "--help") {
+    else if (a === "-e") {
+      const v = argv[++i];
+      if (v === undefined || !/^[0-9]+$/.test(v) || Number(v) < 1)
+        throw new TandemError(
+          ErrorCodes.USAGE,
+          `option -e needs a positive number of votes: got '${v ?? ""}'`,
+        );
+      mode = "e";
+      expected = Number(v);
+    } else if (a === "-h" || a === "--help") {
       io.stdout(USAGE);
       return 0;
-    } else throw new TandemError(ErrorCodes.USAGE, `option '${a}' is not supported (supported: -s, -l, -h)`);
+    } else
+      throw new TandemError(ErrorCodes.USAGE, `option '${a}' is not supported (supported: -s, -l, -e, -h)`);
+  }
+  if (mode === "e") {
+    try {
+      await membershipRequest(nodeSocketPath(io.env), "quorum.setExpectedVotes", { expectedVotes: expected });
+    } catch (e) {
+      if (e instanceof TandemError && e.code === ErrorCodes.IPC_UNAVAILABLE) {
+        io.stderr(`Cannot initialize CMAP service (${e.message})\n`);
+        return 1;
+      }
+      throw e;
+    }
+    return 0;
   }
   let q: Awaited<ReturnType<typeof membershipRequest<"quorum.status">>>;
   try {

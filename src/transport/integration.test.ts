@@ -98,6 +98,25 @@ test("5 nodes: partition with the fault hook, then heal", async () => {
     a.every((s) => !s.quorate),
     "the 2-node side loses quorum",
   );
+  // corosync-quorumtool on the small side: exit 2 without quorum; -e 2 changes this node's
+  // expected votes (the engine does not propagate it to the other members as votequorum does,
+  // so the side stays inquorate while node 2 still expects 5).
+  const env = { TANDEM_SOCKET: c.socket(1) };
+  let io = captureIO({ env });
+  assert.equal(await quorumtoolCommand(["-s"], io.io), 2, "exit 2 without quorum");
+  assert.match(io.stdout, /^Quorum: {11}3 Activity blocked$/m);
+  io = captureIO({ env });
+  assert.equal(await quorumtoolCommand(["-e", "2"], io.io), 0);
+  const end = Date.now() + 10_000;
+  let shown = "";
+  while (!/^Expected votes: {3}2$/m.test(shown) && Date.now() < end) {
+    io = captureIO({ env });
+    await quorumtoolCommand(["-s"], io.io);
+    shown = io.stdout;
+    await sleep(50);
+  }
+  assert.match(shown, /^Expected votes: {3}2$/m);
+  await assert.rejects(quorumtoolCommand(["-e", "0"], captureIO({ env }).io), /positive number of votes/);
   await sleep(200);
   await Promise.all(c.ids.map((id) => c.setFaults(id, [])));
   const all = await c.waitForMembers(c.ids, c.ids, 20_000);

@@ -72,6 +72,8 @@ export interface MembershipMethods {
   "cmap.list": { params: { prefix?: string }; result: CmapEntry[] };
   "quorum.status": { params: Record<string, never>; result: QuorumStatus };
   "cfg.status": { params: Record<string, never>; result: CfgStatus };
+  /** corosync-quorumtool -e: change expected votes at run time. */
+  "quorum.setExpectedVotes": { params: { expectedVotes: number }; result: null };
 }
 
 export type MembershipMethod = keyof MembershipMethods;

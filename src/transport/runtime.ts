@@ -481,6 +481,16 @@ export class MembershipRuntime {
         this.setFaults((p as { rules: FaultRule[] }).rules);
         return null;
       },
+      "quorum.setExpectedVotes": (p) => {
+        const v = (p as { expectedVotes?: unknown } | undefined)?.expectedVotes;
+        if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+          throw new TandemError(
+            ErrorCodes.USAGE,
+            `expected votes must be a positive integer: got '${String(v)}'`,
+          );
+        this.submit({ type: "set_expected_votes", expectedVotes: v });
+        return null;
+      },
     };
   }
 }
