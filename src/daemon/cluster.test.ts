@@ -444,3 +444,90 @@ test("2 tandemd nodes with stonith: the daemon of the node running d1 is killed 
     await killAll();
   }
 });
+
+test("3 tandemd nodes: the DC is killed in the middle of a transition; the new DC finishes it, nothing runs twice", async (t) => {
+  const roots = makeRoots();
+  const sock = (name: string) => nodePaths(roots.get(name)!).socket;
+  const slow = (id: string) =>
+    `<primitive id="${id}" class="ocf" provider="tandem" type="Dummy"><instance_attributes id="${id}-ia"><nvpair id="${id}-delay" name="fake_start_delay" value="1"/></instance_attributes><operations><op id="${id}-monitor-2s" name="monitor" interval="2s"/></operations></primitive>`;
+  let twice = "";
+  const watch = setInterval(() => {
+    for (const rsc of ["s1", "s2", "s3"]) {
+      const on = runningOn(roots, rsc).filter((n) => n !== "n1");
+      if (on.length > 1) twice ||= `${rsc} on ${on.join(" and ")}`;
+    }
+  }, 25);
+  try {
+    for (const n of NODES) start(n.name, roots.get(n.name)!);
+    await waitFor("three members, n1 DC", async () => {
+      const st = await cibRequest(sock("n3"), "status", {}, { timeoutMs: 2000 });
+      return st.nodes.filter((x) => x.member).length === 3 && st.cibPhase === "ready" && st.dcName === "n1";
+    });
+    assert.equal(
+      (await cli(crmAttributeCommand, roots.get("n3")!, ["-n", "stonith-enabled", "-v", "false"])).code,
+      0,
+    );
+    const grp = await cli(cibadminCommand, roots.get("n3")!, [
+      "-C",
+      "-o",
+      "resources",
+      "-X",
+      `<group id="slow"><meta_attributes id="slow-meta"><nvpair id="slow-tr" name="target-role" value="Stopped"/></meta_attributes>${slow("s1")}${slow("s2")}${slow("s3")}</group>`,
+    ]);
+    assert.equal(grp.code, 0, grp.err);
+    const loc = await cli(cibadminCommand, roots.get("n3")!, [
+      "-C",
+      "-o",
+      "constraints",
+      "-X",
+      '<rsc_location id="loc-slow" rsc="slow" node="n3" score="100"/>',
+    ]);
+    assert.equal(loc.code, 0, loc.err);
+    const go = await cli(cibadminCommand, roots.get("n3")!, [
+      "-M",
+      "-X",
+      '<nvpair id="slow-tr" value="Started"/>',
+    ]);
+    assert.equal(go.code, 0, go.err);
+    // The group starts one member at a time (1 s each) on n3; kill the DC when the first one is up.
+    await waitFor("s1 started on n3", () => runningOn(roots, "s1").join() === "n3", 30_000);
+    assert.deepEqual(runningOn(roots, "s3"), [], "the transition is still going");
+    procs.get("n1")!.kill("SIGKILL");
+    const t0 = Date.now();
+    await waitFor(
+      "the whole group running, once, with n2 as DC",
+      async () => {
+        const st = await cibRequest(sock("n2"), "status", {}, { timeoutMs: 2000 });
+        const all3 = ["s1", "s2", "s3"].every((r) => runningOn(roots, r).length === 1);
+        return all3 && st.dcName === "n2" && st.transition === undefined;
+      },
+      30_000,
+    );
+    t.diagnostic(
+      `DC killed mid-transition: group complete ${Date.now() - t0} ms later on ${runningOn(roots, "s3")}`,
+    );
+    assert.equal(twice, "", `active twice: ${twice}`);
+    const where = runningOn(roots, "s1")[0];
+    assert.ok(
+      ["s2", "s3"].every((r) => runningOn(roots, r)[0] === where),
+      "group members together",
+    );
+  } catch (e) {
+    const logs = NODES.map((n) => {
+      const f = nodePaths(roots.get(n.name)!).logFile;
+      return `--- ${n.name} ---\n${
+        existsSync(f)
+          ? readFileSync(f, "utf8")
+              .split("\n")
+              .filter((l) => !l.includes("/membership") && !l.includes("CIB:"))
+              .slice(-30)
+              .join("\n")
+          : "(no log)"
+      }\n${stderrOf.get(procs.get(n.name)!) ?? ""}`;
+    }).join("\n");
+    throw new Error(`${(e as Error).message}\n${logs}`);
+  } finally {
+    clearInterval(watch);
+    await killAll();
+  }
+});
