@@ -131,34 +131,26 @@ export function onJoin(t: Totem, j: JoinMessage): void {
       t.procSet.add(n);
       changed = true;
     }
-  for (const n of jFail)
-    if (n !== t.me && !t.failSet.has(n)) {
-      t.failSet.add(n);
-      changed = true;
-    }
+  // Failure judgements are adopted only from members of our own last ring: a node that
+  // gathered elsewhere (a healed partition, a resumed node) may hold stale ones that
+  // would make us fail nodes we hear perfectly well.
+  if (t.old.installed && t.old.memberSet.has(j.from))
+    for (const n of jFail)
+      if (n !== t.me && !t.failSet.has(n)) {
+        t.failSet.add(n);
+        changed = true;
+      }
+  // Otherwise the sender is behind us (or holds failures we do not adopt): it learns our
+  // sets from our next periodic join. Answering at once could ping-pong between two
+  // nodes that will not adopt each other's sets.
   if (changed) {
     t.setTimer("consensus", t.timeouts.consensus);
     joinChanged(t);
-  } else {
-    // The sender is behind us: tell it directly what we know.
-    sendJoinTo(t, j.from);
   }
   if (setKey(jProc) === setKey(t.procSet) && setKey(jFail) === setKey(t.failSet)) {
     t.joins.set(j.from, { proc: setKey(jProc), fail: setKey(jFail), maxRingSeq: j.maxRingSeq });
     checkConsensus(t);
   }
-}
-
-function sendJoinTo(t: Totem, to: NodeId): void {
-  t.send(to, {
-    type: "join",
-    from: t.me,
-    incarnation: t.incarnation,
-    procSet: [...t.procSet].sort((a, b) => a - b),
-    failSet: [...t.failSet].sort((a, b) => a - b),
-    ringSeq: t.old.ringId.seq,
-    maxRingSeq: t.maxRingSeq,
-  });
 }
 
 function agreed(t: Totem): boolean {
@@ -247,7 +239,8 @@ export function onCommitToken(t: Totem, c: CommitTokenMessage): void {
   if (c.ringId.seq > t.maxRingSeq) t.maxRingSeq = c.ringId.seq;
   if (t.state === "gather") {
     if (c.round !== 1) return;
-    if (c.ringId.seq <= t.old.ringId.seq || c.ringId.seq <= t.lastAttemptSeq) return;
+    // Older than our ring, or a stale copy of an attempt we started ourselves and abandoned.
+    if (c.ringId.seq <= t.old.ringId.seq || c.ringId.rep === t.me) return;
     if (ids.join(",") !== proposed(t).join(",")) return;
     acceptCommit(t, c);
     return;

@@ -58,6 +58,8 @@ export class SimCluster {
   packetsSent = 0;
   eventsRun = 0;
   private timerCounter = 0;
+  /** A run that exceeds this many events is stopped and reported (a message storm). */
+  eventLimit = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly nodeCount: number,
@@ -196,6 +198,10 @@ export class SimCluster {
       this.heap.pop();
       this.now = top.at;
       this.eventsRun++;
+      if (this.eventsRun > this.eventLimit)
+        throw new EventStorm(
+          `more than ${this.eventLimit} events by t=${this.now.toFixed(3)}: a message storm`,
+        );
       this.dispatch(top.item);
       if (afterEach) afterEach();
     }
@@ -286,6 +292,8 @@ export class SimCluster {
     }
   }
 }
+
+export class EventStorm extends Error {}
 
 function describe(m: ReturnType<typeof decodeMessage>): string {
   switch (m.type) {

@@ -19,8 +19,10 @@ test(`swarm: seeds 1..${Math.ceil(SEEDS / 2)} of mixed faults all pass`, () => {
 // Seeds that failed once, with the bug each found:
 //  18: a restarted node reused a ring id of its previous life (ring seq now persisted);
 // 105: a fail set kept after an abandoned recovery kept a healed node out for ever;
-//   7: two singletons ignored each other's merges while each had excluded the other.
-for (const seed of [18, 105, 7, 26, 110, 154, 214, 358, 363, 422, 482]) {
+//   7: two singletons ignored each other's merges while each had excluded the other;
+// 116703 (8 nodes, found by the 100,000-seed run): fail sets adopted from nodes outside
+//      our ring kept three sub-rings failing each other (also scenario pause_resume.txt).
+for (const seed of [18, 105, 7, 26, 110, 154, 214, 358, 363, 422, 482, 116703]) {
   test(`regression seed ${seed}`, () => {
     const r = runSeed(seed);
     assert.equal(r.violation, null);

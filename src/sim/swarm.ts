@@ -6,7 +6,7 @@
 import { resolveTimeouts } from "../membership/config.js";
 import type { NodeId, QuorumConfig } from "../membership/types.js";
 import { Checker } from "./checkers.js";
-import { SimCluster } from "./cluster.js";
+import { EventStorm, SimCluster } from "./cluster.js";
 import { Prng } from "./prng.js";
 
 export const FAULT_KINDS = [
@@ -206,13 +206,38 @@ export function runSeed(seed: number, opts: RunOptions = {}): RunResult {
     }
   });
   const deadline = faultTime + bound;
+  // Generous: a healthy run of 12 nodes takes well under 200,000 events.
+  cluster.eventLimit = 3_000_000;
+  try {
+    runChecked(cluster, checker, deadline);
+  } catch (e) {
+    if (!(e instanceof EventStorm)) throw e;
+    checker.fail(`liveness: ${e.message}`);
+  }
+  return finish(seed, nodes, faults, cluster, checker);
+}
+
+function runChecked(cluster: SimCluster, checker: Checker, deadline: number): void {
   cluster.runUntil(deadline, undefined);
   if (!checker.violation) checker.checkConverged(true);
   if (!checker.violation) {
+    // Converged means stable: no configuration change in the second that follows.
+    const changes = checker.configChanges;
     cluster.runUntil(deadline + 1000);
+    if (checker.configChanges !== changes)
+      checker.fail(`liveness: ${checker.configChanges - changes} configuration changes after convergence`);
     checker.checkSelfDelivery();
     checker.checkSafeDelivery();
   }
+}
+
+function finish(
+  seed: number,
+  nodes: number,
+  faults: FaultKind[],
+  cluster: SimCluster,
+  checker: Checker,
+): RunResult {
   return {
     seed,
     ok: checker.violation === null,
