@@ -122,6 +122,17 @@ test("pcs drives a real one-node tandemd", { timeout: 90_000 }, async (t) => {
     const bad = await run("resource create d1 ocf:tandem:Dummy");
     assert.equal(bad.all, "Error: 'd1' already exists\n");
     assert.equal((await ok("cluster cib --config")).stdout, before);
+
+    // delete on a running cluster: pcs stops the resource first and waits
+    await waitFor("the cluster to see d1 started", async () =>
+      /Started n1/.test((await ok("resource")).stdout),
+    );
+    assert.equal(
+      (await ok("resource delete d1")).stderr,
+      "Attempting to stop: d1... Stopped\nDeleting Resource - d1\n",
+    );
+    assert.ok(!existsSync(state), "d1 was stopped before it was deleted");
+    assert.doesNotMatch((await ok("cluster cib --config")).stdout, /id="d1"/);
   } catch (e) {
     const log = join(root, "var/log/tandem/tandemd.log");
     const tail = existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-30).join("\n") : "(no log)";

@@ -178,3 +178,19 @@ export function resourceCleanup(what: "cleanup" | "refresh"): PcsHandler {
     return 0;
   };
 }
+
+/** Before `resource delete` on a running cluster: disable the resource and wait until it has stopped. */
+export async function stopBeforeDelete(ctx: PcsContext, id: string): Promise<void> {
+  const src = ctx.cib();
+  if (!(src instanceof IpcCibSource)) return;
+  if ((await runningOn(src, id)).length === 0) return;
+  ctx.io.stderr(`Attempting to stop: ${id}... `);
+  await setTargetRole(ctx, id, true);
+  const deadline = Date.now() + waitTimeoutMs(ctx);
+  while ((await runningOn(src, id)).length > 0) {
+    if (Date.now() > deadline)
+      throw new PcsError(`Unable to stop: ${id} before deleting (re-run with --force to force deletion)`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  ctx.io.stderr("Stopped\n");
+}

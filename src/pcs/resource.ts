@@ -84,12 +84,15 @@ export function makeDeleteHandler(kind: "resource" | "stonith"): PcsHandler {
     if (ctx.args.length !== 1) throw new PcsUsageError(subcommandUsage(kind, "delete"));
     const id = ctx.args[0];
     const lines: string[] = [];
+    // On a running cluster pcs stops the resource first and waits (unless --force).
+    if (!ctx.force && ctx.cib().kind === "live") {
+      const current = await readCib(ctx);
+      if (findResource(current, id)) await (await import("./live-ops.js")).stopBeforeDelete(ctx, id);
+    }
     await updateCib(ctx, (cib) => {
       const rsc = findResource(cib, id);
       if (!rsc || (kind === "stonith" && !isStonith(rsc)))
-        throw new PcsError(
-          kind === "stonith" ? `Resource '${id}' does not exist.` : `Resource '${id}' does not exist.`,
-        );
+        throw new PcsError(`Resource '${id}' does not exist.`);
       lines.push(...deleteResource(cib, rsc));
       return true;
     });
