@@ -284,7 +284,10 @@ export class CibReplica {
       if (r.changed) {
         this.copy = r.cib;
         const v = readVersion(r.cib);
-        if (r.configChanged) this.sinceAgreed.push({ version: formatVersion(v), what: describeOp(msg.op) });
+        // The controller's own configuration writes (a node listing itself in <nodes>) are made
+        // again by every join, so losing them in a merge loses nothing; a client's change is reported.
+        if (r.configChanged && msg.meta.client !== "crmd")
+          this.sinceAgreed.push({ version: formatVersion(v), what: describeOp(msg.op) });
         fx.push({
           type: "changed",
           cib: r.cib,
