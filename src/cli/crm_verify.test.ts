@@ -263,3 +263,18 @@ test("-L checks the live CIB from the local daemon (the reference commands were 
     await server.close();
   }
 });
+
+test("--output-as=xml prints Pacemaker's result element; unknown formats are refused", async () => {
+  const f = file("xml-out.xml", stonithOn());
+  const r = await run(["--output-as=xml", "-x", f]);
+  assert.equal(
+    r.out,
+    `<pacemaker-result api-version="2.25" request="crm_verify --output-as=xml -x ${f}">\n  <status code="78" message="Invalid configuration"/>\n</pacemaker-result>\n`,
+  );
+  assert.equal(r.code, 78);
+  const ok = await run(["--output-as", "xml", "-x", file("xml-ok.xml", baseCib)]);
+  assert.match(ok.out, /<status code="0" message="OK"\/>/);
+  const bad = await run(["--output-as=json", "-x", f]);
+  assert.equal(bad.err, "crm_verify: Error creating output format json: Unknown output format\n");
+  assert.equal(bad.code, 1);
+});

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
-import { elements, parseXml, walkElements, type XmlElement } from "../core/xml.js";
+import { elements, escapeAttr, parseXml, walkElements, type XmlElement } from "../core/xml.js";
 import { type Finding, validateCib } from "../cib/validate.js";
 import type { Command, CommandIO } from "./io.js";
 
@@ -33,6 +33,9 @@ whether to fix problems reported as warnings.
 
 Help Options:
   -h, --help              Show help options
+
+Output Options:
+  --output-as=FORMAT      Specify output format as one of: text (default), xml
 
 Application Options:
   -$, --version           Display software version and exit
@@ -68,13 +71,23 @@ interface Options {
   verbosity: number;
   help: boolean;
   version: boolean;
+  /** --output-as: "text" (default) or "xml" (a pacemaker-result status on stdout). */
+  outputAs: string;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { live: false, pipe: false, verbosity: 0, help: false, version: false };
-  const withValue: Record<string, "file" | "text" | "save"> = {
+  const o: Options = {
+    live: false,
+    pipe: false,
+    verbosity: 0,
+    help: false,
+    version: false,
+    outputAs: "text",
+  };
+  const withValue: Record<string, "file" | "text" | "save" | "outputAs"> = {
+    "--output-as": "outputAs",
     "-x": "file",
     "--xml-file": "file",
     "-X": "text",
@@ -217,6 +230,16 @@ function schemaLine(f: Finding, source: string, lines: Map<XmlElement, number>):
 
 const LEVEL_VERBOSITY = { error: 1, warning: 2, notice: 3 } as const;
 
+// Pacemaker's text for each exit status crm_verify uses (crm_exit_str).
+const EXIT_TEXT: Record<number, string> = {
+  [EXIT_OK]: "OK",
+  [EXIT_ERROR]: "Error occurred",
+  [EXIT_USAGE]: "Incorrect usage",
+  [EXIT_NOINPUT]: "Input file not available",
+  [EXIT_DATAERR]: "Protocol violated",
+  [EXIT_CONFIG]: "Invalid configuration",
+};
+
 export const crmVerifyCommand: Command = async (argv, io) => {
   let o: Options;
   try {
@@ -226,6 +249,21 @@ export const crmVerifyCommand: Command = async (argv, io) => {
     io.stderr(`crm_verify: ${e.message}\n`);
     return EXIT_USAGE;
   }
+  if (o.outputAs !== "text" && o.outputAs !== "xml") {
+    io.stderr(`crm_verify: Error creating output format ${o.outputAs}: Unknown output format\n`);
+    return EXIT_ERROR;
+  }
+  const code = await verify(o, io);
+  if (o.outputAs === "xml" && !o.help && !o.version) {
+    const request = escapeAttr(["crm_verify", ...argv].join(" "));
+    io.stdout(
+      `<pacemaker-result api-version="2.25" request="${request}">\n  <status code="${code}" message="${EXIT_TEXT[code] ?? "Error occurred"}"/>\n</pacemaker-result>\n`,
+    );
+  }
+  return code;
+};
+
+async function verify(o: Options, io: CommandIO): Promise<number> {
   if (o.help) {
     io.stdout(USAGE);
     return EXIT_OK;
@@ -328,4 +366,4 @@ export const crmVerifyCommand: Command = async (argv, io) => {
     return EXIT_CONFIG;
   }
   return EXIT_OK;
-};
+}
