@@ -13,7 +13,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -182,6 +182,9 @@ async function main() {
   console.error(
     `bench:scheduler: ${o.runs} run(s) each, median wall time; real crm_simulate ${realSkipped ?? `capped at ${o.realTimeout} s`}`,
   );
+  // Other work on the machine inflates wall times: say how busy it was.
+  const load = () => loadavg()[0].toFixed(1);
+  const loadStart = load();
 
   const rows = [];
   for (const f of inputs) {
@@ -238,7 +241,12 @@ async function main() {
     rows.push(row);
     printRow(row, rows.length === 1);
   }
-  if (o.json) console.log(JSON.stringify({ runs: o.runs, realTimeout: o.realTimeout, rows }, null, 2));
+  const loadEnd = load();
+  console.log(`load average (1 min) at start ${loadStart}, at end ${loadEnd}, on ${cpus().length} CPUs`);
+  if (o.json)
+    console.log(
+      JSON.stringify({ runs: o.runs, realTimeout: o.realTimeout, loadStart, loadEnd, rows }, null, 2),
+    );
 }
 
 const COLS = [
