@@ -269,6 +269,22 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "stonith fence": { load: async () => (await S()).stonithLive, options: [F, "--off"] },
   "stonith history": { load: async () => (await S()).stonithLive, options: [F] },
 
+  // alerts
+  alert: { load: async () => (await import("./alert.js")).alertConfig, options: [F] },
+  "alert config": { load: async () => (await import("./alert.js")).alertConfig, options: [F] },
+  "alert show": { load: async () => (await import("./alert.js")).alertConfig, options: [F] },
+  "alert create": { load: async () => (await import("./alert.js")).alertCreate, options: [F] },
+  "alert update": { load: async () => (await import("./alert.js")).alertUpdate, options: [F] },
+  "alert delete": { load: async () => (await import("./alert.js")).alertDelete, options: [F] },
+  "alert remove": { load: async () => (await import("./alert.js")).alertDelete, options: [F] },
+  "alert recipient add": { load: async () => (await import("./alert.js")).recipientAdd, options: [F, FORCE] },
+  "alert recipient update": {
+    load: async () => (await import("./alert.js")).recipientUpdate,
+    options: [F, FORCE],
+  },
+  "alert recipient delete": { load: async () => (await import("./alert.js")).recipientDelete, options: [F] },
+  "alert recipient remove": { load: async () => (await import("./alert.js")).recipientDelete, options: [F] },
+
   // whole configuration, CIB, nodes
   config: { load: async () => (await CF()).configShow, options: [F, "--corosync_conf"] },
   "config show": { load: async () => (await CF()).configShow, options: [F, "--corosync_conf"] },
@@ -391,4 +407,5 @@ export const exactOnly = new Set<string>([
   "status",
   "stonith level",
   "constraint colocation",
+  "alert",
 ]);

@@ -122,6 +122,15 @@ export const GROUP_USAGE: Record<string, string[]> = {
     "utilization [[<node>] [--name <name>] | <node> <name>=<value> ...]",
   ],
   config: ["[show]", "    View full cluster configuration."],
+  alert: [
+    "[config]",
+    "create path=<path> [id=<alert-id>] [description=<description>] [options [<option>=<value>]...] [meta [<meta-option>=<value>]...]",
+    "update <alert-id> [path=<path>] [description=<description>] [options [<option>=<value>]...] [meta [<meta-option>=<value>]...]",
+    "delete | remove <alert-id> ...",
+    "recipient add <alert-id> value=<recipient-value> [id=<recipient-id>] [description=<description>] [options ...] [meta ...]",
+    "recipient update <recipient-id> [value=<recipient-value>] [description=<description>] [options ...] [meta ...]",
+    "recipient delete | remove <recipient-id> ...",
+  ],
   status: ["[status] [--full] | cluster | nodes | resources | corosync"],
   cluster: [
     "cib [filename] [scope=<scope> | --config]",
