@@ -134,6 +134,9 @@ export function nodeEnv(
   // Loopback: the stand-ins for ocf:heartbeat:IPaddr2/apache come first; netns uses the
   // distribution's real agents in /usr/lib/ocf.
   if (lab.mode === "loopback") env.TANDEM_OCF_ROOTS = labOcfRoot;
+  // netns: the real agents keep pid files in HA_VARRUN (apache's, when its config has no
+  // PidFile): per node, since the nodes share the host's /run.
+  else env.HA_VARRUN = join(node.root, "run");
   return env;
 }
 

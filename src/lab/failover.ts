@@ -9,7 +9,8 @@ import { ErrorCodes, TandemError } from "../core/errors.js";
 import { cibRequest } from "../daemon/protocol.js";
 import { type LabConfig, type LabNode, nodeLogDir, tandemdSocket, vipUrl } from "./config.js";
 import { HEAL_OF, injectFault } from "./faults.js";
-import { analyzeSwitch, median, nowMs, Poller, type Sample } from "./poller.js";
+import { vipClient } from "./client.js";
+import { analyzeSwitch, median, nowMs, type Sample } from "./poller.js";
 import { findProcesses, sleep } from "./procs.js";
 import { runTool } from "./run.js";
 import { waitForCluster, waitForVip } from "./up.js";
@@ -142,7 +143,7 @@ export async function runFailover(
       `${o.node} does not serve ${vipUrl(lab)} (${served} does); fault the serving node or move the resource first`,
     );
   const node = lab.nodes.find((n) => n.name === fromName) as LabNode;
-  const poller = new Poller(vipUrl(lab));
+  const poller = vipClient(lab);
   poller.start();
   await sleep(300);
   const tFault = nowMs();
@@ -185,7 +186,8 @@ export async function runFailover(
     samples: [],
     events: [],
   };
-  if (sw.to === null) run.error = `no other node served within ${o.timeoutMs / 1000} s`;
+  if (sw.to === null)
+    run.error = `no other node served within ${o.timeoutMs / 1000} s${faultOutput.startsWith("fault failed") ? ` (${faultOutput})` : ""}`;
   log(
     sw.to === null
       ? `  no failover seen in ${o.timeoutMs / 1000} s\n`

@@ -64,7 +64,12 @@ export async function injectFault(
       return `${node.name}: ${pcsdAlive ? "" : "pcsd started, "}pcs cluster start ${node.name}\n${(r.stdout + r.stderr).trimEnd()}`;
     }
     case "kill": {
-      if (lab.mode === "netns" && node.netns) killNetns(node.netns);
+      // netns: a power cut also takes the node's link down (its kernel no longer answers
+      // ARP for the virtual IP), as the real-stack anchor's crash does.
+      if (lab.mode === "netns" && node.netns) {
+        ip(["-n", node.netns, "link", "set", "eth0", "down"], { ignoreErrors: true });
+        killNetns(node.netns);
+      }
       const killed = await killAll({ root: node.root }, 5000);
       return `${node.name}: killed (SIGKILL) ${killed.length} process(es): ${killed.join(" ")}`;
     }
@@ -91,6 +96,11 @@ export async function injectFault(
 /** Starts the node's pcsd when it is not running (a node "powered on"); true if it did. */
 export async function bootNode(lab: LabConfig, node: LabNode): Promise<boolean> {
   if (findProcesses({ root: node.root }).some((p) => p.cmdline.includes("bin/pcsd"))) return false;
+  if (lab.mode === "netns" && node.netns && !isolatedList(lab).includes(node.name)) {
+    // A node that boots has only its own address, and its link up.
+    ip(["-n", node.netns, "addr", "del", `${lab.vip}/32`, "dev", "eth0"], { ignoreErrors: true });
+    ip(["-n", node.netns, "link", "set", "eth0", "up"], { ignoreErrors: true });
+  }
   await startPcsd(lab, node);
   return true;
 }
@@ -181,6 +191,9 @@ export function isolatedList(lab: LabConfig): string[] {
 
 async function isolate(lab: LabConfig, node: LabNode, cut: boolean): Promise<string> {
   if (lab.mode === "netns" && node.netns) {
+    const iso = isolatedList(lab).filter((n) => n !== node.name);
+    if (cut) iso.push(node.name);
+    writeFileSync(join(lab.dir, "isolated.json"), `${JSON.stringify(iso)}\n`);
     ip(["-n", node.netns, "link", "set", "eth0", cut ? "down" : "up"]);
     return `${node.name}: eth0 ${cut ? "down" : "up"} in namespace ${node.netns}`;
   }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { cibRequest } from "../daemon/protocol.js";
 import { type LabConfig, labFile, loadLab, tandemdSocket, vipUrl } from "./config.js";
-import { httpGet } from "./http.js";
+import { probeVip } from "./client.js";
 import { netnsTeardown } from "./netns.js";
 import { alive, findProcesses, killAll } from "./procs.js";
 
@@ -105,7 +105,7 @@ export async function labStatus(lab: LabConfig): Promise<LabStatus> {
       processes: procs.length,
     });
   }
-  const a = await httpGet(vipUrl(lab), 500);
+  const a = await probeVip(lab, 500);
   return {
     dir: lab.dir,
     mode: lab.mode,

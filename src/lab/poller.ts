@@ -17,7 +17,14 @@ export interface Sample {
 
 export const nowMs = () => performance.timeOrigin + performance.now();
 
-export class Poller {
+/** What the failover runner needs of a client (in-process, or in the client namespace). */
+export interface VipClient {
+  readonly samples: Sample[];
+  start(): void;
+  stop(): Promise<Sample[]>;
+}
+
+export class Poller implements VipClient {
   readonly samples: Sample[] = [];
   private timer?: NodeJS.Timeout;
   private inflight = new Set<Promise<void>>();
@@ -25,19 +32,22 @@ export class Poller {
     readonly url: string,
     readonly intervalMs = 20,
     readonly timeoutMs = 250,
+    readonly onSample?: (s: Sample) => void,
   ) {}
 
   start(): void {
     const tick = () => {
       const t0 = nowMs();
       const p = httpGet(this.url, this.timeoutMs).then((a) => {
-        this.samples.push({
+        const s: Sample = {
           t0,
           t1: nowMs(),
           ok: a.ok,
           node: a.node,
           error: a.ok ? undefined : (a.error ?? `HTTP ${a.status}`),
-        });
+        };
+        this.samples.push(s);
+        this.onSample?.(s);
         this.inflight.delete(p);
       });
       this.inflight.add(p);

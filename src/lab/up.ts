@@ -26,7 +26,7 @@ import {
   vipAddress,
   vipUrl,
 } from "./config.js";
-import { httpGet } from "./http.js";
+import { probeVip } from "./client.js";
 import { alive, findProcesses, sleep, spawnDetached } from "./procs.js";
 import { mapLimit, onNodeArgv, runOn, runTool, toolArgv } from "./run.js";
 
@@ -69,7 +69,7 @@ async function pickLoopbackNet(dir: string, httpPort: number): Promise<string> {
   throw new TandemError(ErrorCodes.LAB, "no free 127.x.y.0/24 range found for the lab (50 tried)");
 }
 
-function writeNodeFiles(lab: LabConfig, node: LabNode): void {
+export function writeNodeFiles(lab: LabConfig, node: LabNode): void {
   const r = node.root;
   for (const d of ["etc/tandem", "etc/httpd/conf", "var/www/html", "var/log/tandem", "run/tandem"])
     mkdirSync(join(r, d), { recursive: true });
@@ -171,7 +171,11 @@ export function scenarioCommands(lab: LabConfig): string[][] {
       "create",
       "webserver",
       "ocf:heartbeat:apache",
-      lab.mode === "netns" ? `configfile=/etc/apache2/apache2.conf` : "configfile=/etc/httpd/conf/httpd.conf",
+      // netns: one configuration for every node (paths from the node's environment);
+      // loopback: the tutorial's path, read inside the node's prefix by the stand-in.
+      lab.mode === "netns"
+        ? `configfile=${join(lab.dir, "apache2.conf")}`
+        : "configfile=/etc/httpd/conf/httpd.conf",
       "statusurl=http://localhost/server-status",
       "op",
       "monitor",
@@ -222,7 +226,7 @@ export async function waitForVip(lab: LabConfig, timeoutMs: number, notNode?: st
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
-    const a = await httpGet(vipUrl(lab), 300);
+    const a = await probeVip(lab, 300);
     if (a.ok && a.node && a.node !== notNode) return a.node;
     last = a.error ?? `HTTP ${a.status} from ${a.node ?? "?"}`;
     if (Date.now() > deadline)

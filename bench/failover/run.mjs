@@ -1,0 +1,251 @@
+#!/usr/bin/env node
+// bench/failover: client-visible failover gaps of the tutorial's cluster, side by side:
+// tandem's lab in loopback and netns mode, the real Debian Pacemaker/Corosync stack and
+// keepalived (../shared/anchors scripts, run as root in their own namespaces), graceful
+// stop and crash, N runs each, medians and ratios; and `tandem lab up` -> serving time
+// for 2 and 32 nodes.
+//
+// node bench/failover/run.mjs [--runs N] [--only a,b,...] [--out FILE]
+//   parts: loopback, netns, pacemaker, keepalived, up
+// tandem runs from a private snapshot of bin/ dist/ agents/ (other builds in the work
+// tree do not disturb it). The anchors' poller is curl every 50 ms (0.5 s timeout),
+// tandem's a GET every 20 ms (0.25 s timeout); the gap is defined the same way (end of
+// the last good answer from the old node -> end of the first from the new one).
+
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const anchors = resolve(repoRoot, "../shared/anchors");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const RUNS = Number(opt("--runs", "5"));
+const ONLY = new Set(opt("--only", "loopback,netns,pacemaker,keepalived,up").split(","));
+const OUT = opt("--out", join(repoRoot, "bench/results", `failover-${Date.now()}.json`));
+const isRoot = process.getuid?.() === 0;
+
+// ---- a private copy of tandem ----
+const snap = mkdtempSync(join(tmpdir(), "tandem-bench-failover-"));
+chmodSync(snap, 0o755);
+for (const d of ["bin", "dist", "agents", "package.json"])
+  cpSync(join(repoRoot, d), join(snap, d), { recursive: true });
+symlinkSync(join(repoRoot, "node_modules"), join(snap, "node_modules"));
+process.on("exit", () => rmSync(snap, { recursive: true, force: true }));
+const tandemBin = join(snap, "bin/tandem");
+
+const log = (t) => process.stderr.write(`[${new Date().toISOString().slice(11, 23)}] ${t}\n`);
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function tandem(argv, timeoutMs = 600_000) {
+  const r = spawnSync(process.execPath, [tandemBin, ...argv], {
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
+  return { code: r.status ?? 1, out: r.stdout ?? "", err: r.stderr ?? "" };
+}
+
+const results = {
+  date: new Date().toISOString(),
+  runs: RUNS,
+  loadavg_start: loadavg(),
+  tandem: {},
+  pacemaker: null,
+  keepalived: null,
+  up: {},
+};
+
+function tandemLab(mode) {
+  const dir = join(snap, `lab-${mode}`);
+  const up = tandem(["lab", "up", "--mode", mode, "--dir", dir]);
+  if (up.code !== 0) {
+    log(`tandem ${mode}: lab up failed:\n${up.out}\n${up.err}`);
+    tandem(["lab", "down", "--dir", dir]);
+    return { error: "lab up failed" };
+  }
+  const out = {};
+  for (const [name, fault] of [
+    ["graceful", "stop"],
+    ["crash", "kill"],
+  ]) {
+    log(`tandem ${mode}: ${RUNS} x ${fault}`);
+    const r = tandem(["lab", "failover", "--dir", dir, "--fault", fault, "--runs", String(RUNS), "--json"]);
+    let j;
+    try {
+      j = JSON.parse(r.out);
+    } catch {
+      log(`tandem ${mode} ${fault}: no JSON (exit ${r.code}): ${r.err.slice(-500)}`);
+      out[name] = { error: `exit ${r.code}` };
+      continue;
+    }
+    const gaps = j.runs.map((x) => x.gap_s).filter((x) => x !== null);
+    const fb = j.runs.map((x) => x.failback?.gap_s).filter((x) => x !== null && x !== undefined);
+    out[name] = {
+      gaps,
+      median: median(gaps),
+      failback_gaps: fb,
+      failback_median: median(fb),
+      double_answers: j.runs.reduce((a, x) => a + x.double_answers + (x.failback?.double_answers ?? 0), 0),
+      errors: j.runs.map((x) => x.error).filter(Boolean),
+    };
+    log(
+      `tandem ${mode} ${name}: gaps ${gaps.map((g) => g.toFixed(3)).join(" ")} median ${out[name].median?.toFixed(3)}; failback median ${out[name].failback_median?.toFixed(3)}`,
+    );
+  }
+  tandem(["lab", "down", "--dir", dir]);
+  return out;
+}
+
+function sh(cwd, script, argv, env) {
+  const r = spawnSync("bash", [join(cwd, script), ...argv], {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 1_800_000,
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) log(`${script} exited ${r.status}: ${(r.stderr ?? "").slice(-800)}`);
+  return r.status === 0;
+}
+
+function readTsv(file) {
+  const rows = readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((l) => l.split("\t"));
+  const by = (scenario, metric) =>
+    rows.filter((r) => r[0] === scenario && r[2] === metric).map((r) => Number(r[3]));
+  const out = {};
+  for (const s of ["graceful", "crash"]) {
+    const gaps = by(s, "gap_s");
+    const fb = by(s, "failback_gap_s");
+    out[s] = {
+      gaps,
+      median: median(gaps),
+      failback_gaps: fb,
+      failback_median: median(fb),
+      double_answers: by(s, "polls_after_switch_not_to").reduce((a, b) => a + b, 0),
+    };
+  }
+  return out;
+}
+
+function anchor(name) {
+  const dir = join(anchors, name === "pacemaker" ? "real-pacemaker" : "keepalived");
+  const work = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const env = {
+    REF_DIR: join(work, "ref"),
+    RESULTS: join(work, "results"),
+    HA_STATE: join(work, "state"),
+    KA_STATE: join(work, "state"),
+  };
+  mkdirSync(env.REF_DIR, { recursive: true });
+  try {
+    log(`${name}: setup`);
+    if (!sh(dir, "setup.sh", [], env)) return { error: "setup failed" };
+    if (name === "pacemaker") {
+      log(`${name}: configure (the tutorial's pcs commands)`);
+      if (!sh(dir, "configure.sh", [], env)) return { error: "configure failed" };
+    }
+    log(`${name}: measure graceful ${RUNS} crash ${RUNS}`);
+    sh(dir, "measure.sh", ["graceful", String(RUNS), "crash", String(RUNS)], env);
+    const tsv = join(env.RESULTS, "results.tsv");
+    if (!existsSync(tsv)) return { error: "no results" };
+    const r = readTsv(tsv);
+    log(`${name}: graceful median ${r.graceful.median} crash median ${r.crash.median}`);
+    return r;
+  } finally {
+    sh(dir, "teardown.sh", [], env);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function upTime(n) {
+  const dir = join(snap, `lab-up-${n}`);
+  const t0 = Date.now();
+  const r = tandem(["lab", "up", "--nodes", String(n), "--dir", dir]);
+  const wall = (Date.now() - t0) / 1000;
+  const m = /served by (node\d+) \((\d+\.\d) s after/.exec(r.out);
+  tandem(["lab", "down", "--dir", dir]);
+  if (r.code !== 0) {
+    log(`lab up --nodes ${n} failed: ${r.err.slice(-400)}`);
+    return { error: r.err.trim().split("\n").pop(), wall_s: wall };
+  }
+  return { serving_s: m ? Number(m[2]) : null, served_by: m?.[1] ?? null, wall_s: wall };
+}
+
+if (ONLY.has("up"))
+  for (const n of [2, 32]) {
+    log(`lab up --nodes ${n}`);
+    results.up[n] = upTime(n);
+    log(
+      `lab up --nodes ${n}: serving after ${results.up[n].serving_s} s (command ${results.up[n].wall_s.toFixed(1)} s)`,
+    );
+  }
+if (ONLY.has("loopback")) results.tandem.loopback = tandemLab("loopback");
+if (ONLY.has("netns") && isRoot) results.tandem.netns = tandemLab("netns");
+const haveReal = isRoot && existsSync("/usr/sbin/pacemakerd") && existsSync("/usr/sbin/pcs");
+if (ONLY.has("pacemaker"))
+  results.pacemaker = haveReal
+    ? anchor("pacemaker")
+    : {
+        error: "needs root + pacemaker, pcs (apt-get install pacemaker pcs corosync resource-agents apache2)",
+      };
+if (ONLY.has("keepalived"))
+  results.keepalived =
+    isRoot && existsSync("/usr/sbin/keepalived")
+      ? anchor("keepalived")
+      : { error: "needs root + keepalived" };
+results.loadavg_end = loadavg();
+
+// ---- the table ----
+const f = (x) => (x === null || x === undefined ? "   -  " : x.toFixed(3));
+const col = (o, s, k = "median") => (o && !o.error ? o[s]?.[k] : null);
+const lines = [];
+lines.push(
+  `Failover gaps, medians of ${RUNS} runs (s)   load average ${results.loadavg_start.map((x) => x.toFixed(1)).join(" ")}`,
+);
+lines.push("scenario             tandem-lo  tandem-ns  pacemaker  keepalived  ns/pcmk  ns/ka");
+for (const s of ["graceful", "crash"])
+  for (const k of ["median", "failback_median"]) {
+    const lo = col(results.tandem.loopback, s, k);
+    const ns = col(results.tandem.netns, s, k);
+    const pm = col(results.pacemaker, s, k);
+    const ka = col(results.keepalived, s, k);
+    const ratio = (a, b) => (a && b ? (a / b).toFixed(2).padStart(7) : "     - ");
+    lines.push(
+      `${`${s}${k === "median" ? "" : " failback"}`.padEnd(20)} ${f(lo).padStart(9)}  ${f(ns).padStart(9)}  ${f(pm).padStart(9)}  ${f(ka).padStart(10)}  ${ratio(ns, pm)}  ${ratio(ns, ka)}`,
+    );
+  }
+for (const [n, u] of Object.entries(results.up))
+  lines.push(`lab up --nodes ${n}: serving after ${u.serving_s ?? "-"} s`);
+const dbl = [results.tandem.loopback, results.tandem.netns]
+  .flatMap((m) => (m ? Object.values(m) : []))
+  .reduce((a, x) => a + (x?.double_answers ?? 0), 0);
+lines.push(`tandem double answers: ${dbl}`);
+process.stdout.write(`${lines.join("\n")}\n`);
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+log(`results: ${OUT}`);
