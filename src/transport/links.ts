@@ -94,14 +94,14 @@ export class LinkMonitor {
 
   /**
    * The links to send to a peer on: its best live link; while that link is suspect (silent
-   * for more than two ping intervals, not yet declared down) every live link as well, so a
+   * for more than 1.5 ping intervals, not yet declared down) every live link as well, so a
    * link that just died costs no token; all links when none is known up.
    */
   routes(peer: number, now?: number): number[] {
     const live = this.opts.links.filter((l) => this.state.get(key(peer, l))?.up);
     if (live.length === 0) return this.opts.links;
     const best = this.state.get(key(peer, live[0]))!;
-    if (now === undefined || live.length === 1 || now - best.lastHeard <= 2 * this.opts.pingIntervalMs)
+    if (now === undefined || live.length === 1 || now - best.lastHeard <= 1.5 * this.opts.pingIntervalMs)
       return [live[0]];
     return live;
   }

@@ -166,7 +166,7 @@ export class MembershipRuntime {
       codec: this.codec,
       logger: this.log.child("link"),
       onMessage: (sender, payload) => this.onPacket(sender, payload),
-      pingIntervalMs: opts.pingIntervalMs ?? ping.interval ?? Math.max(20, Math.floor(token / 6)),
+      pingIntervalMs: opts.pingIntervalMs ?? ping.interval ?? Math.max(20, Math.floor(token / 4)),
       pingTimeoutMs: opts.pingTimeoutMs ?? ping.timeout ?? Math.max(60, Math.floor(token / 2)),
     });
     this.engine = opts.engine(this.config);

@@ -124,7 +124,7 @@ test("link monitor hysteresis and fault decisions", () => {
   assert.deepEqual(m.pong(2, 0, 7, 1), null);
   assert.deepEqual(m.pong(2, 0, 8, 1), { peer: 2, link: 0, up: true });
   assert.deepEqual(m.routes(2, 20), [0], "best live link");
-  assert.deepEqual(m.routes(2, 40), [0, 1], "best link silent for > 2 ping intervals: every live link");
+  assert.deepEqual(m.routes(2, 40), [0, 1], "best link silent for > 1.5 ping intervals: every live link");
   assert.deepEqual(m.check(100), [
     { peer: 2, link: 0, up: false },
     { peer: 2, link: 1, up: false },

@@ -56,8 +56,8 @@ export class UdpTransport {
       {
         links: opts.cluster.links,
         peers: this.peers,
-        pingIntervalMs: opts.pingIntervalMs ?? Math.max(20, Math.floor(token / 8)),
-        timeoutMs: opts.pingTimeoutMs ?? Math.max(60, Math.floor(token / 3)),
+        pingIntervalMs: opts.pingIntervalMs ?? Math.max(20, Math.floor(token / 4)),
+        timeoutMs: opts.pingTimeoutMs ?? Math.max(60, Math.floor(token / 2)),
         upAfter: opts.pongCount ?? 2,
       },
       performance.now(),
