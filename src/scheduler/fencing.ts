@@ -11,6 +11,10 @@ import type { WorkingSet } from "./working-set.js";
 export function markFailureFencing(ws: WorkingSet): void {
   for (const r of ws.primitives)
     for (const h of r.history.values()) {
+      if (h.standbyNode && h.failed) {
+        const sn = ws.nodeByName.get(h.node);
+        if (sn) sn.standby = true;
+      }
       if (!h.fence) continue;
       const n = ws.nodeByName.get(h.node);
       if (n && !n.unclean) {

@@ -315,7 +315,12 @@ export function unpackHistory(
     if (task === "start" && opts.startFailureIsFatal) h.failCount = INFINITY;
     if (onFail === "block" || (task === "stop" && onFail !== "fence")) h.blocked = true;
     if (onFail === "fence" && opts.stonithEnabled) h.fence = true;
-    if (onFail === "stop") h.blocked = false;
+    if (onFail === "stop") {
+      // Stop it and leave it stopped.
+      h.blocked = false;
+      h.stopOnFail = true;
+    }
+    if (onFail === "standby") h.standbyNode = true;
   }
   return h;
 }
@@ -421,6 +426,8 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
       const h = r.history.get(n.uname);
       if (h?.active) r.runningOn.push(n.uname);
     }
+    // on-fail=stop: a current failure keeps the resource stopped.
+    if ([...r.history.values()].some((h) => h.failed && h.stopOnFail)) r.forceStop = "on-fail=stop";
     // What runs on a node in maintenance is left alone.
     if (r.runningOn.some((n) => ws.nodeByName.get(n)?.maintenance)) r.managed = false;
     const live = r.runningOn.filter((n) => !ws.nodeByName.get(n)?.unclean);

@@ -65,6 +65,10 @@ export interface NodeHistory {
   failedOp?: LrmOp;
   /** The failure demands fencing the node. */
   fence?: boolean;
+  /** The failure keeps the resource stopped (on-fail=stop). */
+  stopOnFail?: boolean;
+  /** The failure puts the node in standby (on-fail=standby). */
+  standbyNode?: boolean;
   lastOp?: LrmOp;
   /** Status entry ids (lrm_resource) this history was read from. */
   lrmIds?: string[];
