@@ -9,6 +9,7 @@ import { child, elements, type XmlElement } from "../core/xml.js";
 import { FileCibSource, parseCib, serializeCib } from "./cib-source.js";
 import { findSection, readCib, schemaErrors, updateCib } from "./cib.js";
 import { alertLines } from "./alert.js";
+import { tagLines } from "./tag.js";
 import { renderConstraints } from "./constraint-render.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { configuredProperties, renderProperties } from "./property.js";
@@ -72,9 +73,10 @@ export const configShow: PcsHandler = async (ctx) => {
   const pmNodes = nodesSec ? elements(nodesSec, "node").map((n) => n.attrs.uname ?? n.attrs.id) : [];
   const lines: string[] = [];
   lines.push(`Cluster Name: ${coro?.name ?? props.get("cluster-name") ?? ""}`);
-  const nodeLine = (names: string[]) => (names.length > 0 ? ` ${names.join(" ")}` : "");
-  lines.push("Corosync Nodes:", nodeLine(coro?.nodes ?? []));
-  lines.push("Pacemaker Nodes:", nodeLine(pmNodes));
+  // pcs leaves the node line out when there are none.
+  const nodeLine = (names: string[]) => (names.length > 0 ? [` ${names.join(" ")}`] : []);
+  lines.push("Corosync Nodes:", ...nodeLine(coro?.nodes ?? []));
+  lines.push("Pacemaker Nodes:", ...nodeLine(pmNodes));
   for (const n of nodesSec ? elements(nodesSec, "node") : []) {
     const attrs = elements(n, "instance_attributes").flatMap((s) => elements(s, "nvpair"));
     if (attrs.length === 0) continue;
@@ -91,12 +93,7 @@ export const configShow: PcsHandler = async (ctx) => {
   lines.push("", "Resources Defaults:", ...defaultsLines(cib, "rsc_defaults", "  "));
   lines.push("Operations Defaults:", ...defaultsLines(cib, "op_defaults", "  "));
   lines.push("", ...renderProperties(cib).trimEnd().split("\n"));
-  lines.push("", "Tags:");
-  const tags = findSection(cib, "tags");
-  const tagList = tags ? elements(tags, "tag") : [];
-  if (tagList.length === 0) lines.push(" No tags defined");
-  for (const t of tagList)
-    lines.push(` ${t.attrs.id}`, ...elements(t, "obj_ref").map((o) => `   ${o.attrs.id}`));
+  lines.push("", ...tagLines(cib, " "));
   lines.push("", "Quorum:", "  Options:");
   for (const [k, v] of coro?.quorum ?? []) lines.push(`    ${k}: ${v}`);
   ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));

@@ -285,6 +285,18 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
   "alert recipient delete": { load: async () => (await import("./alert.js")).recipientDelete, options: [F] },
   "alert recipient remove": { load: async () => (await import("./alert.js")).recipientDelete, options: [F] },
 
+  // tags
+  tag: { load: async () => (await import("./tag.js")).tagConfig, options: [F] },
+  "tag config": { load: async () => (await import("./tag.js")).tagConfig, options: [F] },
+  "tag list": { load: async () => (await import("./tag.js")).tagConfig, options: [F] },
+  "tag create": { load: async () => (await import("./tag.js")).tagCreate, options: [F] },
+  "tag update": {
+    load: async () => (await import("./tag.js")).tagUpdate,
+    options: [F, "--before", "--after"],
+  },
+  "tag delete": { load: async () => (await import("./tag.js")).tagDelete, options: [F] },
+  "tag remove": { load: async () => (await import("./tag.js")).tagDelete, options: [F] },
+
   // whole configuration, CIB, nodes
   config: { load: async () => (await CF()).configShow, options: [F, "--corosync_conf"] },
   "config show": { load: async () => (await CF()).configShow, options: [F, "--corosync_conf"] },
@@ -408,4 +420,5 @@ export const exactOnly = new Set<string>([
   "stonith level",
   "constraint colocation",
   "alert",
+  "tag",
 ]);

@@ -122,6 +122,12 @@ export const GROUP_USAGE: Record<string, string[]> = {
     "utilization [[<node>] [--name <name>] | <node> <name>=<value> ...]",
   ],
   config: ["[show]", "    View full cluster configuration."],
+  tag: [
+    "[config | list [<tag id>...]]",
+    "create <tag id> <id> [<id>]...",
+    "update <tag id> [add <id> [<id>]... [--before <id> | --after <id>]] [remove <id> [<id>]...]",
+    "delete | remove <tag id>...",
+  ],
   alert: [
     "[config]",
     "create path=<path> [id=<alert-id>] [description=<description>] [options [<option>=<value>]...] [meta [<meta-option>=<value>]...]",
