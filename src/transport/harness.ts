@@ -122,8 +122,8 @@ export class LoopbackCluster {
     child.on("exit", () => live.delete(child));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`node ${id} did not start within 10 s: ${stderr}`)),
-        10_000,
+        () => reject(new Error(`node ${id} did not start within 30 s: ${stderr}`)),
+        30_000,
       );
       child.stdout?.on("data", (d) => {
         if (d.toString().includes("ready")) {

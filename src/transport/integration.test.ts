@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test("3 nodes: ring forms; kill -9; SIGSTOP past the token timeout then SIGCONT; restart", async () => {
   const c = cluster(3);
   await c.startAll();
-  await c.waitForMembers([1, 2, 3], [1, 2, 3], 10_000);
+  await c.waitForMembers([1, 2, 3], [1, 2, 3], 30_000);
 
   // the corosync tools against a live node
   const env = { TANDEM_SOCKET: c.socket(1) };
@@ -73,7 +73,7 @@ test("3 nodes: ring forms; kill -9; SIGSTOP past the token timeout then SIGCONT;
 test("5 nodes: partition with the fault hook, then heal", async () => {
   const c = cluster(5);
   await c.startAll();
-  await c.waitForMembers([1, 2, 3, 4, 5], [1, 2, 3, 4, 5], 10_000);
+  await c.waitForMembers([1, 2, 3, 4, 5], [1, 2, 3, 4, 5], 30_000);
   const sideA = [1, 2];
   const sideB = [3, 4, 5];
   const cut = (from: number[], to: number[]) =>
