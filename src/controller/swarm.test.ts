@@ -1,7 +1,8 @@
 // Seeded fault runs of the controller + replicated CIB + real scheduler in the
 // deterministic test cluster (testkit.ts): each seed picks a fault mix and a
-// schedule of daemon crashes (services keep running), restarts, service deaths
-// and resource creations on 3 nodes with fencing enabled. Checked all along:
+// schedule of daemon crashes (services keep running), restarts, network
+// partitions (one node cut off), service deaths and resource creations on 3
+// nodes with fencing enabled. Checked all along:
 // no primitive is ever active on two nodes. At the end (faults stopped, every
 // node back): every acknowledged CIB change is present on every node, the
 // copies agree, every resource runs exactly once and the DC has nothing left
@@ -60,13 +61,25 @@ export function swarmRun(seed: number): void {
   const wCrash = rnd();
   const wDie = rnd();
   const wCreate = 0.3 + rnd();
+  const wSplit = rnd() * 0.8;
+  let split = false;
+  let everSplit = false;
   let created = 0;
   const steps = 6 + Math.floor(rnd() * 10);
   for (let s = 0; s < steps; s++) {
     const up = c.members();
     const down = [...c.nodes.keys()].filter((id) => !up.includes(id));
-    const r = rnd() * (wCrash + wDie + wCreate + 0.5);
-    if (r < wCrash && up.length > 1) {
+    const r = rnd() * (wCrash + wDie + wCreate + 0.5 + wSplit);
+    if (r >= wCrash + wDie + wCreate + 0.5) {
+      // Cut one node off from the other two, or heal the cut.
+      if (split) c.partition(undefined);
+      else {
+        const alone = 1 + Math.floor(rnd() * 3);
+        c.partition([[alone], [1, 2, 3].filter((x) => x !== alone)]);
+      }
+      split = !split;
+      everSplit ||= split;
+    } else if (r < wCrash && up.length > 1) {
       if (rnd() < 0.5) c.crash(pick(up));
       else {
         crashWho = pick(up);
@@ -83,15 +96,30 @@ export function swarmRun(seed: number): void {
     } else if (up.length > 0 && created < 4) c.createResource(pick(up), `r${created++}`);
     c.run(Math.floor(rnd() * 3_000));
   }
-  // Faults stop: every node comes back, the cluster converges.
+  // Faults stop: the network heals, every node comes back, the cluster converges.
   crashIn = -1;
+  c.partition(undefined);
   for (const id of c.nodes.keys()) c.restart(id);
   c.run(120_000);
   const copies = new Set([...c.nodes.values()].map((n) => digestOf(n.replica.cib)));
   if (copies.size !== 1) fail(`${copies.size} different CIB copies after healing`);
   const res = child(child(c.cibOf(1), "configuration")!, "resources")!;
   const ids = new Set(elements(res, "primitive").map((p) => p.attrs.id));
-  for (const rsc of c.ackedCreates) if (!ids.has(rsc)) fail(`acknowledged resource ${rsc} is missing`);
+  // An acknowledged change survives crashes. Across a partition, the copy with the highest version
+  // wins the merge (Pacemaker's rule): a change acknowledged on the losing side may be discarded,
+  // but never silently — the merge reports it.
+  for (const rsc of c.ackedCreates) {
+    if (ids.has(rsc)) continue;
+    const reported = c.logs.some(
+      (l) => l.includes("discarded by the merge") && l.includes(`id=\\"${rsc}\\"`),
+    );
+    if (!everSplit) fail(`acknowledged resource ${rsc} is missing (no partition happened)`);
+    // (The report comes from the daemon that made the change; one that restarted since then has no
+    // memory of it: known gap, see docs/daemon.md.)
+    const by = c.ackedBy.get(rsc)!;
+    const restarted = (c.restarts.get(by.node) ?? 0) > by.restarts;
+    if (!reported && !restarted) fail(`acknowledged resource ${rsc} was discarded without a report`);
+  }
   const p = c.placement();
   for (const rsc of ids) {
     if (rsc === "fence1") continue;
@@ -103,7 +131,7 @@ export function swarmRun(seed: number): void {
 
 const SEEDS = Number(process.env.SWARM_SEEDS ?? 1000);
 
-test(`swarm: ${SEEDS} seeded runs of crashes, restarts, service deaths and changes with fencing`, () => {
+test(`swarm: ${SEEDS} seeded runs of crashes, restarts, partitions, service deaths and changes with fencing`, () => {
   if (process.env.SWARM_SEED) {
     swarmRun(Number(process.env.SWARM_SEED));
     return;

@@ -54,6 +54,10 @@ export class SimCluster {
   onStep: (() => void) | undefined;
   /** Resources whose create was acknowledged to the client. */
   readonly ackedCreates = new Set<string>();
+  /** Which node acknowledged each create, and how many times that node had restarted by then. */
+  readonly ackedBy = new Map<string, { node: number; restarts: number }>();
+  /** Daemon restarts per node. */
+  readonly restarts = new Map<number, number>();
   private readonly createReqs = new Map<number, string>();
 
   private makeNode(id: number, uname: string, disk?: XmlElement): SimNode {
@@ -74,18 +78,40 @@ export class SimCluster {
     };
   }
 
+  /** Every node that runs a daemon. */
   members(): number[] {
     return [...this.nodes.values()].filter((n) => n.up).map((n) => n.id);
   }
 
-  /** Installs a new configuration of all up nodes (what the membership layer would do). */
+  /** Network partitions (node id groups); undefined = everyone can talk to everyone. */
+  private partitions: number[][] | undefined;
+  /** The membership each node was last given (to tell nodes only about changes they see). */
+  private lastConf = new Map<number, string>();
+
+  /** The members of node `id`'s configuration: up nodes it can reach. */
+  membersOf(id: number): number[] {
+    const part = this.partitions?.find((p) => p.includes(id));
+    return this.members().filter((m) => part === undefined || part.includes(m));
+  }
+
+  /** Cuts the network into these groups (nodes not listed are alone), or heals it (undefined). */
+  partition(parts: number[][] | undefined): void {
+    this.partitions = parts;
+    this.reconfigure();
+  }
+
+  /** Installs the configurations the membership layer would form now, on the nodes whose changed. */
   reconfigure(): void {
-    const members = this.members();
+    const up = this.members();
     // Messages of a departed sender are lost; the others are delivered in the old configuration,
     // before the new one is installed (extended virtual synchrony, as the membership layer gives).
-    this.queue = this.queue.filter((q) => members.includes(q.from));
+    this.queue = this.queue.filter((q) => up.includes(q.from));
     this.flushGroup();
-    for (const id of members) {
+    for (const id of up) {
+      const members = this.membersOf(id);
+      const key = members.join(",");
+      if (this.lastConf.get(id) === key) continue;
+      this.lastConf.set(id, key);
       this.replicaFx(id, this.nodes.get(id)!.replica.handle({ type: "confchange", members }));
       this.ctlFx(
         id,
@@ -103,6 +129,7 @@ export class SimCluster {
   crash(id: number): void {
     const n = this.nodes.get(id)!;
     n.up = false;
+    this.lastConf.delete(id);
     for (const k of [...this.timers.keys()]) if (k.startsWith(`${id}|`)) this.timers.delete(k);
     this.results = this.results.filter((r) => r.node !== id);
     for (const q of this.queue) q.to = q.to.filter((t) => t !== id);
@@ -113,6 +140,7 @@ export class SimCluster {
   restart(id: number): void {
     const old = this.nodes.get(id)!;
     if (old.up) return;
+    this.restarts.set(id, (this.restarts.get(id) ?? 0) + 1);
     const n = this.makeNode(id, old.uname, old.replica.cib);
     n.running = old.running;
     this.nodes.set(id, n);
@@ -158,7 +186,7 @@ export class SimCluster {
     const n = this.nodes.get(id)!;
     for (const f of fx) {
       if (f.type === "broadcast")
-        this.queue.push({ from: id, msg: { ch: "cib", m: f.msg }, to: this.members() });
+        this.queue.push({ from: id, msg: { ch: "cib", m: f.msg }, to: this.membersOf(id) });
       else if (f.type === "changed" && !(f.cause === "op" && f.op?.op === "status"))
         this.ctlFx(
           id,
@@ -183,9 +211,13 @@ export class SimCluster {
             now: this.now,
           }),
         );
-      else if (f.type === "log") this.logs.push(`${n.uname} ${f.level}: ${f.msg}`);
-      else if (f.type === "reply" && f.ok && this.createReqs.has(f.reqId))
-        this.ackedCreates.add(this.createReqs.get(f.reqId)!);
+      else if (f.type === "log")
+        this.logs.push(`${n.uname} ${f.level}: ${f.msg}${f.fields ? ` ${JSON.stringify(f.fields)}` : ""}`);
+      else if (f.type === "reply" && f.ok && this.createReqs.has(f.reqId)) {
+        const rsc = this.createReqs.get(f.reqId)!;
+        this.ackedCreates.add(rsc);
+        this.ackedBy.set(rsc, { node: id, restarts: this.restarts.get(id) ?? 0 });
+      }
     }
   }
 
@@ -205,7 +237,7 @@ export class SimCluster {
           );
           break;
         case "send":
-          this.queue.push({ from: id, msg: { ch: "crmd", m: f.msg }, to: this.members() });
+          this.queue.push({ from: id, msg: { ch: "crmd", m: f.msg }, to: this.membersOf(id) });
           break;
         case "exec":
           this.results.push({ node: id, r: this.execute(n, f.req) });
@@ -226,6 +258,7 @@ export class SimCluster {
           break;
         case "shutdown-ready":
           n.up = false;
+          this.lastConf.delete(id);
           this.logs.push(`${n.uname} left gracefully`);
           this.reconfigure();
           break;
