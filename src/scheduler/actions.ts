@@ -289,7 +289,8 @@ function containerActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
     const kStopped = k.stopped ?? [...k.stops.values()];
     order(set, startPseudo, kStart, RUNNABLE_LEFT | IMPLIES_FIRST, `${r.id} start before member start`);
     const child = r.children[i];
-    const counts = !(child.targetRole === "stopped");
+    // A disabled group member does not hold up its group; clone instances always count.
+    const counts = r.kind === "clone" || child.targetRole !== "stopped";
     order(
       set,
       kRunning,
