@@ -22,7 +22,7 @@ import { subcommandUsage } from "./usage.js";
 const QUORUM_OPTIONS = ["auto_tie_breaker", "last_man_standing", "last_man_standing_window", "wait_for_all"];
 
 /** Nodes and quorum options from corosync.conf, read loosely (only what `pcs config` shows). */
-function readCorosync(
+export function readCorosync(
   ctx: PcsContext,
 ): { name?: string; nodes: string[]; quorum: [string, string][] } | undefined {
   const given = ctx.options.values.get("--corosync_conf");

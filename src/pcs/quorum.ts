@@ -33,3 +33,12 @@ export const statusCorosync: PcsHandler = async (ctx) => {
   ctx.io.stdout(formatQuorumList(q));
   return 0;
 };
+
+/** `pcs quorum [config]`: the quorum options of corosync.conf (as in `pcs config`). */
+export const quorumConfig: PcsHandler = async (ctx) => {
+  const { readCorosync } = await import("./config.js");
+  const coro = readCorosync(ctx);
+  if (!coro) throw new PcsError("Unable to read Corosync configuration: no corosync.conf found");
+  ctx.io.stdout(`Options:\n${coro.quorum.map(([k, v]) => `  ${k}: ${v}\n`).join("")}`);
+  return 0;
+};

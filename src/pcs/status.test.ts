@@ -122,3 +122,16 @@ test("pcs quorum status and pcs status corosync from tandemd's quorum answer", a
   assert.equal(none.code, 1);
   assert.equal(none.all, "Error: Unable to get quorum status: Cannot initialize QUORUM service\n");
 });
+
+test("pcs quorum config reads corosync.conf's quorum options", async (t) => {
+  const dir = tempDir(t);
+  const conf = join(dir, "corosync.conf");
+  writeFileSync(
+    conf,
+    reference("corosync.conf.generated-by-pcs").replace("two_node: 1", "two_node: 1\n    wait_for_all: 1"),
+  );
+  const r = await pcs(["quorum", "config", "--corosync_conf", conf], { cwd: dir });
+  assert.equal(r.stdout, "Options:\n  wait_for_all: 1\n");
+  const none = await pcs(["quorum"], { cwd: dir, env: { TANDEM_ROOT: dir } });
+  assert.equal(none.code, 1);
+});

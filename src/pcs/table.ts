@@ -317,6 +317,11 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     options: [F, "--request-timeout"],
   },
   "status corosync": { load: async () => (await import("./quorum.js")).statusCorosync, options: [] },
+  quorum: { load: async () => (await import("./quorum.js")).quorumConfig, options: ["--corosync_conf"] },
+  "quorum config": {
+    load: async () => (await import("./quorum.js")).quorumConfig,
+    options: ["--corosync_conf"],
+  },
   "quorum status": { load: async () => (await import("./quorum.js")).quorumStatus, options: [] },
   "status nodes": { load: async () => (await import("./status.js")).statusNodes, options: [F] },
   "status resources": {
@@ -421,4 +426,5 @@ export const exactOnly = new Set<string>([
   "constraint colocation",
   "alert",
   "tag",
+  "quorum",
 ]);
