@@ -57,16 +57,20 @@ function canBind(address: string, port: number): Promise<boolean> {
   });
 }
 
-async function pickLoopbackNet(dir: string, httpPort: number): Promise<string> {
+/** A free 127.A.B.0/24 (derived from DIR) and web port (80 as root, else 8080; the next
+ * ones when something listens on all addresses there). */
+async function pickLoopbackNet(dir: string, ports: number[]): Promise<{ net: string; httpPort: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const net = loopbackNet(dir, attempt);
-    const ok =
-      (await canBind(nodeAddress(net, 1), 2224)) &&
-      (await canBind(vipAddress(net), httpPort)) &&
-      (await canBind(nodeAddress(net, 1), httpPort));
-    if (ok) return net;
+    if (!(await canBind(nodeAddress(net, 1), 2224))) continue;
+    for (const httpPort of ports)
+      if ((await canBind(vipAddress(net), httpPort)) && (await canBind(nodeAddress(net, 1), httpPort)))
+        return { net, httpPort };
   }
-  throw new TandemError(ErrorCodes.LAB, "no free 127.x.y.0/24 range found for the lab (50 tried)");
+  throw new TandemError(
+    ErrorCodes.LAB,
+    "no free 127.x.y.0/24 range and web port found for the lab (50 tried)",
+  );
 }
 
 export function writeNodeFiles(lab: LabConfig, node: LabNode): void {
@@ -255,8 +259,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   }
   if (o.mode === "netns") throw new TandemError(ErrorCodes.LAB, "netns mode is handled by labUpNetns");
   const root = process.getuid?.() === 0;
-  const httpPort = root ? 80 : 8080;
-  const net = await pickLoopbackNet(o.dir, httpPort);
+  const { net, httpPort } = await pickLoopbackNet(o.dir, root ? [80, 8080, 8081, 8082] : [8080, 8081, 8082]);
   rmSync(o.dir, { recursive: true, force: true });
   mkdirSync(join(o.dir, "nodes"), { recursive: true });
   const nodes: LabNode[] = Array.from({ length: o.nodes }, (_, i) => ({
@@ -357,7 +360,8 @@ export async function bringUp(lab: LabConfig, o: UpOptions, t0: number): Promise
       );
     if (args[0] === "cluster" && args[1] === "start") {
       o.out("    waiting for the nodes to form a cluster...\n");
-      await waitForCluster(lab, nodes[0], 60_000);
+      // Scales with the nodes: 32 node daemons starting at once on 2 cores take a while.
+      await waitForCluster(lab, nodes[0], 60_000 + 4000 * nodes.length);
       o.out(`    cluster formed (${fmtS(Date.now() - t0)})\n`);
     }
   }
