@@ -222,7 +222,12 @@ export function runSimulate(
   const dateNote =
     execDate !== undefined ? `Using the original execution date of: ${dateText(execDate)}` : undefined;
   if (dateNote) out.push(dateNote);
-  const current = unpackOnly(cib, { now });
+  const injecting = o.nodeUp.length + o.nodeDown.length + o.nodeFail.length + o.opInject.length > 0;
+  const scheduling =
+    o.run || o.simulate || o.showScores || o.dotFile !== undefined || o.graphFile !== undefined;
+  // Without what-if changes, the scheduler's own unpack of the CIB shows the current status.
+  let t: Transition | undefined = scheduling && !injecting ? schedule(cib, { now }) : undefined;
+  const current = t ? t.ws : unpackOnly(cib, { now });
   const inactive = inactiveNote(current);
   if (inactive) out.push(inactive, "");
   if (!o.quiet) {
@@ -237,14 +242,13 @@ export function runSimulate(
     opInject: o.opInject,
     opFail: [] as string[],
   };
-  if (inj.nodeUp.length + inj.nodeDown.length + inj.nodeFail.length + inj.opInject.length > 0) {
+  if (injecting) {
     const { xml, lines } = applyInjections(cib, inj, now);
     cib = unpackCib(xml);
     out.push("Performing Requested Modifications:", ...lines, "");
   }
-  if (!o.run && !o.simulate && !o.showScores && !o.dotFile && !o.graphFile)
-    return { text: `${out.join("\n")}\n` };
-  const t = schedule(cib, { now });
+  if (!scheduling) return { text: `${out.join("\n")}\n` };
+  t ??= schedule(cib, { now });
   if (o.showScores) {
     out.push("Allocation Scores:", ...scoreLines(t.ws), "");
   }
