@@ -10,7 +10,7 @@ import { PcsError, ReportsFailed } from "../pcs/errors.js";
 import { installLiveCib } from "../pcs/live-cib.js";
 import { exactOnly, pcsCommands } from "../pcs/table.js";
 import type { PcsContext } from "../pcs/types.js";
-import { GROUPS, groupUsage, MAIN_USAGE } from "../pcs/usage.js";
+import { GROUPS, groupUsage, MAIN_USAGE, subcommandUsage } from "../pcs/usage.js";
 import type { Command, CommandIO } from "./io.js";
 
 /** The pcs version whose behaviour and output tandem follows. */
@@ -48,12 +48,18 @@ async function runPcs(argv: string[], io: CommandIO): Promise<number> {
     return help ? 0 : 1;
   }
   const group = positional[0];
+  if (group === "help") {
+    io.stdout(`${MAIN_USAGE}\n`);
+    return 0;
+  }
   if (!GROUPS.includes(group)) {
     io.stdout(`${MAIN_USAGE}\n`);
     return 1;
   }
   if (help) {
-    io.stdout(groupUsage(group));
+    io.stdout(
+      positional.length > 1 ? subcommandUsage(group, positional.slice(1).join(" ")) : groupUsage(group),
+    );
     return 0;
   }
   const found = findCommand(positional);

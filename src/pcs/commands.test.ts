@@ -639,3 +639,16 @@ test("resource manage/unmanage (with --monitor) and resource utilization", async
     "Error: Unable to find a resource: nosuch\n",
   );
 });
+
+test("help: pcs help, pcs GROUP --help, pcs GROUP SUB --help", async (t) => {
+  const dir = tempDir(t);
+  const help = await pcs(["help"], { cwd: dir });
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^\nUsage: pcs \[-f file\] \[-h\] \[commands\]\.\.\./);
+  const group = await pcs(["constraint", "--help"], { cwd: dir });
+  assert.equal(group.code, 0);
+  assert.match(group.stdout, /^\nUsage: pcs constraint \[commands\]\.\.\.\n/);
+  const sub = await pcs(["resource", "create", "-h"], { cwd: dir });
+  assert.equal(sub.code, 0);
+  assert.match(sub.stdout, /^\nUsage: pcs resource create\.\.\.\n {4}create <resource id> .*\n {8}\[op /);
+});

@@ -183,9 +183,13 @@ export function subcommandUsage(group: string, sub: string): string {
   let words = sub.split(" ").filter((w) => w !== "");
   for (; words.length > 0; words = words.slice(0, -1)) {
     const key = words.join(" ");
-    const lines = (GROUP_USAGE[group] ?? []).filter(
-      (l) => l === key || l.startsWith(`${key} `) || l.startsWith(`${key} |`) || l.startsWith(`${key}|`),
-    );
+    // A matching line and the indented continuation lines under it.
+    const lines: string[] = [];
+    let on = false;
+    for (const l of GROUP_USAGE[group] ?? []) {
+      if (!l.startsWith(" ")) on = l === key || l.startsWith(`${key} `) || l.startsWith(`${key}|`);
+      if (on) lines.push(l);
+    }
     if (lines.length > 0)
       return `\nUsage: pcs ${group} ${sub}...\n${lines.map((l) => `    ${l}`).join("\n")}\n`;
   }
