@@ -413,6 +413,13 @@ test("stonith: create, config, list, describe, update, delete", async (t) => {
       "  Operations:\n    monitor: f1-monitor-interval-60s\n      interval=60s\n",
   );
   assert.equal(await ok("stonith"), "  * f1\t(stonith:fence_fake):\t Stopped\n");
+  // pcs 0.11 resource commands still take fence devices, with a deprecation warning.
+  const asResource = await run("resource config f1");
+  assert.equal(
+    asResource.stderr,
+    "Deprecation Warning: Ability of this command to accept stonith resources is deprecated and will be removed in a future release.\n",
+  );
+  assert.match(asResource.stdout, /^Resource: f1 \(class=stonith type=fence_fake\)\n/);
   // Stonith devices are not resources in listings, but appear in `pcs config`.
   assert.doesNotMatch(await ok("resource config"), /f1/);
   const cfg = (await run("config")).stdout;

@@ -33,6 +33,7 @@ import { PcsError, PcsUsageError, Reports } from "./errors.js";
 import { defaultsLines, resourceLines, topLevelResources } from "./render.js";
 import { createResource, parseCreateArgs, validateInstanceAttrs, validateOps } from "./resource-create.js";
 import { allPrimitives, findResource, isStonith, RESOURCE_TAGS, resourceParent } from "./resources.js";
+import type { CommandIO } from "../cli/io.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
@@ -79,6 +80,13 @@ export function deleteResource(cib: XmlElement, rsc: XmlElement): string[] {
   return out;
 }
 
+/** pcs 0.11 still lets resource commands act on fence devices, with this deprecation warning. */
+function stonithMismatchWarning(io: CommandIO): void {
+  io.stderr(
+    "Deprecation Warning: Ability of this command to accept stonith resources is deprecated and will be removed in a future release.\n",
+  );
+}
+
 export function makeDeleteHandler(kind: "resource" | "stonith"): PcsHandler {
   return async (ctx) => {
     if (ctx.args.length !== 1) throw new PcsUsageError(subcommandUsage(kind, "delete"));
@@ -93,6 +101,7 @@ export function makeDeleteHandler(kind: "resource" | "stonith"): PcsHandler {
       const rsc = findResource(cib, id);
       if (!rsc || (kind === "stonith" && !isStonith(rsc)))
         throw new PcsError(`Resource '${id}' does not exist.`);
+      if (kind === "resource" && isStonith(rsc)) stonithMismatchWarning(ctx.io);
       lines.push(...deleteResource(cib, rsc));
       return true;
     });
@@ -270,8 +279,9 @@ export function makeConfigHandler(kind: "resource" | "stonith"): PcsHandler {
       list = [];
       for (const id of ctx.args) {
         const r = findResource(cib, id);
-        if (!r || (kind === "stonith") !== isStonith(r))
+        if (!r || (kind === "stonith" && !isStonith(r)))
           throw new PcsError(`Unable to find ${kind === "stonith" ? "stonith device" : "resource"}: ${id}`);
+        if (kind === "resource" && isStonith(r)) stonithMismatchWarning(ctx.io);
         list.push(r);
       }
     }
