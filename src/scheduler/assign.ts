@@ -60,6 +60,8 @@ export function unitNodes(u: SchedResource): string[] {
     for (const i of u.children) if (i.assigned) out.push(i.assigned);
     return out;
   }
+  // A group is where its first member is (a group whose first member cannot run runs nowhere).
+  if (u.kind === "group") return u.children[0]?.assigned ? [u.children[0].assigned] : [];
   return u.assigned ? [u.assigned] : [];
 }
 

@@ -21,6 +21,7 @@ export function renderNodeList(ws: WorkingSet, indent = "  "): string[] {
     const p = `${indent}  * Node ${n.uname}: `;
     if (n.unclean) lines.push(`${p}UNCLEAN (${n.online ? "online" : "offline"})`);
     else if (n.pending) lines.push(`${p}pending`);
+    else if (!n.online && n.standby) lines.push(`${p}OFFLINE (standby)`);
     else if (!n.online) offline.push(n.uname);
     else if (n.standby) lines.push(`${p}standby${active.has(n.uname) ? " (with active resources)" : ""}`);
     else if (n.maintenance) lines.push(`${p}maintenance`);
