@@ -596,6 +596,9 @@ test("node attributes and utilization as pcs lists them", async (t) => {
   await ok("node attribute node1 rack=r1 zone=a");
   assert.equal(await ok("node attribute node1"), "Node Attributes:\n node1: rack=r1 zone=a\n");
   assert.equal(await ok("node attribute --name zone"), "Node Attributes:\n node1: zone=a\n");
+  // pcs 0.9 spelling of the same
+  await ok("property set --node node2 rack=r2");
+  assert.match(await ok("node attribute node2"), / node2: standby=on rack=r2\n/);
   await ok("node attribute node1 zone=");
   assert.equal(await ok("node attribute node1"), "Node Attributes:\n node1: rack=r1\n");
   await ok("node utilization node1 cpu=4 memory=2048");

@@ -102,6 +102,10 @@ function validateProperty(reports: Reports, name: string, value: string): void {
 
 export const propertySet: PcsHandler = async (ctx) => {
   if (ctx.args.length === 0) throw new PcsUsageError(subcommandUsage("property", "set"));
+  // pcs 0.9: `property set --node NODE name=value` set node attributes.
+  const node = ctx.options.values.get("--node");
+  if (node !== undefined)
+    return (await import("./node.js")).nodeAttribute({ ...ctx, args: [node, ...ctx.args] });
   const pairs: [string, string][] = [];
   for (const a of ctx.args) {
     const eq = a.indexOf("=");
