@@ -57,7 +57,7 @@ function cib(opts: {
       return `<node_state id="${i + 1}" uname="${n}" in_ccm="true" crmd="online" join="member" expected="member">${ta}<lrm id="${i + 1}"><lrm_resources>${lrm}</lrm_resources></lrm></node_state>`;
     })
     .join("");
-  return `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="${opts.quorum === false ? "0" : "1"}"><configuration><crm_config><cluster_property_set id="o">${nv("o", props)}</cluster_property_set></crm_config><nodes>${nodes.map((n, i) => `<node id="${i + 1}" uname="${n}"/>`).join("")}</nodes><resources>${rscs}</resources><constraints>${opts.constraints ?? ""}</constraints></configuration><status>${status}</status></cib>`;
+  return `<cib crm_feature_set="3.16.1" admin_epoch="0" epoch="1" num_updates="0" have-quorum="${opts.quorum === false ? "0" : "1"}"><configuration><crm_config><cluster_property_set id="o">${nv("o", props)}</cluster_property_set></crm_config><nodes>${nodes.map((n, i) => `<node id="${i + 1}" uname="${n}"/>`).join("")}</nodes><resources>${rscs}</resources><constraints>${opts.constraints ?? ""}</constraints></configuration><status>${status}</status></cib>`;
 }
 
 function summary(xml: string, now = 2000): string[] {

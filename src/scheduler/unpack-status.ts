@@ -351,21 +351,45 @@ function clearFailure(h: NodeHistory): void {
 }
 
 /** Fail count and last failure of a resource on a node, from the transient attributes. */
-function failCountOf(configId: string, attrs: Record<string, string>): { count: number; last: number } {
+/**
+ * Fail count and last failure of a resource on a node, from the transient
+ * attributes. CIBs from before feature set 3.0.13 keep one count per resource
+ * ("fail-count-RSC"); later ones one per operation ("fail-count-RSC#op_interval").
+ * Pacemaker reads only the form matching the CIB's feature set, and so do we.
+ */
+function failCountOf(
+  configId: string,
+  attrs: Record<string, string>,
+  legacy: boolean,
+  unique: boolean,
+): { count: number; last: number } {
   let count = 0;
   let last = 0;
+  const matches = (k: string, prefix: string) => {
+    if (!k.startsWith(prefix)) return false;
+    let rest = k.slice(prefix.length);
+    if (!unique) rest = rest.replace(/^:\d+/, "");
+    return legacy ? rest === "" : /^#.+_\d+$/.test(rest);
+  };
   const fc = `fail-count-${configId}`;
   const lf = `last-failure-${configId}`;
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === fc || k.startsWith(`${fc}#`)) {
+    if (matches(k, fc)) {
       const n = parseScore(v) ?? 0;
       count = Math.min(count + n, INFINITY);
-    } else if (k === lf || k.startsWith(`${lf}#`)) {
+    } else if (matches(k, lf)) {
       const n = Number.parseInt(v, 10);
       if (Number.isFinite(n) && n > last) last = n;
     }
   }
   return { count, last };
+}
+
+/** Feature sets before 3.0.13 count failures per resource, not per operation. */
+export function legacyFailCounts(featureSet: string | undefined): boolean {
+  if (featureSet === undefined) return true;
+  const [a, b, c] = featureSet.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  return a < 3 || (a === 3 && (b ?? 0) === 0 && (c ?? 0) < 13);
 }
 
 /** Stage 1 entry point. */
@@ -441,7 +465,8 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
 }
 
 export function recordHistory(r: SchedResource, h: NodeHistory, node: SchedNode, ws: WorkingSet): void {
-  const fc = failCountOf(r.configId, node.attrs);
+  const unique = r.parent?.kind === "clone" ? r.parent.unique === true : r.parent?.parent?.unique === true;
+  const fc = failCountOf(r.configId, node.attrs, legacyFailCounts(ws.cib.attrs.crm_feature_set), unique);
   let count = Math.max(h.failCount, fc.count);
   if (fc.count > 0 && r.failureTimeout > 0 && fc.last > 0 && fc.last + r.failureTimeout <= ws.options.now)
     count = h.failCount;
