@@ -262,7 +262,7 @@ test("resource delete, update, meta, enable/disable, group, clone, op, defaults"
 });
 
 test("resource move/ban/clear, live-only commands, failcount", async (t) => {
-  const { ok, fails, read } = setup(t);
+  const { ok, fails, read, dir } = setup(t);
   assert.equal(
     await fails("resource move webserver node2"),
     "Error: Specified option '-f' is not supported in this command\n",
@@ -293,6 +293,35 @@ test("resource move/ban/clear, live-only commands, failcount", async (t) => {
   assert.equal(await ok("resource clear virtual_ip"), "Removing constraint: cli-ban-virtual_ip-on-node1\n");
   assert.doesNotMatch(read(), /cli-/);
   assert.equal(await ok("resource failcount show webserver"), "No failcounts for resource 'webserver'\n");
+  assert.equal(
+    await ok("resource failcount show webserver node1 monitor"),
+    "No failcounts for operation 'monitor' of resource 'webserver' on node 'node1'\n",
+  );
+  // Fail counts as the cluster records them (transient node attributes in the status section).
+  writeFileSync(
+    join(dir, "cib.xml"),
+    read()
+      .replace(
+        '<nvpair id="status-1-.feature-set" name="#feature-set" value="3.16.1"/>',
+        '<nvpair id="status-1-.feature-set" name="#feature-set" value="3.16.1"/><nvpair id="s1-a" name="fail-count-webserver#monitor_60000" value="2"/><nvpair id="s1-b" name="fail-count-webserver#start_0" value="3"/><nvpair id="s1-c" name="fail-count-virtual_ip#monitor_30000" value="1"/>',
+      )
+      .replace(
+        '<nvpair id="status-2-.feature-set" name="#feature-set" value="3.16.1"/>',
+        '<nvpair id="status-2-.feature-set" name="#feature-set" value="3.16.1"/><nvpair id="s2-a" name="fail-count-webserver#start_0" value="INFINITY"/>',
+      ),
+  );
+  assert.equal(
+    await ok("resource failcount show"),
+    "Failcounts for resource 'virtual_ip'\n  node1: 1\nFailcounts for resource 'webserver'\n  node1: 5\n  node2: INFINITY\n",
+  );
+  assert.equal(
+    await ok("resource failcount show webserver --full"),
+    "Failcounts for resource 'webserver'\n  node1:\n    monitor 60000ms: 2\n    start 0ms: 3\n  node2:\n    start 0ms: INFINITY\n",
+  );
+  assert.equal(
+    await ok("resource failcount show webserver node1 monitor"),
+    "Failcounts for operation 'monitor' of resource 'webserver'\n  node1: 2\n",
+  );
 });
 
 test("constraints: location avoids, colocation/order options, duplicates, delete, ref", async (t) => {

@@ -350,41 +350,82 @@ export const resourceClear: PcsHandler = async (ctx) => {
   return 0;
 };
 
-/** `failcount [show] RSC [NODE]`: fail counts from the status section's node attributes. */
+/** "INFINITY" wins; otherwise the sum, capped at INFINITY as Pacemaker caps scores. */
+function addCounts(a: string, b: string): string {
+  if (/^\+?INFINITY$/i.test(a) || /^\+?INFINITY$/i.test(b)) return "INFINITY";
+  const n = Number(a) + Number(b);
+  return n >= 1_000_000 ? "INFINITY" : String(n);
+}
+
+/**
+ * `failcount [show] [RSC [NODE [OPERATION [INTERVAL]]]] [--full]`: fail counts from the
+ * status section's node attributes (fail-count-RSC#OP_INTERVAL), laid out as pcs 0.11.
+ */
 export const resourceFailcount: PcsHandler = async (ctx) => {
   let args = ctx.args;
   if (args[0] === "show") args = args.slice(1);
-  if (args[0] === "reset")
-    throw new PcsError("'pcs resource failcount reset' needs the live cluster: use 'pcs resource cleanup'");
-  const [rsc, node] = args;
+  if (args[0] === "reset") {
+    const [r, n] = args.slice(1);
+    const cleanupArgs = [...(r ? [r] : []), ...(n ? [`node=${n}`] : [])];
+    return (await import("./live-ops.js")).resourceCleanup("cleanup")({ ...ctx, args: cleanupArgs });
+  }
+  const [rsc, node, operation, interval] = args;
+  const full = ctx.options.flags.has("--full");
   const cib = await readCib(ctx);
   const status = elements(cib, "status")[0];
-  const counts: { node: string; op: string; count: string }[] = [];
+  const found: { rsc: string; node: string; op: string; intervalMs: string; count: string }[] = [];
   for (const ns of status ? elements(status, "node_state") : []) {
     const uname = ns.attrs.uname ?? ns.attrs.id;
     if (node && uname !== node) continue;
     for (const e of walkElements(ns)) {
       if (e.name !== "nvpair") continue;
-      const m = /^fail-count-(.+)#(.+)$/.exec(e.attrs.name ?? "");
-      if (!m || (rsc && m[1] !== rsc)) continue;
-      counts.push({ node: uname, op: m[2], count: e.attrs.value ?? "0" });
+      const m = /^fail-count-(.+)#(.+)_(\d+)$/.exec(e.attrs.name ?? "");
+      if (!m) continue;
+      const id = m[1].replace(/:\d+$/, ""); // clone instances count for the clone's resource
+      if (rsc && id !== rsc) continue;
+      if (operation && m[2] !== operation) continue;
+      if (interval !== undefined && String(Number(m[3])) !== String(Number(interval))) continue;
+      found.push({ rsc: id, node: uname, op: m[2], intervalMs: m[3], count: e.attrs.value ?? "0" });
     }
   }
-  if (counts.length === 0) {
-    const what = rsc ? `resource '${rsc}'` : "resources";
-    ctx.io.stdout(`No failcounts for ${what}${node ? ` on node '${node}'` : ""}\n`);
+  const filter = [
+    operation
+      ? `for operation '${operation}'${interval !== undefined ? ` with interval '${interval}'` : ""}`
+      : "",
+    rsc ? `${operation ? "of" : "for"} resource '${rsc}'` : "",
+    node ? `on node '${node}'` : "",
+  ]
+    .filter((x) => x !== "")
+    .join(" ");
+  if (found.length === 0) {
+    ctx.io.stdout(`No failcounts${filter ? ` ${filter}` : ""}\n`);
     return 0;
   }
-  const byRsc = new Map<string, string[]>();
   const lines: string[] = [];
-  for (const c of counts) {
-    const key = rsc ?? "";
-    if (!byRsc.has(key)) byRsc.set(key, []);
-    byRsc.get(key)!.push(`  ${c.node}: ${c.op}: ${c.count}`);
+  const resources = [...new Set(found.map((f) => f.rsc))].sort();
+  for (const r of resources) {
+    lines.push(
+      operation
+        ? `Failcounts for operation '${operation}' of resource '${r}'`
+        : `Failcounts for resource '${r}'`,
+    );
+    const mine = found.filter((f) => f.rsc === r);
+    for (const n of [...new Set(mine.map((f) => f.node))].sort()) {
+      const onNode = mine.filter((f) => f.node === n);
+      if (!full) {
+        lines.push(`  ${n}: ${onNode.map((f) => f.count).reduce(addCounts, "0")}`);
+        continue;
+      }
+      lines.push(`  ${n}:`);
+      const perOp = new Map<string, string>();
+      for (const f of onNode) {
+        const key = `${f.op} ${f.intervalMs}ms`;
+        perOp.set(key, addCounts(perOp.get(key) ?? "0", f.count));
+      }
+      for (const k of [...perOp.keys()].sort()) lines.push(`    ${k}: ${perOp.get(k)}`);
+    }
   }
-  lines.push(`Failcounts for ${rsc ? `resource '${rsc}'` : "resources"}`);
-  for (const v of byRsc.values()) lines.push(...v);
-  ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+  ctx.io.stdout(`${lines.join("\n")}\n`);
   return 0;
 };
 
