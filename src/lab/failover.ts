@@ -85,7 +85,9 @@ export function collectEvents(lab: LabConfig, from: number, to: number): Cluster
         // Totem's internal steps (gather, commit, recovery...) drown the story; keep the
         // configurations it installs and quorum changes.
         if (m[2].endsWith("membership") && !/regular configuration|quorum:/.test(m[4])) continue;
-        out.push({ t, node: n.name, text: `${m[2]}: ${m[4]}`.slice(0, 200) });
+        // The JSON details (call ids, exec times...) stay in the log.
+        const text = m[4].replace(/ \{".*\}$/, "");
+        out.push({ t, node: n.name, text: `${m[2]}: ${text}`.slice(0, 160) });
       }
     }
   }

@@ -85,9 +85,9 @@ function runSvg(lab: LabConfig, r: FailoverRun, idx: number): string {
     const y = evY + i * rowH + 10;
     const ex = x(e.t);
     parts.push(`<circle cx="${ex.toFixed(1)}" cy="${y - 4}" r="4" fill="${colorOf(lab, e.node)}"/>`);
-    const anchorRight = ex > W * 0.6;
+    const anchorRight = ex > W * 0.5;
     parts.push(
-      `<text x="${(anchorRight ? ex - 8 : ex + 8).toFixed(1)}" y="${y}" font-size="10.5" text-anchor="${anchorRight ? "end" : "start"}" fill="#333">${esc(`${((e.t - r.tFault) / 1000).toFixed(3)} ${e.node} ${e.text}`.slice(0, 120))}</text>`,
+      `<text x="${(anchorRight ? ex - 8 : ex + 8).toFixed(1)}" y="${y}" font-size="10.5" text-anchor="${anchorRight ? "end" : "start"}" fill="#333">${esc(`${((e.t - r.tFault) / 1000).toFixed(3)} ${e.node} ${e.text}`.slice(0, 105))}</text>`,
     );
   });
   parts.push("</svg>");
