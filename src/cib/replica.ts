@@ -30,7 +30,8 @@ import { type CibVersion, compareVersions, formatVersion, readVersion } from "./
 export type ReplicaMessage =
   | { t: "op"; origin: number; reqId: number | null; op: CibOperation; meta: ChangeOrigin }
   | { t: "version"; node: number; round: string; version: CibVersion; digest: string }
-  | { t: "sync"; node: number; round: string; cib: string };
+  /** The winner's copy, and the ids of the configuration changes it contains (most recent last). */
+  | { t: "sync"; node: number; round: string; cib: string; log?: string[] };
 
 export type ReplicaEvent =
   /** A client (or the controller) asks for a change; reqId is echoed in the reply. */
@@ -73,6 +74,9 @@ export interface ReplicaOptions {
   validate?: CibValidator;
 }
 
+/** How many configuration changes each copy remembers for merge reports. */
+const CONFIG_LOG_MAX = 256;
+
 export function digestOf(cib: XmlElement): string {
   return createHash("sha256")
     .update(serializeXml(cib, { indent: "" }))
@@ -96,8 +100,11 @@ export class CibReplica {
   private held: { from: number; msg: Extract<ReplicaMessage, { t: "op" }> }[] = [];
   /** Requests made before this node was in any configuration. */
   private unsent: ReplicaMessage[] = [];
-  /** Configuration changes applied since the copies last agreed (reported if a merge discards them). */
-  private sinceAgreed: { version: string; what: string }[] = [];
+  /**
+   * Clients' configuration changes in this copy, by id (origin:reqId:time), most recent last,
+   * bounded. A merge that adopts another copy reports every change of ours its log lacks.
+   */
+  private configLog: { id: string; version: string; what: string }[] = [];
   private readonly validate: CibValidator;
 
   constructor(opts: ReplicaOptions) {
@@ -212,6 +219,7 @@ export class CibReplica {
             node: this.nodeId,
             round: this.round,
             cib: serializeXml(this.copy, { indent: "" }),
+            log: this.configLog.map((e) => e.id),
           },
         },
       ];
@@ -243,14 +251,18 @@ export class CibReplica {
         level: "notice",
         msg: `CIB: adopting node ${msg.node}'s copy ${formatVersion(v)} (local was ${formatVersion(readVersion(mine))})`,
       });
-      if (this.sinceAgreed.length > 0 && msg.node !== this.nodeId)
+      const kept = new Set(msg.log ?? []);
+      const lost = this.configLog.filter((e) => !kept.has(e.id));
+      if (lost.length > 0 && msg.node !== this.nodeId)
         fx.push({
           type: "log",
           level: "crit",
-          msg: `CIB: ${this.sinceAgreed.length} configuration change(s) made in this partition were discarded by the merge with node ${msg.node}'s newer copy ${formatVersion(v)}`,
-          fields: { discarded: this.sinceAgreed },
+          msg: `CIB: ${lost.length} configuration change(s) made in this partition were discarded by the merge with node ${msg.node}'s newer copy ${formatVersion(v)}`,
+          fields: { discarded: lost.map((e) => ({ version: e.version, what: e.what })) },
         });
       this.copy = theirs;
+      const ours = new Map(this.configLog.map((e) => [e.id, e]));
+      this.configLog = (msg.log ?? []).map((id) => ours.get(id) ?? { id, version: "", what: "" });
       fx.push({
         type: "changed",
         cib: theirs,
@@ -264,7 +276,6 @@ export class CibReplica {
 
   private finishSync(fx: ReplicaEffect[]): ReplicaEffect[] {
     this.phase = "ready";
-    this.sinceAgreed = [];
     fx.push({
       type: "log",
       level: "info",
@@ -286,8 +297,14 @@ export class CibReplica {
         const v = readVersion(r.cib);
         // The controller's own configuration writes (a node listing itself in <nodes>) are made
         // again by every join, so losing them in a merge loses nothing; a client's change is reported.
-        if (r.configChanged && msg.meta.client !== "crmd")
-          this.sinceAgreed.push({ version: formatVersion(v), what: describeOp(msg.op) });
+        if (r.configChanged && msg.meta.client !== "crmd") {
+          this.configLog.push({
+            id: `${msg.origin}:${msg.reqId}:${msg.meta.time ?? ""}`,
+            version: formatVersion(v),
+            what: describeOp(msg.op),
+          });
+          if (this.configLog.length > CONFIG_LOG_MAX) this.configLog.shift();
+        }
         fx.push({
           type: "changed",
           cib: r.cib,

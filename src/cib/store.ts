@@ -428,7 +428,8 @@ export function applyOperation(
   }
   const configChanged = changed && !sameTree(child(cib, "configuration"), child(next, "configuration"));
   if (!changed || sameTree(cib, next)) return { cib, changed: false, configChanged: false };
-  validate(next);
+  // The controller's status writes cannot touch the configuration: the full check is for the rest.
+  if (configChanged || op.op !== "status") validate(next);
   const before = readVersion(next);
   writeVersion(next, bumpVersion(before, configChanged ? "config" : "status"));
   if (configChanged) {

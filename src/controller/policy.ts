@@ -5,7 +5,7 @@
 // points (groups, clones, do_shutdown: a node that asked to shut down is let
 // go by the DC once the cluster is idle, see controller.ts).
 
-import type { XmlElement } from "../core/xml.js";
+import { child, elements, type XmlElement } from "../core/xml.js";
 import { resolveNvSets } from "../cib/rules.js";
 import { unpackCib } from "../cib/unpack.js";
 import { paramsDigest } from "../scheduler/digest.js";
@@ -82,5 +82,31 @@ export function policyScheduler(cibXml: XmlElement, nowMs: number): TransitionGr
       },
     });
   }
+  orderStartsAfterFencing(cibXml, actions);
   return { actions };
+}
+
+/**
+ * A start may not run before the fencing of a node where the resource's state is unknown
+ * (no history there: the node was never seen, or the status that knew it was lost with the
+ * nodes that held it). Whatever the graph says, such starts wait for that fence.
+ */
+function orderStartsAfterFencing(cibXml: XmlElement, actions: GraphAction[]): void {
+  const fences = actions.filter((a) => a.kind === "fence" && a.node !== undefined);
+  if (fences.length === 0) return;
+  const status = child(cibXml, "status");
+  const known = new Map<string, Set<string>>();
+  for (const ns of status ? elements(status, "node_state") : []) {
+    const lrm = child(ns, "lrm");
+    const rscs = lrm && child(lrm, "lrm_resources");
+    known.set(
+      ns.attrs.uname ?? ns.attrs.id,
+      new Set((rscs ? elements(rscs, "lrm_resource") : []).map((r) => r.attrs.id)),
+    );
+  }
+  for (const a of actions) {
+    if (a.kind !== "rsc" || !a.rsc || !["start", "promote", "migrate_from"].includes(a.task)) continue;
+    for (const f of fences)
+      if (!known.get(f.node!)?.has(a.rsc.id) && !a.deps.includes(f.id)) a.deps.push(f.id);
+  }
 }
