@@ -2,6 +2,8 @@
 // addresses and port of their pcsd, the token they issued, and the SHA-256 fingerprint of
 // their TLS certificate pinned at auth time. JSON file, 0600 (it holds tokens).
 
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { readJsonIfExists, writeFileAtomic } from "./fsutil.js";
 
@@ -39,11 +41,44 @@ export function writeKnownHosts(file: string, hosts: KnownHosts): void {
   writeFileAtomic(file, `${JSON.stringify({ format: 1, hosts: obj }, null, 2)}\n`, 0o600);
 }
 
-/** Adds or replaces entries (read-modify-write of the whole file). */
+/**
+ * Runs `f` holding `${file}.lock` (created exclusively), so two pcs commands on one node do
+ * not lose each other's update. A lock older than 30 s is a leftover of a killed process.
+ */
+export function withFileLock<T>(file: string, f: () => T, timeoutMs = 10_000): T {
+  const lock = `${file}.lock`;
+  mkdirSync(dirname(lock), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, "wx", 0o600));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 30_000) rmSync(lock, { force: true });
+      } catch {
+        // removed meanwhile
+      }
+      if (Date.now() > deadline)
+        throw new TandemError(ErrorCodes.IO, `${file} is locked by another pcs command (${lock})`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    return f();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** Adds or replaces entries (read-modify-write of the whole file, under a lock). */
 export function updateKnownHosts(file: string, entries: KnownHost[]): void {
-  const hosts = readKnownHosts(file);
-  for (const e of entries) hosts.set(e.name, e);
-  writeKnownHosts(file, hosts);
+  withFileLock(file, () => {
+    const hosts = readKnownHosts(file);
+    for (const e of entries) hosts.set(e.name, e);
+    writeKnownHosts(file, hosts);
+  });
 }
 
 /**

@@ -3,14 +3,14 @@
 // pcs's addr= syntax.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { endpoints } from "./api.js";
-import { parseHostAddr } from "./known-hosts.js";
+import { parseHostAddr, readKnownHosts, updateKnownHosts, withFileLock } from "./known-hosts.js";
 import { checkLogin, hashPassword, setPassword, verifyPassword } from "./password.js";
 import { LoginRateLimiter } from "./ratelimit.js";
 
@@ -150,5 +150,35 @@ describe("addr= values", () => {
     assert.deepEqual(parseHostAddr("fd00::1"), { addr: "fd00::1" });
     assert.throws(() => parseHostAddr("10.0.0.1:0"), /invalid port '0'/);
     assert.throws(() => parseHostAddr("a b"), /invalid address 'a b'/);
+  });
+});
+
+describe("known-hosts file lock", () => {
+  it("waits for a held lock, breaks a stale one, and releases it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tandem-kh-"));
+    try {
+      const file = join(dir, "known-hosts");
+      const entry = {
+        name: "n1",
+        addrs: ["127.0.0.2"],
+        port: 2224,
+        token: "a".repeat(64),
+        fingerprint256: "AB",
+      };
+      writeFileSync(`${file}.lock`, "");
+      assert.throws(() => withFileLock(file, () => 0, 100), /locked by another pcs command/);
+      // ... the same lock 31 s old is a leftover of a killed process.
+      const old = new Date(Date.now() - 31_000);
+      utimesSync(`${file}.lock`, old, old);
+      updateKnownHosts(file, [entry]);
+      assert.equal(readKnownHosts(file).get("n1")?.port, 2224);
+      assert.throws(() => statSync(`${file}.lock`), /ENOENT/);
+      assert.equal(
+        withFileLock(file, () => 7),
+        7,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

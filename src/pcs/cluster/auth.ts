@@ -10,6 +10,7 @@ import {
   parseHostAddr,
   readKnownHosts,
   updateKnownHosts,
+  withFileLock,
   writeKnownHosts,
 } from "../../pcsd/known-hosts.js";
 import { promptAnswers } from "../../pcsd/prompt.js";
@@ -154,15 +155,14 @@ export const clusterAuth: PcsHandler = async (ctx) => {
 
 export const hostDeauth: PcsHandler = async (ctx) => {
   const paths = pathsOf(ctx.io);
-  const hosts = readKnownHosts(paths.knownHosts);
-  if (ctx.args.length === 0) {
-    writeKnownHosts(paths.knownHosts, new Map());
-    return 0;
-  }
-  const missing = ctx.args.filter((n) => !hosts.has(n));
-  if (missing.length > 0)
-    throw new PcsError(`Following hosts were not found: ${missing.map((n) => `'${n}'`).join(", ")}`);
-  for (const n of ctx.args) hosts.delete(n);
-  writeKnownHosts(paths.knownHosts, hosts);
+  withFileLock(paths.knownHosts, () => {
+    const hosts = readKnownHosts(paths.knownHosts);
+    const missing = ctx.args.filter((n) => !hosts.has(n));
+    if (missing.length > 0)
+      throw new PcsError(`Following hosts were not found: ${missing.map((n) => `'${n}'`).join(", ")}`);
+    if (ctx.args.length === 0) hosts.clear();
+    for (const n of ctx.args) hosts.delete(n);
+    writeKnownHosts(paths.knownHosts, hosts);
+  });
   return 0;
 };

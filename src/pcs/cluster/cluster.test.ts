@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pcsCommand } from "../../cli/pcs.js";
 import { captureIO } from "../../cli/io.js";
-import { readKnownHosts } from "../../pcsd/known-hosts.js";
+import { readKnownHosts, updateKnownHosts } from "../../pcsd/known-hosts.js";
 import { pcsdPaths } from "../../pcsd/paths.js";
 import { daemonStatusSection, pcsdStatusSection } from "./status-sections.js";
 import { TEST_PASSWORD, type TestNode, startTestNode, stopTestNodes } from "../../pcsd/testkit.js";
@@ -537,5 +537,31 @@ describe("pcs cluster node add / remove", () => {
     const all = await pcs(a, "cluster node remove node1 node2");
     assert.equal(all.code, 1);
     assert.match(all.err, /Error: No nodes would be left in the cluster\n/);
+  });
+});
+
+describe("pcs host deauth", () => {
+  it("removes the named hosts, or all; an unknown name changes nothing", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tandem-deauth-"));
+    try {
+      const kh = pcsdPaths(root).knownHosts;
+      const e = (name: string) => ({
+        name,
+        addrs: ["127.0.0.2"],
+        port: 2224,
+        token: "b".repeat(64),
+        fingerprint256: "CD",
+      });
+      updateKnownHosts(kh, [e("n1"), e("n2"), e("n3")]);
+      const bad = await pcs(root, "host deauth n1 n9");
+      assert.deepEqual([bad.code, bad.err], [1, "Error: Following hosts were not found: 'n9'\n"]);
+      assert.equal(readKnownHosts(kh).size, 3);
+      assert.equal((await pcs(root, "host deauth n1")).code, 0);
+      assert.deepEqual([...readKnownHosts(kh).keys()], ["n2", "n3"]);
+      assert.equal((await pcs(root, "host deauth")).code, 0);
+      assert.equal(readKnownHosts(kh).size, 0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
