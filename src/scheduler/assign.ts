@@ -95,9 +95,19 @@ function applyColocation(t: Table, c: Colocation, ws: WorkingSet): void {
           -INFINITY,
         );
     } else if (match && c.score !== 0) {
+      // An advisory colocation that would leave nowhere to run is rolled back.
+      if (Math.abs(c.score) < INFINITY && !advisoryLeavesRoom(t, c, where, ws)) return;
       put(t, n.uname, label, c.score);
     }
   }
+}
+
+function advisoryLeavesRoom(t: Table, c: Colocation, where: string[], ws: WorkingSet): boolean {
+  return ws.nodes.some((n) => {
+    if (!n.canRun) return false;
+    const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
+    return addScores(scoreIn(t, n.uname), match ? c.score : 0) >= 0;
+  });
 }
 
 /**
@@ -257,22 +267,27 @@ function fixedPlacement(r: SchedResource): boolean {
 
 function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
   const kids = u.kind === "group" ? u.children : [u];
-  let upTo = kids.length;
-  let t = baseTable(u, ws);
+  // A group is placed by its first member: the group's own constraints and
+  // the first member's scores, then its colocations, then the preferences of
+  // the later members one by one — each only if it leaves somewhere to run
+  // (a member that can run nowhere stops itself and those after it).
+  const t = baseTable(u, ws, 1);
   for (const n of ws.nodes)
     if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
   for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
   applyReverseMandatory(t, u, idx, ws);
   mergeDependents(t, u, idx, ws, 1, new Set(), false);
-  // A member that can run nowhere stops itself and the members after it, not the whole group.
-  while (u.kind === "group" && upTo > 1 && !ws.nodes.some((n) => n.canRun && scoreIn(t, n.uname) >= 0)) {
-    upTo--;
-    t = baseTable(u, ws, upTo);
-    for (const n of ws.nodes)
-      if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
-    for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
-    applyReverseMandatory(t, u, idx, ws);
-    mergeDependents(t, u, idx, ws, 1, new Set(), false);
+  let upTo = 1;
+  for (let k = 1; k < kids.length; k++) {
+    const member = kids[k];
+    if (isDisabled(member)) break;
+    const work: Table = new Map();
+    copyInto(work, t);
+    copyInto(work, member.scores, `${member.id}: `);
+    if (!ws.nodes.some((n) => n.canRun && scoreIn(work, n.uname) >= 0)) break;
+    t.clear();
+    for (const [n, e] of work) t.set(n, e);
+    upTo = k + 1;
   }
   u.allocation = t;
   const current = currentNode(u);
