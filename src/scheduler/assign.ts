@@ -393,14 +393,10 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
     }
     later.push(inst);
   }
-  // Displaced copies of an anonymous clone simply stop while idle instances
-  // take the free nodes; a unique instance is itself moved.
-  const displacedFirst = u.unique === true;
-  later.sort((a, b) => {
-    const da = instanceCurrent(a) !== undefined ? 1 : 0;
-    const db = instanceCurrent(b) !== undefined ? 1 : 0;
-    return displacedFirst ? db - da : da - db;
-  });
+  // Displaced instances move first; idle instances take what is left.
+  later.sort(
+    (a, b) => (instanceCurrent(b) !== undefined ? 1 : 0) - (instanceCurrent(a) !== undefined ? 1 : 0),
+  );
   for (const inst of later) {
     const it = tableFor(inst);
     for (const [n, count] of perNode) if (count >= nodeMax) put(it, n, "clone-node-max reached", -INFINITY);

@@ -142,10 +142,12 @@ function cloneLines(c: SchedResource, ws: WorkingSet, indent: string): string[] 
     .sort(order);
   // Nodes without it are listed only while some instance is stopped.
   const idle = c.children.some((i) => !i.orphan && !instanceActive(i));
+  // "(disabled)" when the instances are (by the clone's or the child's own target-role).
+  const disabled =
+    c.targetRole === "stopped" ||
+    (c.children.length > 0 && c.children.every((i) => i.targetRole === "stopped"));
   if (stopped.length > 0 && idle)
-    lines.push(
-      `${sub}* ${c.targetRole === "stopped" ? "Stopped (disabled)" : "Stopped"}: [ ${stopped.join(" ")} ]`,
-    );
+    lines.push(`${sub}* ${disabled ? "Stopped (disabled)" : "Stopped"}: [ ${stopped.join(" ")} ]`);
   return lines;
 }
 
