@@ -245,6 +245,8 @@ function pickFor(
 
 function currentNode(u: SchedResource): string | undefined {
   if (u.kind === "primitive") return u.runningOn[0];
+  // A group is placed by its first member: where that one runs.
+  if (u.kind === "group") return u.children[0] ? currentNode(u.children[0]) : undefined;
   for (const c of u.children) {
     const n = currentNode(c);
     if (n) return n;
