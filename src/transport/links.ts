@@ -19,6 +19,8 @@ export interface LinkMonitorOptions {
 export interface LinkState {
   up: boolean;
   lastHeard: number;
+  /** Last pong (round trip proven). */
+  lastPong: number;
   /** Consecutive pongs received while down. */
   pongStreak: number;
   /** Smoothed round-trip time (ms), -1 before the first pong. */
@@ -41,6 +43,7 @@ export class LinkMonitor {
         this.state.set(key(p, l), {
           up: false,
           lastHeard: now - opts.timeoutMs,
+          lastPong: now - opts.timeoutMs,
           pongStreak: 0,
           rttMs: -1,
           downCount: 0,
@@ -64,6 +67,7 @@ export class LinkMonitor {
     const s = this.state.get(key(peer, link));
     if (!s) return null;
     s.lastHeard = now;
+    s.lastPong = now;
     s.rttMs = s.rttMs < 0 ? rttMs : s.rttMs * 0.8 + rttMs * 0.2;
     if (s.up) return null;
     s.pongStreak++;
@@ -90,6 +94,19 @@ export class LinkMonitor {
       }
     }
     return changes;
+  }
+
+  /**
+   * Whether a ping is due on (peer, link): always while the link is down; on a live link
+   * traffic from the peer already proves the path, so the ping is skipped while something was
+   * heard within the last interval and a pong came back within the last two (this cuts the
+   * ping traffic of busy clusters, where joins or messages from every peer keep arriving).
+   */
+  pingDue(peer: number, link: number, now: number): boolean {
+    const s = this.state.get(key(peer, link));
+    if (!s || !s.up) return true;
+    const i = this.opts.pingIntervalMs;
+    return !(now - s.lastHeard < i && now - s.lastPong < 2 * i);
   }
 
   /**

@@ -130,6 +130,15 @@ test("link monitor hysteresis and fault decisions", () => {
     { peer: 2, link: 1, up: false },
   ]);
   assert.equal(m.get(2, 1)?.downCount, 1);
+  // ping skipped on a live link with fresh traffic and a recent pong, due otherwise
+  const m2 = new LinkMonitor({ links: [0], peers: [2], pingIntervalMs: 10, timeoutMs: 50, upAfter: 1 }, 0);
+  assert.equal(m2.pingDue(2, 0, 0), true, "down link: always");
+  m2.pong(2, 0, 1, 1);
+  m2.heard(2, 0, 5);
+  assert.equal(m2.pingDue(2, 0, 8), false);
+  assert.equal(m2.pingDue(2, 0, 16), true, "nothing heard for an interval");
+  m2.heard(2, 0, 22);
+  assert.equal(m2.pingDue(2, 0, 25), true, "no pong for two intervals");
   const f = new FaultInjector();
   f.set([{ peer: 2, link: "*", direction: "out", drop: 0, delayMs: 30 }]);
   assert.deepEqual(f.decide(2, 1, "out"), { drop: false, delayMs: 30 });

@@ -196,7 +196,8 @@ export class UdpTransport {
     const stamp = Buffer.alloc(8);
     stamp.writeDoubleBE(now, 0);
     for (const peer of this.peers)
-      for (const link of this.opts.cluster.links) this.sendOn(peer, link, PacketKind.Ping, stamp);
+      for (const link of this.opts.cluster.links)
+        if (this.monitor.pingDue(peer, link, now)) this.sendOn(peer, link, PacketKind.Ping, stamp);
   }
 
   private emit(c: LinkChange | null): void {
