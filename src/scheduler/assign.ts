@@ -139,6 +139,9 @@ function multiply(score: number, factor: number): number {
   const v = score * factor;
   if (v >= INFINITY) return INFINITY;
   if (v <= -INFINITY) return -INFINITY;
+  // A small preference still counts: it never rounds away to nothing (as Pacemaker observes).
+  if (v > 0 && v < 1) return 1;
+  if (v < 0 && v > -1) return -1;
   return Math.trunc(v);
 }
 
