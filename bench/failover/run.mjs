@@ -6,7 +6,7 @@
 // for 2 and 32 nodes.
 //
 // node bench/failover/run.mjs [--runs N] [--only a,b,...] [--out FILE]
-//   parts: loopback, netns, pacemaker, keepalived, up
+//   parts: loopback, netns, netns-web (tandem's web server as apache), pacemaker, keepalived, up
 // tandem runs from a private snapshot of bin/ dist/ agents/ (other builds in the work
 // tree do not disturb it). The anchors' poller is curl every 50 ms (0.5 s timeout),
 // tandem's a GET every 20 ms (0.25 s timeout); the gap is defined the same way (end of
@@ -36,7 +36,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const RUNS = Number(opt("--runs", "5"));
-const ONLY = new Set(opt("--only", "loopback,netns,pacemaker,keepalived,up").split(","));
+const ONLY = new Set(opt("--only", "loopback,netns,netns-web,pacemaker,keepalived,up").split(","));
 const OUT = opt("--out", join(repoRoot, "bench/results", `failover-${Date.now()}.json`));
 const isRoot = process.getuid?.() === 0;
 
@@ -76,9 +76,9 @@ const results = {
   up: {},
 };
 
-function tandemLab(mode) {
-  const dir = join(snap, `lab-${mode}`);
-  const up = tandem(["lab", "up", "--mode", mode, "--dir", dir]);
+function tandemLab(mode, extra = []) {
+  const dir = join(snap, `lab-${mode}${extra.length ? "-web" : ""}`);
+  const up = tandem(["lab", "up", "--mode", mode, ...extra, "--dir", dir]);
   if (up.code !== 0) {
     log(`tandem ${mode}: lab up failed:\n${up.out}\n${up.err}`);
     tandem(["lab", "down", "--dir", dir]);
@@ -206,6 +206,8 @@ if (ONLY.has("up"))
   }
 if (ONLY.has("loopback")) results.tandem.loopback = tandemLab("loopback");
 if (ONLY.has("netns") && isRoot) results.tandem.netns = tandemLab("netns");
+// netns with tandem's web server playing ocf:heartbeat:apache (the real IPaddr2 still).
+if (ONLY.has("netns-web") && isRoot) results.tandem.netns_web = tandemLab("netns", ["--web", "tandem"]);
 const haveReal = isRoot && existsSync("/usr/sbin/pacemakerd") && existsSync("/usr/sbin/pcs");
 if (ONLY.has("pacemaker"))
   results.pacemaker = haveReal
@@ -227,21 +229,22 @@ const lines = [];
 lines.push(
   `Failover gaps, medians of ${RUNS} runs (s)   load average ${results.loadavg_start.map((x) => x.toFixed(1)).join(" ")}`,
 );
-lines.push("scenario             tandem-lo  tandem-ns  pacemaker  keepalived  ns/pcmk  ns/ka");
+lines.push("scenario             tandem-lo  tandem-ns  ns-tandemweb  pacemaker  keepalived  ns/pcmk  ns/ka");
 for (const s of ["graceful", "crash"])
   for (const k of ["median", "failback_median"]) {
     const lo = col(results.tandem.loopback, s, k);
     const ns = col(results.tandem.netns, s, k);
+    const nw = col(results.tandem.netns_web, s, k);
     const pm = col(results.pacemaker, s, k);
     const ka = col(results.keepalived, s, k);
     const ratio = (a, b) => (a && b ? (a / b).toFixed(2).padStart(7) : "     - ");
     lines.push(
-      `${`${s}${k === "median" ? "" : " failback"}`.padEnd(20)} ${f(lo).padStart(9)}  ${f(ns).padStart(9)}  ${f(pm).padStart(9)}  ${f(ka).padStart(10)}  ${ratio(ns, pm)}  ${ratio(ns, ka)}`,
+      `${`${s}${k === "median" ? "" : " failback"}`.padEnd(20)} ${f(lo).padStart(9)}  ${f(ns).padStart(9)}  ${f(nw).padStart(12)}  ${f(pm).padStart(9)}  ${f(ka).padStart(10)}  ${ratio(ns, pm)}  ${ratio(ns, ka)}`,
     );
   }
 for (const [n, u] of Object.entries(results.up))
   lines.push(`lab up --nodes ${n}: serving after ${u.serving_s ?? "-"} s`);
-const dbl = [results.tandem.loopback, results.tandem.netns]
+const dbl = [results.tandem.loopback, results.tandem.netns, results.tandem.netns_web]
   .flatMap((m) => (m ? Object.values(m) : []))
   .reduce((a, x) => a + (x?.double_answers ?? 0), 0);
 lines.push(`tandem double answers: ${dbl}`);

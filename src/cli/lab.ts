@@ -21,6 +21,7 @@ import type { Command, CommandIO } from "./io.js";
 const USAGE = `Usage: tandem lab COMMAND [--dir DIR] ...
 
   up [--nodes N] [--mode loopback|netns] [--scenario tutorial|dummy|none] [--fencing]
+     [--web apache|tandem]   (netns: the distribution's apache, or tandem's web server)
                           build the tutorial's cluster with its own pcs commands
   status [--json]         nodes, addresses, pids, the virtual IP and who serves it
   exec NODE -- CMD...     run a command as if logged in on NODE (pcs, crm_mon, curl ...)
@@ -44,6 +45,7 @@ interface Parsed {
 }
 
 const VALUED = new Set([
+  "--web",
   "--dir",
   "--nodes",
   "--mode",
@@ -121,7 +123,9 @@ export const labCommand: Command = async (argv, io) => {
       const scenario = enumOpt<Scenario>(p, "--scenario", ["tutorial", "dummy", "none"], "tutorial");
       const nodes = intOpt(p, "--nodes", 2);
       const fencing = p.opts.has("--fencing");
-      const upOpts = { dir, nodes, mode, scenario, fencing, out };
+      const web = enumOpt(p, "--web", ["apache", "tandem"] as const, "apache");
+      if (p.opts.has("--web") && mode !== "netns") throw usageError("--web applies to --mode netns only");
+      const upOpts = { dir, nodes, mode, scenario, fencing, web, out };
       if (mode === "netns") await (await import("../lab/netns-up.js")).labUpNetns(upOpts);
       else await (await import("../lab/up.js")).labUp(upOpts);
       io.stdout(hint(dir, io));

@@ -30,6 +30,12 @@ export interface LabConfig {
   mode: LabMode;
   scenario: Scenario;
   fencing: boolean;
+  /**
+   * netns: which program plays ocf:heartbeat:apache — the distribution's agent and
+   * apache2 ("apache"), or tandem's web server through the lab stand-in ("tandem").
+   * Loopback always uses the stand-in.
+   */
+  web?: "apache" | "tandem";
   clusterName: string;
   nodes: LabNode[];
   vip: string;
@@ -136,7 +142,15 @@ export function nodeEnv(
   if (lab.mode === "loopback") env.TANDEM_OCF_ROOTS = labOcfRoot;
   // netns: the real agents keep pid files in HA_VARRUN (apache's, when its config has no
   // PidFile): per node, since the nodes share the host's /run.
-  else env.HA_VARRUN = join(node.root, "run");
+  else {
+    env.HA_VARRUN = join(node.root, "run");
+    if (lab.web === "tandem") {
+      // The real IPaddr2 puts the VIP on eth0; tandem's web server listens on every
+      // address of the node's namespace, so it serves the VIP once it is there.
+      env.TANDEM_OCF_ROOTS = join(lab.dir, "ocf");
+      env.TANDEM_NODE_ADDRESS = "0.0.0.0";
+    }
+  }
   return env;
 }
 

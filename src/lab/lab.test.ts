@@ -181,6 +181,39 @@ describe("tandem lab (loopback, tutorial scenario)", () => {
     assert.match(html, /gap \d+\.\d{3} s/);
   });
 
+  it("link delay/loss reach every tandemd through the transport's fault hook, and up clears them", async () => {
+    const r = await tandem(["lab", "link", ...d, "node1,node2", "delay", "30"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /link node1->node2: delay 30$/m);
+    const rules = JSON.parse(readFileSync(join(dir, "link-faults.json"), "utf8")) as Record<
+      string,
+      { peer: number; delayMs: number; direction: string }[]
+    >;
+    assert.deepEqual(rules.node1, [{ peer: 2, link: "*", direction: "out", drop: 0, delayMs: 30 }]);
+    const l = await tandem(["lab", "link", ...d, "node2", "loss", "5"]);
+    assert.match(l.out, /link node2<->node1: loss 5$/m);
+    assert.doesNotMatch(l.out, /not applied/);
+    for (const spec of [
+      ["node1,node2", "up"],
+      ["node2", "up"],
+    ]) {
+      const u = await tandem(["lab", "link", ...d, ...spec]);
+      assert.equal(u.code, 0, u.err);
+    }
+    const after = JSON.parse(readFileSync(join(dir, "link-faults.json"), "utf8")) as Record<
+      string,
+      unknown[]
+    >;
+    assert.deepEqual([after.node1, after.node2], [[], []]);
+    const s = JSON.parse((await tandem(["lab", "status", "--json", ...d])).out) as {
+      nodes: { state: string }[];
+    };
+    assert.deepEqual(
+      s.nodes.map((n) => n.state),
+      ["online", "online"],
+    );
+  });
+
   it("down stops every process and removes the directory", async () => {
     const r = await tandem(["lab", "down", ...d]);
     assert.equal(r.code, 0, r.err);

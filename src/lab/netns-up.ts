@@ -11,7 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
-import { type LabConfig, type LabNode, labFile, MAX_NODES } from "./config.js";
+import { type LabConfig, type LabNode, labFile, labOcfRoot, MAX_NODES } from "./config.js";
 import { ip, listNetns } from "./netns.js";
 import { findProcesses } from "./procs.js";
 import { runTool } from "./run.js";
@@ -24,8 +24,9 @@ const NEEDED: { file: string; pkg: string }[] = [
   { file: "/usr/bin/curl", pkg: "curl" },
 ];
 
-function ensurePackages(out: (t: string) => void): void {
-  const missing = [...new Set(NEEDED.filter((n) => !existsSync(n.file)).map((n) => n.pkg))];
+function ensurePackages(out: (t: string) => void, tandemWeb: boolean): void {
+  const needed = NEEDED.filter((n) => !(tandemWeb && (n.pkg === "apache2" || n.file.endsWith("/apache"))));
+  const missing = [...new Set(needed.filter((n) => !existsSync(n.file)).map((n) => n.pkg))];
   if (missing.length === 0) return;
   out(`Installing ${missing.join(" ")} through apt-get (needed by --mode netns)...\n`);
   try {
@@ -107,7 +108,7 @@ export async function labUpNetns(o: UpOptions): Promise<UpResult> {
     });
   if (existsSync(labFile(o.dir)) && findProcesses({ labDir: o.dir }).length > 0)
     throw new TandemError(ErrorCodes.LAB, `a lab is already up in ${o.dir} ('tandem lab down' first)`);
-  ensurePackages(o.out);
+  ensurePackages(o.out, o.web === "tandem");
   const prefix = `tl${createHash("sha256").update(o.dir).digest("hex").slice(0, 5)}`;
   // Leftovers of an earlier lab in the same DIR that died without 'lab down'.
   for (const ns of listNetns())
@@ -130,6 +131,7 @@ export async function labUpNetns(o: UpOptions): Promise<UpResult> {
     mode: "netns",
     scenario: o.scenario,
     fencing: o.fencing,
+    web: o.web ?? "apache",
     clusterName: "cluster_web",
     nodes,
     vip: "198.18.0.199",
@@ -144,6 +146,19 @@ export async function labUpNetns(o: UpOptions): Promise<UpResult> {
   writeFileSync(labFile(o.dir), `${JSON.stringify(lab, null, 2)}\n`, { mode: 0o600 });
   plumb(lab, prefix);
   writeFileSync(join(o.dir, "apache2.conf"), apacheConf());
+  if (lab.web === "tandem") {
+    // An OCF root holding only heartbeat/apache (the lab stand-in, tandem's web server);
+    // IPaddr2 still resolves to the distribution's real agent in /usr/lib/ocf.
+    const d = join(o.dir, "ocf/resource.d/heartbeat");
+    mkdirSync(d, { recursive: true });
+    writeFileSync(
+      join(d, "apache"),
+      `#!/bin/sh\nexec "${join(labOcfRoot, "resource.d/heartbeat/apache")}" "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+  }
   for (const n of nodes) {
     writeNodeFiles(lab, n);
     for (const d of ["run/apache2", "var/log/apache2"]) mkdirSync(join(n.root, d), { recursive: true });

@@ -36,6 +36,8 @@ export interface UpOptions {
   mode: LabMode;
   scenario: Scenario;
   fencing: boolean;
+  /** netns: the distribution's apache (default) or tandem's web server. */
+  web?: "apache" | "tandem";
   out: (text: string) => void;
   /** Milliseconds allowed for the VIP to serve after the last command. */
   serveTimeoutMs?: number;
@@ -177,7 +179,7 @@ export function scenarioCommands(lab: LabConfig): string[][] {
       "ocf:heartbeat:apache",
       // netns: one configuration for every node (paths from the node's environment);
       // loopback: the tutorial's path, read inside the node's prefix by the stand-in.
-      lab.mode === "netns"
+      lab.mode === "netns" && lab.web !== "tandem"
         ? `configfile=${join(lab.dir, "apache2.conf")}`
         : "configfile=/etc/httpd/conf/httpd.conf",
       "statusurl=http://localhost/server-status",
