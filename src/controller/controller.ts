@@ -144,9 +144,9 @@ export class Controller {
         if (ev.quorate === this.quorate) return [];
         this.quorate = ev.quorate;
         if (!this.isDc) return [];
+        // The scheduler runs once this is in the CIB (see onCib), not before.
         return [
           { type: "cib", op: { op: "status", changes: [{ kind: "cluster", haveQuorum: ev.quorate }] } },
-          ...this.requestSchedule(),
         ];
       case "cib":
         return this.onCib(ev.cib, ev.op, ev.origin);
@@ -171,8 +171,8 @@ export class Controller {
     this.members = [...new Set(members)].sort((a, b) => a - b);
     this.quorate = quorate;
     const fx: ControllerEffect[] = [];
-    fx.push(...this.local.join());
     if (!this.isDc) {
+      fx.push(...this.local.join());
       if (wasDc) {
         fx.push({ type: "log", level: "notice", msg: `no longer the DC (node ${this.dc} is)` });
         this.transition = undefined;
@@ -212,7 +212,10 @@ export class Controller {
           uname: ns.attrs.uname ?? ns.attrs.id,
           attrs: { in_ccm: "false", crmd: "offline" },
         });
+    // The DC's bookkeeping goes out before its own join report: when the join completes (the
+    // DC has seen every report, its own included), the CIB says who is DC and whether we have quorum.
     fx.push({ type: "cib", op: { op: "status", changes } });
+    fx.push(...this.local.join());
     this.awaitingJoin = new Set(this.members);
     const t = this.transition;
     if (t) {
@@ -276,10 +279,7 @@ export class Controller {
       fx.push(...this.advance());
       return fx;
     }
-    // Our own bookkeeping writes (dc-uuid, have-quorum, lost nodes) need no new transition by themselves,
-    // but a lost node does: it was handled by the join that follows every membership change.
-    if (op?.op === "status" && origin === this.nodeId && op.changes.every((c) => c.kind === "cluster"))
-      return fx;
+    // (Our own have-quorum writes land here too: the scheduler then runs on the new quorum state.)
     fx.push(...this.requestSchedule());
     return fx;
   }

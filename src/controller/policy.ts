@@ -83,7 +83,24 @@ export function policyScheduler(cibXml: XmlElement, nowMs: number): TransitionGr
     });
   }
   orderStartsAfterFencing(cibXml, actions);
-  return { actions };
+  // A partition without quorum may not fence (Pacemaker's pe_can_fence): two halves that each
+  // think the other is gone would shoot each other. What depends on such a fence waits too.
+  const quorumOk = t.ws.options.haveQuorum || t.ws.options.noQuorumPolicy === "ignore";
+  return { actions: quorumOk ? actions : withoutFencing(actions) };
+}
+
+function withoutFencing(actions: GraphAction[]): GraphAction[] {
+  const dropped = new Set(actions.filter((a) => a.kind === "fence").map((a) => a.id));
+  if (dropped.size === 0) return actions;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const a of actions)
+      if (!dropped.has(a.id) && a.deps.some((d) => dropped.has(d))) {
+        dropped.add(a.id);
+        grew = true;
+      }
+  }
+  return actions.filter((a) => !dropped.has(a.id));
 }
 
 /**
