@@ -51,6 +51,9 @@ export function enterGather(t: Totem, reason: string): void {
   t.lastSentToken = null;
   t.recoveryQueue = [];
   t.joins = new Map();
+  t.heard = new Set();
+  t.failedMe = new Set();
+  t.strikes = new Map();
   t.commitRingSeqSent = -1;
   t.cancelTimer("token");
   t.cancelTimer("token_retransmit");
@@ -90,6 +93,10 @@ export function sendJoin(t: Totem): void {
 }
 
 export function onJoin(t: Totem, j: JoinMessage): void {
+  // A join sent before its sender installed a ring we have since seen it use is stale:
+  // its fail set would make us fail a node that is now merging with us (seed 1852).
+  if (j.ringSeq < (t.peerRingSeq.get(j.from) ?? 0)) return;
+  if (j.ringSeq > (t.peerRingSeq.get(j.from) ?? 0)) t.peerRingSeq.set(j.from, j.ringSeq);
   if (j.maxRingSeq > t.maxRingSeq) t.maxRingSeq = j.maxRingSeq;
   if (j.ringSeq > t.maxRingSeq) t.maxRingSeq = j.ringSeq;
   const jProc = new Set(j.procSet);
@@ -102,15 +109,24 @@ export function onJoin(t: Totem, j: JoinMessage): void {
     if (!cur?.memberSet.has(j.from) && j.failSet.includes(t.me)) return;
     enterGather(t, `join from node ${j.from}`);
   } else if (t.state === "commit" || t.state === "recovery") {
-    // Joins equal to the sets that formed this ring are late copies; a member that
-    // proposes something else gave up on this ring, and so do we.
+    // A join from a member of the forming ring that tells nothing new (its sets are
+    // within the sets that formed this ring) is a late copy sent before the member
+    // took the commit token: with reordering there are always some in flight, and
+    // giving up on each kept 12 nodes from ever forming a ring (seed 2425). A join
+    // with news (a node or a failure we do not know) means we must gather again.
+    // A member that gave up for a token loss stops the token: the token timeout
+    // catches that; a restarted member is caught by its new incarnation.
     const forming = t.memberInc;
     if (!forming.has(j.from)) return;
-    if (setKey(jProc) === setKey(t.procSet) && setKey(jFail) === setKey(t.failSet)) return;
+    const news = j.procSet.some((n) => !t.procSet.has(n)) || j.failSet.some((n) => !t.failSet.has(n));
+    if (!news) return;
     if (j.ringSeq < t.old.ringId.seq) return;
     enterGather(t, `join from node ${j.from} during ${t.state}`);
   }
   // gather
+  t.heard.add(j.from);
+  if (j.failSet.includes(t.me)) t.failedMe.add(j.from);
+  else t.failedMe.delete(j.from);
   if (t.failSet.has(j.from)) return;
   const sameProc = setKey(jProc) === setKey(t.procSet);
   const sameFail = setKey(jFail) === setKey(t.failSet);
@@ -198,18 +214,38 @@ export function onConsensusTimeout(t: Totem): void {
   if (agreed(t)) {
     // Everyone agreed but no commit token came: the representative may be gone. Try again.
     t.setTimer("consensus", t.timeouts.consensus);
+    t.heard = new Set();
     joinChanged(t);
     return;
   }
+  // The fail set is recomputed from this round's evidence instead of only growing:
+  // nodes silent for a whole consensus period, and nodes that count us as failed. A
+  // node we hear but that disagrees gets one more round (its own timeout may recompute
+  // stale failures of its own); disagreeing twice in a row, it is failed too. Fail sets
+  // that only grew left nodes from different old rings disagreeing for ever, and the
+  // cluster fragmented at every timeout (seed 1822).
   const p = setKey(t.procSet);
   const f = setKey(t.failSet);
-  for (const n of proposed(t)) {
+  const next = new Set<NodeId>();
+  for (const n of t.procSet) {
+    if (n === t.me) continue;
+    if (t.failedMe.has(n) || !t.heard.has(n)) {
+      next.add(n);
+      continue;
+    }
     const j = t.joins.get(n);
     if (!j || j.proc !== p || j.fail !== f) {
-      t.failSet.add(n);
-      t.excludedUntil.set(n, t.now + 2 * t.timeouts.consensus);
-    }
+      const strikes = (t.strikes.get(n) ?? 0) + 1;
+      t.strikes.set(n, strikes);
+      if (strikes >= 2) next.add(n);
+    } else t.strikes.delete(n);
   }
+  for (const n of next) {
+    if (!t.failSet.has(n)) t.excludedUntil.set(n, t.now + 2 * t.timeouts.consensus);
+    t.strikes.delete(n);
+  }
+  t.failSet = next;
+  t.heard = new Set();
   t.log("info", `consensus timeout: failed ${[...t.failSet].sort((a, b) => a - b).join(",")}`);
   t.setTimer("consensus", t.timeouts.consensus);
   joinChanged(t);

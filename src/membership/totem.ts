@@ -72,6 +72,8 @@ export class Totem {
   /** Incarnation of each member of the current (or forming) ring. */
   memberInc = new Map<NodeId, number>();
   maxRingSeq = 0;
+  /** Highest ring each peer is known to have installed: its joins from before are stale. */
+  readonly peerRingSeq = new Map<NodeId, number>();
   /**
    * Nodes this node failed at a consensus timeout, until when their merge attempts are
    * ignored: a node that can send to us but not hear us (asymmetric partition) would
@@ -93,6 +95,12 @@ export class Totem {
   procSet = new Set<NodeId>();
   failSet = new Set<NodeId>();
   joins = new Map<NodeId, { proc: string; fail: string; maxRingSeq: number }>();
+  /** Nodes whose joins arrived since the consensus timer last started. */
+  heard = new Set<NodeId>();
+  /** Nodes whose latest join counts us as failed. */
+  failedMe = new Set<NodeId>();
+  /** Consecutive consensus timeouts at which a node we hear still disagreed. */
+  strikes = new Map<NodeId, number>();
   commitRingSeqSent = -1;
   lastCommitHop = -1;
   commitRing: RingId | null = null;
@@ -172,10 +180,15 @@ export class Totem {
     if (m.incarnation < known) return;
     if (m.incarnation > known) {
       this.incarnations.set(m.from, m.incarnation);
+      this.peerRingSeq.delete(m.from);
       if (known > 0) this.peerRestarted(m.from);
     }
     // A member of the ring whose packet comes from another incarnation than the ring's is stale.
     const ringInc = this.memberInc.get(m.from);
+    // Ring a peer has installed, as its operational traffic shows (not its tokens: a
+    // node recovering into a ring may still give it up and gather from its old one).
+    if ((m.type === "mcast" && !m.encap && m.sender === m.from) || m.type === "merge_detect")
+      if (m.ringId.seq > (this.peerRingSeq.get(m.from) ?? 0)) this.peerRingSeq.set(m.from, m.ringId.seq);
     switch (m.type) {
       case "mcast":
         if (ringInc !== undefined && ringInc !== m.incarnation && this.isCurRing(m.ringId)) return;
