@@ -37,7 +37,7 @@ function isDisabled(r: SchedResource): boolean {
   return false;
 }
 
-function primitiveState(r: SchedResource, _ws: WorkingSet, nodesOverride?: string[]): string {
+function primitiveState(r: SchedResource, ws: WorkingSet, nodesOverride?: string[]): string {
   const nodes = nodesOverride ?? r.runningOn;
   const failed = nodes.some((n) => r.history.get(n)?.failed);
   const blocked = r.blocked || nodes.some((n) => r.history.get(n)?.blocked);
@@ -61,6 +61,7 @@ function primitiveState(r: SchedResource, _ws: WorkingSet, nodesOverride?: strin
   });
   if (nodes.length === 1) {
     let s = `${prefix}${role} ${nodes[0]}`;
+    if (ws.nodeByName.get(nodes[0])?.unclean) flags.push("UNCLEAN");
     if (monitoring) flags.push("Monitoring");
     if (flags.length > 0) s += ` (${flags.join(", ")})`;
     return s;

@@ -77,8 +77,7 @@ function scoreResource(r: SchedResource, ws: WorkingSet, locs: Map<string, Locat
   for (const n of ws.nodes) {
     const h = r.history.get(n.uname);
     if (!h) continue;
-    if (h.active && r.stickiness !== 0 && r.managed && !h.failed)
-      addPart(r, n.uname, "resource-stickiness", r.stickiness);
+    if (h.active && r.stickiness !== 0 && r.managed) addPart(r, n.uname, "resource-stickiness", r.stickiness);
     if (h.failCount > 0 && r.migrationThreshold > 0 && h.failCount >= r.migrationThreshold)
       addPart(
         r,

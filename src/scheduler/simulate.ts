@@ -54,8 +54,9 @@ class StatusEditor {
   }
 
   failNode(uname: string): void {
+    // As crm_simulate --node-fail does: the node leaves the membership unexpectedly.
     const ns = this.nodeState(uname);
-    Object.assign(ns.attrs, { in_ccm: "false", crmd: "offline", join: "down", expected: "member" });
+    Object.assign(ns.attrs, { in_ccm: "false" });
   }
 
   private lrmResources(ns: XmlElement): XmlElement {

@@ -102,26 +102,29 @@ function membership(node: SchedNode, st: NodeState | undefined, opts: Options): 
   const crmdOnline = isOnline(st.crmd, "online");
   const join = st.join ?? "down";
   const expectedUp = st.expected === "member";
-  if (inCluster && crmdOnline) {
-    if (join === "member") node.online = true;
-    else if (join === "down" || join === "banned") {
-      if (expectedUp && opts.stonithEnabled) {
-        node.unclean = true;
-        node.fenceReason = "peer failed to join";
-      }
-    } else node.pending = true;
+  if (!inCluster) {
+    // Gone from the membership while expected up: it must be fenced (when fencing is on).
+    if (expectedUp && opts.stonithEnabled) {
+      node.unclean = true;
+      node.fenceReason = "peer is no longer part of the cluster";
+    }
     return;
   }
-  if (inCluster && !crmdOnline && st.expected === undefined) {
-    node.pending = true;
+  if (!crmdOnline) {
+    if (st.expected === undefined) node.pending = true;
+    else if (expectedUp && opts.stonithEnabled) {
+      node.unclean = true;
+      node.fenceReason = "peer process is no longer available";
+    }
     return;
   }
-  if (!expectedUp || join === "down") return; // a clean shutdown
-  if (!opts.stonithEnabled) return;
-  node.unclean = true;
-  node.fenceReason = inCluster
-    ? "peer process is no longer available"
-    : "peer is no longer part of the cluster";
+  if (join === "member") node.online = true;
+  else if (join === "down" || join === "banned") {
+    if (expectedUp && opts.stonithEnabled) {
+      node.unclean = true;
+      node.fenceReason = "peer failed to join";
+    }
+  } else node.pending = true;
 }
 
 function resourceMeta(
