@@ -42,7 +42,8 @@ export function summarize(ws: WorkingSet, set: ActionSet): SummaryItem[] {
     const start = acts.start;
     const next = r.assigned;
     const current = r.runningOn;
-    const failed = current.some((n) => r.history.get(n)?.failed);
+    // A failure on a node being fenced is moot: the resource simply moves.
+    const failed = current.some((n) => r.history.get(n)?.failed && !ws.nodeByName.get(n)?.unclean);
     const stopsReq = [...acts.stops.values()].filter((s) => s.node && s.required);
     if (current.length === 0) {
       if (next && start.required) {

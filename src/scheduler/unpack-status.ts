@@ -315,7 +315,7 @@ export function unpackHistory(
     h.failed = true;
     h.failedOp = op;
     h.active = true;
-    if (task === "start" && opts.startFailureIsFatal) h.failCount = INFINITY;
+    // (a failed start bans the node through the fail count attrd sets to INFINITY, not here)
     if (onFail === "block" || (task === "stop" && onFail !== "fence")) h.blocked = true;
     if (onFail === "fence" && opts.stonithEnabled) h.fence = true;
     if (onFail === "stop") {
