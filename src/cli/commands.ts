@@ -19,4 +19,9 @@ export const commands: Record<string, Loader> = {
   cibadmin: async () => (await import("./cibadmin.js")).cibadminCommand,
   crm_attribute: async () => (await import("./crm_attribute.js")).crmAttributeCommand,
   crm_failcount: async () => (await import("./crm_failcount.js")).crmFailcountCommand,
+  crm_mon: async () => (await import("./crm_mon.js")).crmMonCommand,
+  crm_resource: async () => (await import("./crm_resource.js")).crmResourceCommand,
+  crm_node: async () => (await import("./crm_node.js")).crmNodeCommand,
+  crmadmin: async () => (await import("./crmadmin.js")).crmadminCommand,
+  stonith_admin: async () => (await import("./stonith_admin.js")).stonithAdminCommand,
 };

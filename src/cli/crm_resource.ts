@@ -1,0 +1,240 @@
+// `crm_resource`: where resources run and why, and the cluster's resource
+// commands through the local tandemd, with Pacemaker 2.1.5's options and text:
+//   crm_resource -L | -W -r RSC | -M -r RSC [-N NODE] | -B -r RSC [-N NODE]
+//                | -U -r RSC [-N NODE] | -C [-r RSC] [-N NODE] | -R [-r RSC] [-N NODE] | -Y -r RSC
+// move/ban/clear write the cli-prefer-RSC / cli-ban-RSC-on-NODE location constraints.
+
+import { escapeAttr } from "../core/xml.js";
+import { cibRequest } from "../daemon/protocol.js";
+import { renderResources } from "../scheduler/render-status.js";
+import type { SchedResource } from "../scheduler/working-set.js";
+import { parseArgs, usageError } from "../status/args.js";
+import { statusOrFail } from "../status/connect.js";
+import { fromStatus, type LiveStatus, socketOf } from "../status/live.js";
+import type { Command, CommandIO } from "./io.js";
+
+const USAGE = `Usage:
+  crm_resource [OPTION?]
+
+Perform tasks related to Pacemaker cluster resources
+
+Queries:
+  -L, --list                Display all cluster resources with status
+  -W, --locate              Show node(s) currently running resource
+  -Y, --why                 Show why resources are not running
+
+Commands:
+  -C, --cleanup             Clean up the resource's history and fail counts (probed again)
+  -R, --refresh             Delete resource's history (including failures) so its current state is rechecked
+  -M, --move                Move a resource from its current location to the named destination
+                            (without --node: ban it from the node it runs on)
+  -B, --ban                 Prevent the named resource from running on the named --node
+  -U, --clear               Remove the constraints created by --ban and/or --move
+
+Options:
+  -r, --resource=ID         Resource ID
+  -N, --node=NAME           Node name
+  -Q, --quiet               Be less descriptive in output
+  -h, --help                Show help options
+`;
+
+const SPEC = {
+  list: { names: ["-L", "--list"] },
+  locate: { names: ["-W", "--locate"] },
+  why: { names: ["-Y", "--why"] },
+  cleanup: { names: ["-C", "--cleanup"] },
+  refresh: { names: ["-R", "--refresh"] },
+  move: { names: ["-M", "--move"] },
+  ban: { names: ["-B", "--ban"] },
+  clear: { names: ["-U", "--clear", "--un-move", "--un-migrate"] },
+  rsc: { names: ["-r", "--resource"], value: true },
+  node: { names: ["-N", "--node"], value: true },
+  quiet: { names: ["-Q", "--quiet"] },
+  help: { names: ["-h", "--help", "-?"] },
+};
+
+const COMMANDS = ["list", "locate", "why", "cleanup", "refresh", "move", "ban", "clear"] as const;
+
+/** Nodes a resource (or any member of a group/clone) is active on. */
+function activeNodes(r: SchedResource): string[] {
+  if (r.kind === "primitive") return [...r.runningOn];
+  const out: string[] = [];
+  for (const c of r.children) for (const n of activeNodes(c)) if (!out.includes(n)) out.push(n);
+  return out;
+}
+
+function findResource(s: LiveStatus, id: string): SchedResource | undefined {
+  const walk = (rs: SchedResource[]): SchedResource | undefined => {
+    for (const r of rs) {
+      if (r.id === id || (r.kind === "primitive" && r.configId === id && !r.parent?.def)) return r;
+      const f = walk(r.children);
+      if (f) return f;
+    }
+    return undefined;
+  };
+  return walk(s.ws.resources);
+}
+
+function notFound(io: CommandIO, what: "Resource" | "Node", id: string): number {
+  io.stderr(`crm_resource: ${what} '${id}' not found\nError performing operation: No such object\n`);
+  return 105;
+}
+
+async function apply(io: CommandIO, op: Parameters<typeof cibRequest<"cib.apply">>[2]["op"]): Promise<void> {
+  await cibRequest(socketOf(io.env), "cib.apply", {
+    op,
+    client: "crm_resource",
+    user: io.env.USER ?? "root",
+  });
+}
+
+async function ban(io: CommandIO, rsc: string, node: string, quiet: boolean): Promise<number> {
+  const id = `cli-ban-${rsc}-on-${node}`;
+  await apply(io, {
+    op: "modify",
+    section: "constraints",
+    allowCreate: true,
+    xml: `<rsc_location id="${escapeAttr(id)}" rsc="${escapeAttr(rsc)}" role="Started" node="${escapeAttr(node)}" score="-INFINITY"/>`,
+  });
+  if (!quiet)
+    io.stdout(
+      `WARNING: Creating rsc_location constraint '${id}' with a score of -INFINITY for resource ${rsc} on ${node}.\n` +
+        `\tThis will prevent ${rsc} from running on ${node} until the constraint is removed using the clear option or by editing the CIB with an appropriate tool\n` +
+        `\tThis will be the case even if ${node} is the last node in the cluster\n`,
+    );
+  return 0;
+}
+
+export const crmResourceCommand: Command = async (argv, io) => {
+  const { opts, rest } = parseArgs("crm_resource", argv, SPEC);
+  if (opts.has("help")) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (rest.length > 0) throw usageError("crm_resource", `unexpected argument '${rest[0]}'`);
+  const cmds = COMMANDS.filter((c) => opts.has(c));
+  if (cmds.length === 0) {
+    io.stderr("crm_resource: No command specified\n");
+    return 64;
+  }
+  if (cmds.length > 1) throw usageError("crm_resource", "only one command may be given");
+  const cmd = cmds[0];
+  const rscId = opts.get("rsc") as string | undefined;
+  const nodeName = opts.get("node") as string | undefined;
+  const quiet = opts.has("quiet");
+  if (["locate", "why", "move", "ban", "clear"].includes(cmd) && rscId === undefined) {
+    io.stderr(`crm_resource: Must supply a resource id with -r\n`);
+    return 64;
+  }
+  const res = await statusOrFail(io, "CIB");
+  if (!res.ok) return res.code;
+  const s = fromStatus(res.status);
+  if (cmd === "list") {
+    if (s.ws.resources.length === 0) {
+      io.stdout("NO resources configured\n");
+      return 105;
+    }
+    const lines = renderResources(s.ws, "");
+    lines[0] = lines[0].replace(/^\* /, "");
+    io.stdout(`${lines.join("\n")}\n`);
+    return 0;
+  }
+  const r = rscId === undefined ? undefined : findResource(s, rscId);
+  if (rscId !== undefined && !r) return notFound(io, "Resource", rscId);
+  if (nodeName !== undefined && !s.ws.nodes.some((n) => n.uname === nodeName))
+    return notFound(io, "Node", nodeName);
+  const id = r?.id ?? "";
+  switch (cmd) {
+    case "locate": {
+      const nodes = activeNodes(r!);
+      if (nodes.length === 0) io.stderr(`resource ${id} is NOT running\n`);
+      else io.stdout(nodes.map((n) => (quiet ? `${n}\n` : `resource ${id} is running on: ${n}\n`)).join(""));
+      return 0;
+    }
+    case "why": {
+      const nodes = activeNodes(r!);
+      const lines: string[] = [];
+      const where = nodeName ? ` on ${nodeName}` : "";
+      const runs = nodeName ? nodes.includes(nodeName) : nodes.length > 0;
+      lines.push(`Resource ${id} is ${runs ? "running" : "not running"}${where}`);
+      for (let x: SchedResource | undefined = r; x; x = x.parent)
+        if (x.targetRole === "stopped") lines.push(`Configuration specifies '${x.id}' should remain stopped`);
+      if (!r!.managed) lines.push(`Resource ${id} is unmanaged`);
+      const prims = r!.kind === "primitive" ? [r!] : s.ws.primitives.filter((p) => isUnder(p, r!));
+      for (const p of prims)
+        for (const [n, h] of p.history)
+          if (h.failCount > 0 && (!nodeName || n === nodeName))
+            lines.push(
+              `Resource ${p.id} has failed ${h.failCount >= 1_000_000 ? "INFINITY" : h.failCount} times on ${n}`,
+            );
+      for (const n of s.ws.nodes)
+        if ((!nodeName || n.uname === nodeName) && !n.online) lines.push(`Node ${n.uname} is offline`);
+        else if ((!nodeName || n.uname === nodeName) && n.standby)
+          lines.push(`Node ${n.uname} is in standby`);
+      io.stdout(`${lines.join("\n")}\n`);
+      return 0;
+    }
+    case "move":
+    case "ban": {
+      if (cmd === "move" && nodeName !== undefined) {
+        if (activeNodes(r!).length === 1 && activeNodes(r!)[0] === nodeName) {
+          io.stderr(`Error performing operation: Situation already as requested\n`);
+          return 79;
+        }
+        await apply(io, {
+          op: "modify",
+          section: "constraints",
+          allowCreate: true,
+          xml: `<rsc_location id="cli-prefer-${escapeAttr(id)}" rsc="${escapeAttr(id)}" role="Started" node="${escapeAttr(nodeName)}" score="INFINITY"/>`,
+        });
+        return 0;
+      }
+      if (nodeName !== undefined) return ban(io, id, nodeName, quiet);
+      const nodes = activeNodes(r!);
+      if (nodes.length !== 1) {
+        io.stderr(
+          `Resource '${id}' not moved: active in ${nodes.length} locations.\nTo prevent '${id}' from running on a specific location, specify a node.\nError performing operation: Invalid argument\n`,
+        );
+        return 64;
+      }
+      return ban(io, id, nodes[0], quiet);
+    }
+    case "clear": {
+      const q = await cibRequest(socketOf(io.env), "cib.query", { section: "constraints" });
+      const ids = [...q.xml.matchAll(/<rsc_location\b[^>]*\bid="([^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((c) =>
+          nodeName !== undefined
+            ? c === `cli-ban-${id}-on-${nodeName}` || c === `cli-prefer-${id}`
+            : c === `cli-prefer-${id}` || c.startsWith(`cli-ban-${id}-on-`),
+        );
+      for (const c of ids) {
+        await apply(io, {
+          op: "delete",
+          section: "constraints",
+          xml: `<rsc_location id="${escapeAttr(c)}"/>`,
+        });
+        if (!quiet) io.stdout(`Removing constraint: ${c}\n`);
+      }
+      return 0;
+    }
+    default: {
+      // cleanup / refresh: tandemd forgets the history and fail counts; the resource is probed again.
+      const out = await cibRequest(socketOf(io.env), "resource.cleanup", {
+        ...(rscId !== undefined ? { rsc: id } : {}),
+        ...(nodeName !== undefined ? { node: nodeName } : {}),
+      });
+      const lines: string[] = [];
+      if (rscId === undefined) lines.push(`Cleaned up all resources on ${nodeName ?? "all nodes"}`);
+      else for (const c of out.cleaned) lines.push(`Cleaned up ${c.rsc} on ${c.node}`);
+      lines.push("Waiting for 1 reply from the controller", "... got reply (done)");
+      if (!quiet) io.stdout(`${lines.join("\n")}\n`);
+      return 0;
+    }
+  }
+};
+
+function isUnder(p: SchedResource, top: SchedResource): boolean {
+  for (let x: SchedResource | undefined = p; x; x = x.parent) if (x === top) return true;
+  return false;
+}
