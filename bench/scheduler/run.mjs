@@ -9,7 +9,9 @@
 // real Pacemaker placed them (the anchor's *-placement.txt, scratch inputs).
 //
 // Usage: node bench/scheduler/run.mjs [--runs N] [--real-timeout SECONDS]
-//          [--no-real] [--only SUBSTRING] [--json]
+//          [--no-real] [--only SUBSTRING] [--json] [--commit REF]
+// --commit REF measures that commit (exported and built in a temporary folder)
+// instead of the work tree's current build.
 
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -23,7 +25,7 @@ const REAL = "/usr/sbin/crm_simulate";
 const TIME = "/usr/bin/time";
 
 function parseArgs(argv) {
-  const o = { runs: 3, realTimeout: 60, real: true, only: undefined, json: false };
+  const o = { runs: 3, realTimeout: 60, real: true, only: undefined, json: false, commit: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--runs") o.runs = Number(argv[++i]);
@@ -31,6 +33,7 @@ function parseArgs(argv) {
     else if (a === "--no-real") o.real = false;
     else if (a === "--only") o.only = argv[++i];
     else if (a === "--json") o.json = true;
+    else if (a === "--commit") o.commit = argv[++i];
     else {
       console.error(`bench:scheduler: unknown option '${a}'`);
       process.exit(2);
@@ -151,7 +154,27 @@ function snapshot() {
   return join(dir, "bin", "crm_simulate");
 }
 
-function ensureOurs() {
+/** Exports a commit to a temporary folder and builds it there. */
+function buildCommit(ref) {
+  const dir = mkdtempSync(join(tmpdir(), "bench-scheduler-commit-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const archive = spawnSync("git", ["-C", repoRoot, "archive", "--format=tar", ref], { maxBuffer: 1 << 30 });
+  if (archive.status !== 0) fail(`cannot export commit '${ref}': ${String(archive.stderr).trim()}`);
+  const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
+  if (untar.status !== 0) fail(`cannot unpack commit '${ref}'`);
+  symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+  console.error(`bench:scheduler: building ${ref} in ${dir} ...`);
+  spawnSync(process.execPath, [join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "-p", dir], {
+    stdio: "ignore",
+  });
+  const bin = join(dir, "bin", "crm_simulate");
+  if (!existsSync(bin) || !existsSync(join(dir, "dist", "cli", "crm_simulate.js")))
+    fail(`commit '${ref}' has no crm_simulate to measure`);
+  return bin;
+}
+
+function ensureOurs(o) {
+  if (o.commit !== undefined) return buildCommit(o.commit);
   const bin = join(repoRoot, "bin", "crm_simulate");
   if (!existsSync(bin))
     fail(
@@ -170,7 +193,7 @@ function ensureOurs() {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(cibDir)) fail(`anchor CIBs not found at ${cibDir}`);
-  const ours = ensureOurs();
+  const ours = ensureOurs(o);
   const realSkipped = ensureReal(o);
   const inputs = readdirSync(cibDir)
     .filter((f) => f.endsWith(".xml") && (o.only === undefined || f.includes(o.only)))
