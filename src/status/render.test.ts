@@ -18,6 +18,7 @@ import { TandemError } from "../core/errors.js";
 import { parseXml } from "../core/xml.js";
 import type { StatusResult } from "../daemon/protocol.js";
 import { fromStatus } from "./live.js";
+import { readLiveCib } from "./live-cib.js";
 import { clusterSummary, renderMonText } from "./text.js";
 import { renderMonXml } from "./xml.js";
 
@@ -171,6 +172,14 @@ describe("the status tools without a running cluster", () => {
       [stonithAdminCommand, ["-L"], "error: Could not connect to fencer: Connection refused\n"],
     ];
     for (const [cmd, args, err] of cases) assert.deepEqual(await run(cmd, args), { code: 102, out: "", err });
+  });
+  it("the live CIB for crm_simulate -L: Pacemaker's wording, status 102", async () => {
+    await assert.rejects(readLiveCib({ TANDEM_ROOT: root }), (e: unknown) => {
+      assert.ok(e instanceof TandemError);
+      assert.equal(e.exitCode, 102);
+      assert.equal(e.message, "Could not connect to the CIB: Connection refused");
+      return true;
+    });
   });
   it("crm_mon --output-as xml: an XML error result", async () => {
     const r = await run(crmMonCommand, ["--output-as=xml"]);

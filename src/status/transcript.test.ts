@@ -14,6 +14,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { parseSimulateArgs, runSimulate, type SimulateOptions } from "../cli/crm_simulate.js";
+import { readLiveCib } from "./live-cib.js";
 import { crm_monFor, runIn } from "./transcript-support.js";
 import type { LabConfig, LabNode } from "../lab/config.js";
 import { labDown } from "../lab/manage.js";
@@ -186,6 +188,15 @@ async function transcript(nodes: number, syntax: "0.9" | "0.11", second: number)
     const mon = await crm_monFor(lab, n1, ["-1"]);
     assert.equal(mask(mon), mask(scaled(ref("crm_mon_-1.txt"))));
     if (nodes === 2) {
+      // crm_simulate -sL on the live CIB: the same allocation scores as the real one.
+      const live = await readLiveCib({ TANDEM_ROOT: n1.root });
+      const sim = runSimulate(
+        live.text,
+        parseSimulateArgs(["-s", "-L"]) as SimulateOptions,
+        Date.now() / 1000,
+      );
+      const scores = (t: string) => t.split("\n").filter((l) => l.startsWith("pcmk__"));
+      assert.deepEqual(scores(sim.text), scores(ref("crm_simulate_-sL.txt")));
       assert.equal((await runIn(lab, n1, "crm_node", "-l")).all, ref("crm_node_-l.txt"));
       assert.equal((await runIn(lab, n1, "crmadmin", "-D")).all, ref("crmadmin_-D.txt"));
     }
