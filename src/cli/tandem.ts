@@ -14,6 +14,10 @@ export const tandemSubcommands: Record<string, Sub> = {
     summary: "run the deterministic membership simulator over seeds",
     load: async () => (await import("./sim.js")).simCommand,
   },
+  "cluster-sim": {
+    summary: "run whole simulated clusters (CIB, controller, scheduler, fencing) over seeds",
+    load: async () => (await import("../sim/cluster/cli.js")).clusterSimCommand,
+  },
   lab: {
     summary: "the failover lab: a cluster on this machine, faults, failover measured",
     load: async () => (await import("./lab.js")).labCommand,

@@ -79,8 +79,13 @@ export interface ClientChange {
   /** How to find it in a CIB (an element id). */
   id: string;
   ackedAt?: number;
-  /** Restarts of the acknowledging node at acknowledgement (merge reports come from that daemon). */
+  /** The daemon generation that acknowledged it (merge reports come from that daemon). */
   ackGen?: number;
+  /** The CIB's group membership at acknowledgement, and the daemons running then. */
+  ackMembers?: number[];
+  upAtAck?: number[];
+  /** At some point after acknowledgement every member that acknowledged it was down at once. */
+  allHoldersDown?: boolean;
   failed?: string;
 }
 
@@ -111,6 +116,7 @@ export class ClusterWorld {
   private callId = 1;
   private reqId = 1;
   private readonly pending = new Map<number, ClientChange>();
+  private readonly view = new Map<number, number[]>();
 
   constructor(
     readonly opts: WorldOptions,
@@ -166,6 +172,8 @@ export class ClusterWorld {
   private observe(node: number, e: Effect): void {
     const d = this.daemons.get(node);
     if (!d?.up) return;
+    // The membership's current view (transitional or regular), as seen when a delivery happens.
+    if (e.type === "config_change") this.view.set(node, [...e.change.members]);
     if (e.type === "cpg_deliver" && e.group === GROUP) {
       const env = JSON.parse(e.data.toString("utf8")) as Envelope;
       const from = e.sender.nodeId;
@@ -181,9 +189,11 @@ export class ClusterWorld {
         this.ctl(d, { type: "membership", members, quorate: d.quorate, now: this.sim.now });
       });
     } else if (e.type === "quorum_change") {
+      // The membership runtime's current quorum (node.ts asks the group for it at a
+      // membership change); the controller also gets the change as its own event.
       const q = e.quorum.quorate;
+      d.quorate = q;
       this.later(d, () => {
-        d.quorate = q;
         this.ctl(d, { type: "quorum", quorate: q, now: this.sim.now });
       });
     }
@@ -219,6 +229,10 @@ export class ClusterWorld {
     const d = this.daemons.get(id);
     if (!d?.up) return;
     d.up = false;
+    // A change whose every holder is now down has met more than a single crash.
+    for (const c of this.changes)
+      if (c.ackMembers && !c.allHoldersDown && c.ackMembers.every((m) => !this.daemons.get(m)?.up))
+        c.allHoldersDown = true;
     this.log(`n${id} tandemd crash; services left running: [${[...this.os.get(id)!]}]`);
     this.sim.crash(id);
     for (const [rc, c] of this.pending) if (c.node === id) this.pending.delete(rc);
@@ -291,7 +305,14 @@ export class ClusterWorld {
           now: this.sim.now,
         });
       else if (f.type === "applied")
-        this.ctl(d, { type: "cib", cib: f.cib, op: f.op, origin: f.origin, configChanged: false, now: this.sim.now });
+        this.ctl(d, {
+          type: "cib",
+          cib: f.cib,
+          op: f.op,
+          origin: f.origin,
+          configChanged: false,
+          now: this.sim.now,
+        });
       else if (f.type === "reply") {
         const c = this.pending.get(f.reqId);
         if (!c) continue;
@@ -299,14 +320,17 @@ export class ClusterWorld {
         if (f.ok) {
           c.ackedAt = this.sim.now;
           c.ackGen = d.gen;
+          c.ackMembers = [...(this.view.get(d.id) ?? [])];
+          c.upAtAck = this.up();
           this.log(`n${d.id} client ack ${c.key} version ${f.version.epoch}.${f.version.numUpdates}`);
         } else {
           c.failed = f.message;
           this.log(`n${d.id} client error ${c.key}: ${f.message}`);
         }
       } else if (f.type === "log") {
-        if (f.level === "crit") this.crit.push(`n${d.id} gen ${d.gen} ${f.msg}`);
-        if (f.level !== "info") this.log(`n${d.id} cib ${f.level}: ${f.msg}`);
+        const fields = f.fields ? ` ${JSON.stringify(f.fields)}` : "";
+        if (f.level === "crit") this.crit.push(`n${d.id} gen ${d.gen} ${f.msg}${fields}`);
+        if (f.level !== "info") this.log(`n${d.id} cib ${f.level}: ${f.msg}${fields}`);
       }
     }
   }
@@ -327,7 +351,8 @@ export class ClusterWorld {
           this.exec(d, f.req);
           break;
         case "cancel":
-          for (const key of [...d.recurring.keys()]) if (key.startsWith(`${f.rscId}\u0000`)) d.recurring.delete(key);
+          for (const key of [...d.recurring.keys()])
+            if (key.startsWith(`${f.rscId}\u0000`)) d.recurring.delete(key);
           break;
         case "fence":
           this.fence(d, f.target);
