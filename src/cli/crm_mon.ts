@@ -4,6 +4,7 @@
 // SIGTERM ends it with status 0.
 //   crm_mon [-1] [-r] [-A] [-f] [-o] [-t] [-i SEC] [--output-as text|xml]
 
+import { connect, type Socket } from "node:net";
 import { IpcClient } from "../transport/ipc.js";
 import { cibRequest, type StatusResult } from "../daemon/protocol.js";
 import {
@@ -33,6 +34,7 @@ Display Options:
   -f, --failcounts             Display resource fail counts
   -o, --operations             Display resource operation history
   -t, --timing-details         Display resource operation history with timing details
+  -s, --simple-status         Display the cluster status once as a simple one line output (for nagios)
   -i, --interval=TIMESPEC      Update frequency (default is 5 seconds)
   --output-as=FORMAT           Specify output format as one of: text (default), xml
   -X, --as-xml                 Write cluster status as XML (deprecated: --output-as=xml)
@@ -40,7 +42,8 @@ Display Options:
 `;
 
 const SPEC = {
-  oneShot: { names: ["-1", "--one-shot", "-s", "--simple-status"] },
+  oneShot: { names: ["-1", "--one-shot"] },
+  simple: { names: ["-s", "--simple-status"] },
   inactive: { names: ["-r", "--inactive"] },
   attrs: { names: ["-A", "--show-node-attributes"] },
   fail: { names: ["-f", "--failcounts"] },
@@ -49,9 +52,6 @@ const SPEC = {
   interval: { names: ["-i", "--interval"], value: true },
   output: { names: ["--output-as", "--as"], value: true },
   xml: { names: ["-X", "--as-xml"] },
-  group: { names: ["-n", "--group-by-node"] },
-  brief: { names: ["-b", "--brief"] },
-  quiet: { names: ["-Q", "--quiet"] },
   help: { names: ["-h", "--help", "-?"] },
 };
 
@@ -92,11 +92,13 @@ const CLEAR = "\x1b[H\x1b[2J";
 
 /**
  * Live mode until `stop` is aborted: redraw on every CIB change event and every interval.
- * Losing the daemon shows the reason and retries every interval.
+ * Losing the daemon shows the reason at once (a second, idle connection to the socket
+ * sees it close) and reconnects every interval.
  */
 export async function crmMonLive(r: Run, io: CommandIO, everyMs: number, stop: AbortSignal): Promise<number> {
   const socket = socketOf(io.env);
   let client: IpcClient | undefined;
+  let watch: Socket | undefined;
   let last = "";
   let busy = false;
   let again = false;
@@ -118,6 +120,15 @@ export async function crmMonLive(r: Run, io: CommandIO, everyMs: number, stop: A
               if (e.event === "cib.changed") void draw();
             });
             await c.request("cib.subscribe", {});
+            watch?.destroy();
+            watch = connect(socket);
+            watch.on("error", () => {});
+            watch.on("close", () => {
+              if (client !== c || stop.aborted) return;
+              c.close();
+              client = undefined;
+              void draw();
+            });
           }
           text = render(r, (await client.request("status", {})) as StatusResult);
         } catch (e) {
@@ -140,7 +151,10 @@ export async function crmMonLive(r: Run, io: CommandIO, everyMs: number, stop: A
     stop.addEventListener("abort", () => resolve(), { once: true });
   });
   clearInterval(timer);
-  client?.close();
+  const c = client;
+  client = undefined;
+  c?.close();
+  watch?.destroy();
   return 0;
 }
 
@@ -168,6 +182,17 @@ export const crmMonCommand: Command = async (argv, io) => {
       timing: opts.has("timing"),
     },
   };
+  if (opts.has("simple")) {
+    try {
+      const line = simpleStatus(fromStatus(await fetchStatus(io.env)));
+      io.stdout(`${line.text}\n`);
+      return line.code;
+    } catch (e) {
+      if (!(e instanceof NotConnected)) throw e;
+      io.stdout(`CLUSTER CRIT: Connection to cluster failed: ${e.reason}\n`);
+      return 2;
+    }
+  }
   // XML and piped output are one-shot, as with Pacemaker's crm_mon.
   const live = !opts.has("oneShot") && out === "text" && io.env.TANDEM_CRM_MON_LIVE !== "0" && isTty(io);
   if (!live) {
@@ -196,6 +221,20 @@ export const crmMonCommand: Command = async (argv, io) => {
     process.off("SIGTERM", onSig);
   }
 };
+
+/** crm_mon -s: one line for monitoring systems; 0 OK, 1 WARN (offline nodes), 2 CRIT. */
+function simpleStatus(s: ReturnType<typeof fromStatus>): { text: string; code: number } {
+  if (!s.status.dcName) return { text: "CLUSTER CRIT: No DC", code: 2 };
+  const offline = s.ws.nodes.filter((n) => !n.online).map((n) => n.uname);
+  if (offline.length > 0)
+    return { text: offline.map((n) => `CLUSTER WARN: offline node: ${n}`).join(", "), code: 1 };
+  const online = s.ws.nodes.length;
+  const rsc = s.ws.primitives.filter((p) => !p.orphan).length;
+  return {
+    text: `CLUSTER OK: ${online} node${online === 1 ? "" : "s"} online, ${rsc} resource instance${rsc === 1 ? "" : "s"} configured`,
+    code: 0,
+  };
+}
 
 /** Live mode when stdout is a terminal, or when TANDEM_CRM_MON_LIVE=1 forces it. */
 function isTty(io: CommandIO): boolean {

@@ -211,16 +211,37 @@ test("status tools on a real one-node tandemd", { timeout: 120_000 }, async (t) 
     await waitFor("a redraw showing d2", async () =>
       /\x1b\[2J[^\x1b]*\* d2\t\(ocf:tandem:Dummy\):\t Stopped \(disabled\)/.test(screen),
     );
+    assert.equal(
+      await ok(crmMonCommand, "-s"),
+      "CLUSTER OK: 1 node online, 3 resource instances configured\n",
+    );
+    // The daemon goes away: live mode says so and keeps trying; SIGTERM ends it with 0.
+    const gone = new Promise<void>((r) =>
+      daemon.exitCode !== null || daemon.signalCode !== null ? r() : daemon.once("exit", () => r()),
+    );
+    daemon.kill("SIGKILL");
+    await gone;
+    await waitFor("the lost-connection screen", async () =>
+      screen.includes("Connection to the cluster-daemons terminated\nReconnecting...\n"),
+    );
     const exited = new Promise<number | null>((r) => live?.once("exit", (c) => r(c)));
     live.kill("SIGTERM");
     assert.equal(await exited, 0);
+    const simple = await run(crmMonCommand, "-s");
+    assert.deepEqual(simple, {
+      code: 2,
+      out: "CLUSTER CRIT: Connection to cluster failed: Connection refused\n",
+      err: "",
+    });
   } catch (e) {
     const log = join(root, "var/log/tandem/tandemd.log");
     const tail = existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-30).join("\n") : "(no log)";
     throw new Error(`${(e as Error).message}\n--- tandemd.log ---\n${tail}`);
   } finally {
-    if (live && live.exitCode === null) live.kill("SIGKILL");
-    const gone = new Promise<void>((r) => (daemon.exitCode !== null ? r() : daemon.once("exit", () => r())));
+    if (live && live.exitCode === null && live.signalCode === null) live.kill("SIGKILL");
+    const gone = new Promise<void>((r) =>
+      daemon.exitCode !== null || daemon.signalCode !== null ? r() : daemon.once("exit", () => r()),
+    );
     daemon.kill("SIGTERM");
     await gone;
   }
