@@ -147,7 +147,15 @@ export async function runFailover(
   const node = lab.nodes.find((n) => n.name === fromName) as LabNode;
   const poller = vipClient(lab);
   poller.start();
-  await sleep(300);
+  // The fault goes in only once the client has seen the old node answer steadily (after a
+  // failback, the client's ARP cache or the restarted server may still be settling).
+  const steadyBy = nowMs() + 10_000;
+  for (;;) {
+    await sleep(100);
+    const recent = poller.samples.filter((x) => x.t1 > nowMs() - 300);
+    if (recent.length >= 3 && recent.every((x) => x.ok && x.node === fromName)) break;
+    if (nowMs() > steadyBy) break;
+  }
   const tFault = nowMs();
   log(`run ${runIndex + 1}: ${fromName} serves; fault '${o.fault}' on ${fromName}\n`);
   let faultOutput = "";
