@@ -86,9 +86,10 @@ function link(
 }
 
 function runningInstanceRestarts(set: ActionSet, clone: SchedResource): boolean {
-  return primitivesUnder(clone).some(
-    (p) => p.runningOn.length > 0 && set.byRsc.get(p)?.start.required === true,
-  );
+  const prims = primitivesUnder(clone);
+  // The clone starting from nothing counts as a start too.
+  if (!prims.some((p) => p.runningOn.length > 0)) return true;
+  return prims.some((p) => p.runningOn.length > 0 && set.byRsc.get(p)?.start.required === true);
 }
 
 function instanceNode(i: SchedResource): string | undefined {
@@ -333,7 +334,12 @@ export function propagate(ws: WorkingSet, set: ActionSet): void {
       }
       if (e.flags & IMPLIES_FIRST && a.required && !f.required) {
         f.required = true;
-        f.reason ??= a.rsc && a.rsc !== f.rsc ? `required ${describe(a)}` : undefined;
+        // Through the inverse of a symmetrical order, Pacemaker names the
+        // forward action ("required A start" for "stop B before stop A").
+        if (a.rsc && a.rsc !== f.rsc && (!f.reason || f.reason.startsWith("unrunnable"))) {
+          const inverse = e.source.endsWith("(symmetrical)") ? INVERSE[a.task] : undefined;
+          f.reason = inverse ? `required ${a.rsc.id} ${inverse}` : `required ${describe(a)}`;
+        }
         push(f);
       }
       // A then-side change may make an any-runnable gate re-evaluate.

@@ -84,7 +84,11 @@ export function summarize(ws: WorkingSet, set: ActionSet): SummaryItem[] {
     if (!next || !start.runnable) {
       if (stop.required) {
         const reason =
-          next && !start.runnable ? (start.reason ?? stop.reason) : (stop.reason ?? "node availability");
+          next && !start.runnable
+            ? stop.reason?.startsWith("required") && start.reason !== "no quorum"
+              ? stop.reason
+              : (start.reason ?? stop.reason)
+            : (stop.reason ?? "node availability");
         items.push({ kind: "Stop", rsc: r.id, details: cur, reason, blocked: !stop.runnable });
       } else if (!stop.runnable && next === null && r.managed) {
         items.push({
