@@ -18,6 +18,7 @@ import { parseSimulateArgs, runSimulate, type SimulateOptions } from "../cli/crm
 import { readLiveCib } from "./live-cib.js";
 import { crm_monFor, runIn } from "./transcript-support.js";
 import type { LabConfig, LabNode } from "../lab/config.js";
+import { injectFault } from "../lab/faults.js";
 import { labDown } from "../lab/manage.js";
 import { runOn, toolArgv } from "../lab/run.js";
 import { startPcsd, waitForCluster, waitForVip, writeNodeFiles } from "../lab/up.js";
@@ -74,7 +75,12 @@ async function makeLab(n: number, second: number): Promise<LabConfig> {
   throw new Error("no free loopback range for the transcript");
 }
 
-async function transcript(nodes: number, syntax: "0.9" | "0.11", second: number): Promise<void> {
+async function transcript(
+  nodes: number,
+  syntax: "0.9" | "0.11",
+  second: number,
+  crash = false,
+): Promise<void> {
   const lab = await makeLab(nodes, second);
   const [n1, n2] = lab.nodes;
   const names = lab.nodes.map((n) => n.name);
@@ -184,9 +190,11 @@ async function transcript(nodes: number, syntax: "0.9" | "0.11", second: number)
       assert.equal(got, want);
     };
     await settled(n1, "pcs_status.txt");
+    await settled(n2, "pcs_status.on-node2.txt");
     // The status tools, as real processes, on the same cluster.
     const mon = await crm_monFor(lab, n1, ["-1"]);
     assert.equal(mask(mon), mask(scaled(ref("crm_mon_-1.txt"))));
+    assert.equal(mask(await crm_monFor(lab, n2, ["-1"])), mask(scaled(ref("crm_mon_-1.on-node2.txt"))));
     if (nodes === 2) {
       // crm_simulate -sL on the live CIB: the same allocation scores as the real one.
       const live = await readLiveCib({ TANDEM_ROOT: n1.root });
@@ -221,6 +229,20 @@ async function transcript(nodes: number, syntax: "0.9" | "0.11", second: number)
     const down = await pcs(n1, "status");
     assert.equal(down.code, 1);
     assert.match(down.all, /^Error: error running crm_mon, is pacemaker running\?\n/);
+    if (crash) {
+      // node1 back: the resources return to it (prefers node1=50); then a crash of all
+      // of node1's processes (kill -9): node2 takes over again.
+      await ok(n1, "cluster start node1", "node1: Starting Cluster...\n");
+      await waitForCluster(lab, n1, 60_000);
+      assert.equal(await waitForVip(lab, 60_000, "node2"), "node1");
+      await injectFault(lab, n1, "kill");
+      assert.equal(await waitForVip(lab, 60_000, "node1"), "node2");
+      await settled(n2, "pcs_status.after-node1-crash.txt");
+      assert.equal(
+        mask(await crm_monFor(lab, n2, ["-1"])),
+        mask(scaled(ref("crm_mon_-1.after-node1-crash.txt"))),
+      );
+    }
   } finally {
     await labDown(lab.dir).catch(() => rmSync(lab.dir, { recursive: true, force: true }));
   }
@@ -229,7 +251,9 @@ async function transcript(nodes: number, syntax: "0.9" | "0.11", second: number)
 test("transcript: the tutorial with pcs 0.9 syntax, 2 nodes", { timeout: 240_000 }, () =>
   transcript(2, "0.9", 241),
 );
-test("transcript: the tutorial with pcs 0.11 syntax, 2 nodes", { timeout: 240_000 }, () =>
-  transcript(2, "0.11", 242),
+test(
+  "transcript: the tutorial with pcs 0.11 syntax, 2 nodes, then a crash of node1",
+  { timeout: 240_000 },
+  () => transcript(2, "0.11", 242, true),
 );
 test("transcript: the tutorial with 3 nodes", { timeout: 240_000 }, () => transcript(3, "0.9", 243));
