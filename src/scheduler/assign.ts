@@ -162,7 +162,8 @@ function mergeDependents(
     if (d.kind !== "clone" && isDisabled(d)) continue;
     const f = factor * (c.score / INFINITY);
     const dt = baseTable(d, ws);
-    mergeDependents(dt, d, idx, ws, f, new Set(seen), true);
+    // (the dependent's own dependents count relative to it; scaled once below)
+    mergeDependents(dt, d, idx, ws, 1, new Set(seen), true);
     const work: Table = new Map();
     for (const [n, e] of t) work.set(n, { score: e.score, parts: [...e.parts] });
     for (const n of ws.nodes) {
