@@ -26,6 +26,7 @@ export interface NodeStatus {
 }
 
 const live = new Set<ChildProcess>();
+const liveDirs = new Set<string>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -38,6 +39,7 @@ function installExitHook(): void {
         // already gone
       }
     }
+    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
   });
 }
 
@@ -62,6 +64,7 @@ export class LoopbackCluster {
   constructor(readonly opts: LoopbackClusterOptions) {
     installExitHook();
     this.dir = mkdtempSync(join(tmpdir(), "tandem-cluster-"));
+    liveDirs.add(this.dir);
     const a = 2 + Math.floor(Math.random() * 250);
     const b = Math.floor(Math.random() * 200);
     const links = opts.links ?? 1;
@@ -216,5 +219,6 @@ export class LoopbackCluster {
     );
     this.procs.clear();
     if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
+    liveDirs.delete(this.dir);
   }
 }
