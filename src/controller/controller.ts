@@ -492,6 +492,19 @@ export class Controller {
     const targetRc = a.targetRc ?? 0;
     const key = transitionKey(a.id, t.id, targetRc, String(this.nodeId));
     if (a.kind === "fence") {
+      // Never fence without quorum (unless no-quorum-policy=ignore), whatever the CIB said when
+      // the graph was made: quorum can be lost while a transition runs.
+      const policy = this.cib ? crmConfig(this.cib, "no-quorum-policy") : undefined;
+      if (!this.quorate && policy !== "ignore") {
+        t.state.set(a.id, "failed");
+        this.abort(`no quorum to fence ${a.node}`);
+        fx.push({
+          type: "log",
+          level: "warning",
+          msg: `not fencing ${a.node}: this partition has no quorum`,
+        });
+        return "failed";
+      }
       t.state.set(a.id, "running");
       fx.push({
         type: "log",

@@ -14,6 +14,7 @@ import { cibadminCommand } from "../cli/cibadmin.js";
 import { crmAttributeCommand } from "../cli/crm_attribute.js";
 import { crmFailcountCommand } from "../cli/crm_failcount.js";
 import { captureIO } from "../cli/io.js";
+import { ipcRequest } from "../transport/ipc.js";
 import { cibRequest } from "./protocol.js";
 import { tandemdBin } from "./testutil.js";
 import { nodePaths } from "./paths.js";
@@ -333,8 +334,14 @@ case "$action" in
   off|reboot)
     dir=$(echo "$roots" | tr ';' '\\n' | sed -n "s/^$nodename://p")
     [ -n "$dir" ] || { echo "unknown node $nodename" >&2; exit 1; }
+    # a reboot takes the node's daemon too (only the daemon of that node root)
+    pidf="$dir/run/tandem/tandemd.pid"
+    if [ -f "$pidf" ]; then
+      pid=$(cat "$pidf")
+      if tr '\\0' '\\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "TANDEM_ROOT=$dir"; then kill -9 "$pid"; fi
+    fi
     rm -f "$dir"/run/tandem/rsctmp/*.state
-    date +%s%N > "$dir/fenced"
+    date +%s%N >> "$dir/fenced"
     exit 0 ;;
 esac
 exit 1
@@ -520,6 +527,127 @@ test("3 tandemd nodes: the DC is killed in the middle of a transition; the new D
           ? readFileSync(f, "utf8")
               .split("\n")
               .filter((l) => !l.includes("/membership") && !l.includes("CIB:"))
+              .slice(-30)
+              .join("\n")
+          : "(no log)"
+      }\n${stderrOf.get(procs.get(n.name)!) ?? ""}`;
+    }).join("\n");
+    throw new Error(`${(e as Error).message}\n${logs}`);
+  } finally {
+    clearInterval(watch);
+    await killAll();
+  }
+});
+
+test("3 tandemd nodes with stonith: the node running d1 is cut off by a partition -> the quorate side fences it, then runs d1; the cut-off node fences nobody", async (t) => {
+  const key = randomBytes(256);
+  const roots = new Map<string, string>();
+  const agentDir = mkdtempSync(join(tmpdir(), "tandem-fence-"));
+  dirs.push(agentDir);
+  writeFileSync(join(agentDir, "fence_testkill"), FENCE_AGENT, { mode: 0o755 });
+  for (const n of NODES) {
+    const root = mkdtempSync(join(tmpdir(), `tandemd-${n.name}-`));
+    dirs.push(root);
+    mkdirSync(join(root, "etc/tandem"), { recursive: true });
+    writeFileSync(join(root, "etc/tandem/corosync.conf"), conf());
+    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
+    roots.set(n.name, root);
+  }
+  const sock = (name: string) => nodePaths(roots.get(name)!).socket;
+  const launch = (name: string) => {
+    const p = spawn(process.execPath, [tandemdBin(), "--log-level", "debug"], {
+      env: {
+        ...process.env,
+        TANDEM_ROOT: roots.get(name)!,
+        TANDEM_NODE_NAME: name,
+        TANDEM_FENCE_DIRS: agentDir,
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    procs.set(name, p);
+    all.push(p);
+    stderrOf.set(p, "");
+    p.stderr?.on("data", (d: Buffer) => stderrOf.set(p, (stderrOf.get(p) ?? "") + d.toString()));
+    return p;
+  };
+  let twice = "";
+  const watch = setInterval(() => {
+    const on = runningOn(roots, "d1");
+    if (on.length > 1) twice ||= on.join(" and ");
+  }, 20);
+  try {
+    for (const n of NODES) launch(n.name);
+    await waitFor("three members", async () => {
+      const st = await cibRequest(sock("n1"), "status", {}, { timeoutMs: 2000 });
+      return st.nodes.filter((x) => x.member).length === 3 && st.cibPhase === "ready";
+    });
+    const rootsParam = NODES.map((n) => `${n.name}:${roots.get(n.name)}`).join(";");
+    const dev = await cli(cibadminCommand, roots.get("n1")!, [
+      "-C",
+      "-o",
+      "resources",
+      "-X",
+      `<primitive id="fence1" class="stonith" type="fence_testkill"><instance_attributes id="fence1-ia"><nvpair id="fence1-roots" name="roots" value="${rootsParam}"/></instance_attributes></primitive>`,
+    ]);
+    assert.equal(dev.code, 0, dev.err);
+    assert.equal(
+      (await cli(cibadminCommand, roots.get("n1")!, ["-C", "-o", "resources", "-X", dummy("d1")])).code,
+      0,
+    );
+    const loc = await cli(cibadminCommand, roots.get("n1")!, [
+      "-C",
+      "-o",
+      "constraints",
+      "-X",
+      '<rsc_location id="loc-d1-n3" rsc="d1" node="n3" score="100"/>',
+    ]);
+    assert.equal(loc.code, 0, loc.err);
+    await waitFor("d1 on n3", () => runningOn(roots, "d1").join() === "n3");
+    const fencedBefore = NODES.map((n) => existsSync(join(roots.get(n.name)!, "fenced")));
+    assert.deepEqual(fencedBefore, [false, false, false], "nobody fenced at startup");
+
+    // Cut n3 off from n1 and n2 (every link, both directions, on all three nodes).
+    const cut = async (name: string, peers: number[]) =>
+      ipcRequest(sock(name), "node.faults", {
+        rules: peers.map((peer) => ({ peer, link: "*", direction: "both", drop: 1, delayMs: 0 })),
+      });
+    const cutAt = Date.now();
+    await cut("n3", [1, 2]);
+    await cut("n1", [3]);
+    await cut("n2", [3]);
+    const where = await waitFor("d1 on n1 or n2 only", () => {
+      const on = runningOn(roots, "d1");
+      return on.length === 1 && on[0] !== "n3" ? on[0] : undefined;
+    });
+    t.diagnostic(`n3 cut off -> fenced, d1 started on ${where} after ${Date.now() - cutAt} ms`);
+    assert.ok(existsSync(join(roots.get("n3")!, "fenced")), "n3 was fenced");
+    assert.ok(!existsSync(join(roots.get("n1")!, "fenced")), "the cut-off node (no quorum) fenced nobody");
+    assert.ok(!existsSync(join(roots.get("n2")!, "fenced")), "the cut-off node (no quorum) fenced nobody");
+    assert.equal(twice, "", `d1 active twice: ${twice}`);
+    await waitFor(
+      "n3's daemon gone (fencing rebooted it)",
+      () => procs.get("n3")!.exitCode !== null || procs.get("n3")!.signalCode !== null,
+    );
+
+    // Heal and bring n3 back: one copy of d1, three members.
+    await cut("n1", []);
+    await cut("n2", []);
+    launch("n3");
+    await waitFor("three members again", async () => {
+      const st = await cibRequest(sock("n1"), "status", {}, { timeoutMs: 2000 });
+      return st.nodes.filter((x) => x.member).length === 3 && st.transition === undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(runningOn(roots, "d1").length, 1);
+    assert.equal(twice, "", `d1 active twice: ${twice}`);
+  } catch (e) {
+    const logs = NODES.map((n) => {
+      const f = nodePaths(roots.get(n.name)!).logFile;
+      return `--- ${n.name} ---\n${
+        existsSync(f)
+          ? readFileSync(f, "utf8")
+              .split("\n")
+              .filter((l) => !l.includes("/membership") && !l.includes("CIB:") && !l.includes("debug"))
               .slice(-30)
               .join("\n")
           : "(no log)"

@@ -18,15 +18,35 @@ export class RuntimeGroup implements ClusterGroup {
 
   constructor(readonly runtime: MembershipRuntime) {}
 
+  /**
+   * Callbacks run in order, after the engine's whole batch of effects: a configuration change
+   * and the quorum change it causes arrive in one batch, and whoever handles the configuration
+   * change must see the new quorum (a partition that lost quorum must not act as if it had it).
+   */
+  private pending: Array<() => void> = [];
+  private draining = false;
+  private defer(fn: () => void): void {
+    this.pending.push(fn);
+    if (this.draining) return;
+    this.draining = true;
+    queueMicrotask(() => {
+      this.draining = false;
+      const run = this.pending;
+      this.pending = [];
+      for (const f of run) f();
+    });
+  }
+
   async start(): Promise<void> {
     this.runtime.onCpgDeliver((e) => {
-      if (e.group === GROUP_NAME) this.deliver?.(e.sender.nodeId, e.data);
+      if (e.group === GROUP_NAME) this.defer(() => this.deliver?.(e.sender.nodeId, e.data));
     });
     this.runtime.onCpgConfChange((e) => {
       if (e.group !== GROUP_NAME) return;
-      this.conf?.([...new Set(e.members.map((m) => m.nodeId))].sort((a, b) => a - b));
+      const members = [...new Set(e.members.map((m) => m.nodeId))].sort((a, b) => a - b);
+      this.defer(() => this.conf?.(members));
     });
-    this.runtime.onQuorumChange((q) => this.quorum?.(q.quorate));
+    this.runtime.onQuorumChange((q) => this.defer(() => this.quorum?.(q.quorate)));
     await this.runtime.start();
     this.runtime.cpgJoin(GROUP_NAME);
   }
