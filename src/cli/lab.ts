@@ -161,7 +161,11 @@ export const labCommand: Command = async (argv, io) => {
       const { onNodeArgv } = await import("../lab/run.js");
       const shell = io.env.SHELL && existsSync(io.env.SHELL) ? io.env.SHELL : "/bin/bash";
       io.stderr(`${node.name}: TANDEM_ROOT=${node.root}; 'exit' to leave\n`);
-      return interactive(onNodeArgv(lab, node, [shell, "--norc", "-i"]), env, node.root);
+      return interactive(
+        onNodeArgv(lab, node, process.stdin.isTTY ? [shell, "--norc", "-i"] : [shell, "--norc"]),
+        env,
+        node.root,
+      );
     }
     case "logs": {
       const lab = loadLab(dir);
