@@ -104,7 +104,7 @@ export class LinkMonitor {
    */
   pingDue(peer: number, link: number, now: number): boolean {
     const s = this.state.get(key(peer, link));
-    if (!s || !s.up) return true;
+    if (!s?.up) return true;
     const i = this.opts.pingIntervalMs;
     return !(now - s.lastHeard < i && now - s.lastPong < 2 * i);
   }
