@@ -170,7 +170,8 @@ function mergeDependents(
       const dep = scoreIn(dt, n.uname);
       if (f < 0 && dep < 0) continue;
       let add = multiply(dep, f);
-      if (onlyPositive && add < 0) continue;
+      // Further away, only what the dependent wants (not what it must avoid) carries over.
+      if (onlyPositive && dep < 0) continue;
       if (!work.has(n.uname)) continue;
       if (add === 0) continue;
       if (f < 0 && add <= -INFINITY) add = -INFINITY;

@@ -278,7 +278,12 @@ export function unpackHistory(
         if (op.interval > 0 && rc !== 7) h.recurring.set(op.interval, op);
       } else if (task === "start" || task === "promote" || task === "demote" || task === "migrate_from") {
         h.active = true;
-        if (task === "start" || task === "migrate_from") h.startOp = op;
+        if (task === "start" || task === "migrate_from") {
+          h.startOp = op;
+          // Recurring operations recorded before this (re)start ended with the stop before it
+          // (the executor cancels them): only those started after it are active.
+          h.recurring.clear();
+        }
         clearFailure(h);
       } else if ((task === "reload-agent" || task === "reload") && h.active) {
         // The definition now in effect is the reloaded one.
