@@ -334,9 +334,14 @@ export async function bringUp(lab: LabConfig, o: UpOptions, t0: number): Promise
   let step = 0;
   const head = (text: string) => {
     step++;
-    o.out(`[${String(step).padStart(String(total).length)}/${total}] ${text}\n`);
+    // Step counter and seconds since 'lab up' started: the progress display.
+    const at = `${((Date.now() - t0) / 1000).toFixed(1)}s`.padStart(6);
+    o.out(`[${String(step).padStart(String(total).length)}/${total} ${at}] ${text}\n`);
   };
-  await startSupervisor(lab);
+  // The supervisor starts beside the passwords and pcsds; its socket is needed only by
+  // fencing, so it is awaited just before the pcs commands.
+  const supervisor = startSupervisor(lab);
+  supervisor.catch(() => {});
   head(`$ tandem passwd hacluster            (on ${names})`);
   await mapLimit(nodes, 4, async (n) => {
     const r = await runOn(lab, n, toolArgv("tandem", ["passwd", "hacluster"]), {
@@ -350,6 +355,7 @@ export async function bringUp(lab: LabConfig, o: UpOptions, t0: number): Promise
   });
   head(`$ pcsd                                (started on ${names})`);
   await mapLimit(nodes, 4, (n) => startPcsd(lab, n));
+  await supervisor;
   for (const args of cmds) {
     head(`$ ${echoCommand(args)}`);
     const r = await runTool(lab, nodes[0], "pcs", args);
