@@ -86,7 +86,16 @@ export async function transcript(
   const [n1, n2] = lab.nodes;
   const names = lab.nodes.map((n) => n.name);
   const pcs = (node: LabNode, cmd: string) => runIn(lab, node, "pcs", cmd);
+  // TANDEM_TRANSCRIPT_TIMING=1: each step's time on stderr (where the seconds go).
+  let mark = Date.now();
+  const step = (what: string) => {
+    if (process.env.TANDEM_TRANSCRIPT_TIMING !== "1") return;
+    const now = Date.now();
+    process.stderr.write(`transcript ${nodes}n/${syntax}: ${what}: ${now - mark} ms\n`);
+    mark = now;
+  };
   const ok = async (node: LabNode, cmd: string, expected?: string) => {
+    step(`(before) pcs ${cmd.split(" ").slice(0, 3).join(" ")}`);
     const r = await pcs(node, cmd);
     assert.equal(r.code, 0, `pcs ${cmd}: ${r.all}`);
     if (expected !== undefined) assert.equal(r.all, expected, `pcs ${cmd}`);
@@ -142,6 +151,7 @@ export async function transcript(
 
     await ok(n1, "cluster start --all", names.map((n) => `${n}: Starting Cluster...\n`).join(""));
     await waitForCluster(lab, n1, 60_000);
+    step("cluster formed");
     const first = await ok(n1, "status");
     assert.match(first, /^Cluster name: cluster_web\nStatus of pacemakerd: 'Pacemaker is running'/);
     assert.match(first, /\nFull List of Resources:\n {2}\* No resources\n/);
@@ -178,6 +188,7 @@ export async function transcript(
     await ok(n1, "constraint", ref("pcs_constraint.txt"));
 
     assert.equal(await waitForVip(lab, 60_000), "node1");
+    step("VIP serves node1");
     const settled = async (node: LabNode, file: string) => {
       // Converged when the status shows what the reference shows (resources started where it says).
       const want = mask(scaled(ref(file)));
@@ -216,14 +227,18 @@ export async function transcript(
       assert.match(stopAll, new RegExp(`${n}: Stopping Cluster \\(pacemaker\\)\\.\\.\\.\\n`));
     await ok(n1, "cluster start --all");
     await waitForCluster(lab, n1, 60_000);
+    step("cluster formed");
     assert.equal(await waitForVip(lab, 60_000), "node1");
+    step("VIP serves node1");
     await settled(n1, "pcs_status.txt");
 
     // Failover: node1's cluster stops, node2 takes over, the VIP serves node2's page.
     const stop = await ok(n1, "cluster stop node1");
     assert.match(stop, /^node1: Stopping Cluster \(pacemaker\)\.\.\.\n/);
     assert.equal(await waitForVip(lab, 60_000, "node1"), "node2");
+    step("VIP serves node2");
     await settled(n2, "pcs_status.after-node1-stopped.txt");
+    step("status after the stop settled");
     const mon2 = await crm_monFor(lab, n2, ["-1"]);
     assert.equal(mask(mon2), mask(scaled(ref("crm_mon_-1.after-node1-stopped.txt"))));
     // On the stopped node, pcs status fails as the real one does.
@@ -235,10 +250,14 @@ export async function transcript(
       // of node1's processes (kill -9): node2 takes over again.
       await ok(n1, "cluster start node1", "node1: Starting Cluster...\n");
       await waitForCluster(lab, n1, 60_000);
+      step("cluster formed");
       assert.equal(await waitForVip(lab, 60_000, "node2"), "node1");
       await injectFault(lab, n1, "kill");
       assert.equal(await waitForVip(lab, 60_000, "node1"), "node2");
+      step("VIP serves node2 after the crash");
+      step("VIP serves node2");
       await settled(n2, "pcs_status.after-node1-crash.txt");
+      step("status after the crash settled");
       assert.equal(
         mask(await crm_monFor(lab, n2, ["-1"])),
         mask(scaled(ref("crm_mon_-1.after-node1-crash.txt"))),
