@@ -7,7 +7,8 @@ type Loader = () => Promise<Command>;
 
 export const commands: Record<string, Loader> = {
   tandem: async () => (await import("./tandem.js")).tandemCommand,
-  crm_simulate: async () => (await import("./crm_simulate.js")).crmSimulateCommand,
+  // -L/-sL read the live CIB (src/status/crm-simulate-live.ts), everything else is crm_simulate's.
+  crm_simulate: async () => (await import("../status/crm-simulate-live.js")).crmSimulateLiveCommand,
   crm_verify: async () => (await import("./crm_verify.js")).crmVerifyCommand,
   "corosync-cmapctl": async () => (await import("./corosync-cmapctl.js")).cmapctlCommand,
   "corosync-quorumtool": async () => (await import("./corosync-quorumtool.js")).quorumtoolCommand,

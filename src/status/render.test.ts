@@ -18,6 +18,7 @@ import { TandemError } from "../core/errors.js";
 import { parseXml } from "../core/xml.js";
 import type { StatusResult } from "../daemon/protocol.js";
 import { fromStatus } from "./live.js";
+import { crmSimulateLiveCommand, withoutLive } from "./crm-simulate-live.js";
 import { readLiveCib } from "./live-cib.js";
 import { clusterSummary, renderMonText } from "./text.js";
 import { renderMonXml } from "./xml.js";
@@ -178,6 +179,16 @@ describe("the status tools without a running cluster", () => {
       assert.ok(e instanceof TandemError);
       assert.equal(e.exitCode, 102);
       assert.equal(e.message, "Could not connect to the CIB: Connection refused");
+      return true;
+    });
+  });
+  it("crm_simulate -sL: -L taken out of bundled flags, -p added; not connected: 102", async () => {
+    assert.deepEqual(withoutLive(["-sL"]), ["-s", "-p"]);
+    assert.deepEqual(withoutLive(["-L", "-S"]), ["-S", "-p"]);
+    assert.deepEqual(withoutLive(["--live-check", "-D", "x.dot"]), ["-D", "x.dot", "-p"]);
+    await assert.rejects(run(crmSimulateLiveCommand, ["-sL"]), (e: unknown) => {
+      assert.ok(e instanceof TandemError);
+      assert.equal(e.exitCode, 102);
       return true;
     });
   });

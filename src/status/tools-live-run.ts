@@ -17,6 +17,7 @@ import { crmAttributeCommand } from "../cli/crm_attribute.js";
 import { crmMonCommand } from "../cli/crm_mon.js";
 import { crmNodeCommand } from "../cli/crm_node.js";
 import { crmResourceCommand } from "../cli/crm_resource.js";
+import { crmSimulateLiveCommand } from "./crm-simulate-live.js";
 import { crmadminCommand } from "../cli/crmadmin.js";
 import { type Command, captureIO } from "../cli/io.js";
 import { pcsCommand } from "../cli/pcs.js";
@@ -142,6 +143,12 @@ export async function statusToolsLive(t: TestContext): Promise<void> {
     const monR = (await ok(crmMonCommand, "-1 -r")).split("\n");
     const common = pcsStatus.slice(1, pcsStatus.indexOf("Daemon Status:") - 1);
     assert.equal(maskTimes(common.join("\n")), maskTimes(monR.slice(0, common.length).join("\n")));
+
+    // crm_simulate -sL reads the live CIB (through the registry's wrapper)
+    const sim = await ok(crmSimulateLiveCommand, "-sL");
+    assert.match(sim, /\nCurrent cluster status:\n {2}\* Node List:\n {4}\* Online: \[ n1 \]\n/);
+    assert.match(sim, /\npcmk__primitive_assign: d1 allocation score on n1: 0\n/);
+    assert.match(await ok(crmSimulateLiveCommand, "-S --live-check"), /\nTransition Summary:\n/);
 
     // ban (no node: the node it runs on), it stops; why; clear brings it back
     const ban = await ok(crmResourceCommand, "-B -r d1");
