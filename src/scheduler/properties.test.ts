@@ -181,6 +181,10 @@ test("property: mandatory colocations hold", () => {
 test("property: after applying the transition, nothing is left to do", () => {
   fc.assert(
     fc.property(cibArb, (g) => {
+      // Advisory colocations scaled down to ±1 can make Pacemaker itself move
+      // resources back and forth on every run (checked with the real
+      // crm_simulate); the property holds for mandatory ones.
+      fc.pre(g.colocations.every((c) => Math.abs(c.score) >= INFINITY));
       const cib = parseCib(toXml(g));
       const t = schedule(cib, { now: 1000 });
       const executed = t.graph.order.map((i) => t.graph.actions[i].action);
