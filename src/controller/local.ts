@@ -125,6 +125,34 @@ export class LocalController {
         else this.digests.delete(opKey);
         // A stop ends the resource's recurring monitors first (their results would be noise).
         if (msg.req.action === "stop") fx.push({ type: "cancel", rscId: msg.req.rscId });
+        // An action that may leave the resource active is in this node's history as pending
+        // until its result: a join while it runs reports it (as the DC's record-pending wrote
+        // it), instead of erasing it and letting a new DC start the resource elsewhere.
+        const activating = ["start", "promote", "demote", "migrate_from"].includes(msg.req.action);
+        if (activating && msg.req.intervalMs === 0) {
+          let h = this.history.get(msg.req.rscId);
+          if (!h) {
+            h = { agent: msg.req.agent, ops: new Map() };
+            this.history.set(msg.req.rscId, h);
+          }
+          const id = `${msg.req.rscId}_last_0`;
+          h.ops.set(id, {
+            id,
+            operation_key: opKey,
+            operation: msg.req.action,
+            "crm-debug-origin": "do_update_resource",
+            "transition-key": msg.key,
+            "transition-magic": `-1:193;${msg.key}`,
+            "call-id": "-1",
+            "rc-code": "193",
+            "op-status": "-1",
+            interval: "0",
+            "exec-time": "0",
+            "queue-time": "0",
+            ...(msg.digest ? { "op-digest": msg.digest } : {}),
+            on_node: this.uname,
+          });
+        }
         fx.push({ type: "exec", req: { ...msg.req, userData: msg.key } });
         return fx;
       }
