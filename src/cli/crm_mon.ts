@@ -84,7 +84,11 @@ function render(r: Run, st: StatusResult): string {
 
 function failMessage(r: Run, io: CommandIO, reason: string): number {
   if (r.format === "xml") io.stdout(notConnectedXml(r.argv, reason));
-  else io.stderr(`crm_mon: Connection to cluster failed: ${reason}\n`);
+  // As crm_mon 2.1.5: its pacemakerd ("launcher") check fails first, then the connection.
+  else
+    io.stderr(
+      `error: Could not connect to launcher: ${reason}\ncrm_mon: Connection to cluster failed: ${reason}\n`,
+    );
   return EXIT_NOT_CONNECTED;
 }
 

@@ -162,7 +162,11 @@ describe("the status tools without a running cluster", () => {
   };
   it("each tool: Pacemaker's wording, status 102, nothing on stdout", async () => {
     const cases: [typeof crmMonCommand, string[], string][] = [
-      [crmMonCommand, ["-1"], "crm_mon: Connection to cluster failed: Connection refused\n"],
+      [
+        crmMonCommand,
+        ["-1"],
+        "error: Could not connect to launcher: Connection refused\ncrm_mon: Connection to cluster failed: Connection refused\n",
+      ],
       [crmNodeCommand, ["-l"], "error: Could not connect to controller: Connection refused\n"],
       [crmadminCommand, ["-D"], "error: Could not connect to controller: Connection refused\n"],
       [
