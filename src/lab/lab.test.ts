@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { binDir } from "./config.js";
 import { httpGet } from "./http.js";
-import { findProcesses } from "./procs.js";
+import { findProcesses, killAll } from "./procs.js";
 
 function tandem(args: string[], env: Record<string, string> = {}, timeoutMs = 180_000) {
   return new Promise<{ code: number; out: string; err: string }>((resolve) => {
@@ -68,6 +68,8 @@ describe("tandem lab (loopback, tutorial scenario)", () => {
 
   after(async () => {
     if (existsSync(dir)) await tandem(["lab", "down", ...d]);
+    // Whatever a failed 'lab down' left (e.g. the command itself could not start).
+    await killAll({ labDir: dir }, 10_000);
     rmSync(base, { recursive: true, force: true });
   });
 

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { binDir } from "./config.js";
 import { listNetns } from "./netns.js";
-import { findProcesses } from "./procs.js";
+import { findProcesses, killAll } from "./procs.js";
 
 const isRoot = process.getuid?.() === 0;
 
@@ -44,6 +44,8 @@ describe("tandem lab --mode netns (real IPaddr2 and apache)", { skip: isRoot ? f
   const d = ["--dir", dir];
   after(async () => {
     if (existsSync(dir)) await tandem(["lab", "down", ...d]);
+    // Whatever a failed 'lab down' left (e.g. the command itself could not start).
+    await killAll({ labDir: dir }, 10_000);
     rmSync(base, { recursive: true, force: true });
   });
 
