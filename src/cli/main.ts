@@ -11,6 +11,11 @@ export async function main(program: string, argv = process.argv.slice(2)): Promi
     process.stderr.write(`${program}: not a tandem command\n`);
     process.exit(2);
   }
+  // A reader that went away (`pcs status | head`) is not an error: end quietly, as C tools do on SIGPIPE.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   try {
     const cmd = await loader();
     const code = await cmd(argv, processIO());
