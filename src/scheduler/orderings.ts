@@ -255,7 +255,10 @@ function describe(a: Action): string {
 
 /** Stage 7b: propagate required / runnable along the edges, plus restart rules, to a fixed point. */
 export function propagate(ws: WorkingSet, set: ActionSet): void {
-  const queue: Action[] = [...set.all];
+  // Actions without edges (most probes) have nothing to propagate.
+  const queue: Action[] = set.all.filter(
+    (a) => a.before.length > 0 || a.after.length > 0 || a.task === "start" || a.task === "stop",
+  );
   const queued = new Set<Action>(queue);
   const push = (a: Action) => {
     if (!queued.has(a)) {
