@@ -281,6 +281,20 @@ export function onCommitToken(t: Totem, c: CommitTokenMessage): void {
     acceptCommit(t, c);
     return;
   }
+  // Members that time out at different moments can end up in commit for different
+  // attempts and never meet in gather again; the newest attempt for the same membership
+  // wins (seeds 126788, 151504, found by the long run).
+  if (
+    t.state === "commit" &&
+    t.commitRing &&
+    c.round === 1 &&
+    c.ringId.seq > t.commitRing.seq &&
+    c.ringId.rep !== t.me &&
+    ids.join(",") === proposed(t).join(",")
+  ) {
+    acceptCommit(t, c);
+    return;
+  }
   if (!t.commitRing || !sameRingId(c.ringId, t.commitRing)) return;
   if (c.hop <= t.lastCommitHop) return; // duplicate
   if (t.state === "commit" && c.memb.every((e) => e.filled)) {
