@@ -27,11 +27,11 @@ test(`swarm: seeds 1..${Math.ceil(SEEDS / 2)} of mixed faults all pass`, () => {
 // 1822 (12 nodes): fail sets that only grew left nodes from different rings disagreeing;
 // 1852: stale joins (sent before their sender's newest ring) made singletons fail each other;
 // 1398, 1904 (10-12 nodes): converged only after 4 gather rounds (bound now 6 rounds).
-// 126788, 151504 (3 nodes, long run): members in commit for different attempts never
-//      met in gather again (the newest attempt for the same membership now wins).
+// 126788, 151504, 132567, 132610 (3-12 nodes, long run): members in commit for different
+//      attempts never met in gather again (the newest attempt for the same membership wins).
 const REGRESSIONS = [
-  126788, 151504, 1822, 1852, 1398, 1904, 18, 105, 7, 26, 110, 154, 214, 358, 363, 422, 482, 116703, 2425,
-  101318, 150457, 151436,
+  126788, 151504, 132567, 132610, 1822, 1852, 1398, 1904, 18, 105, 7, 26, 110, 154, 214, 358, 363, 422, 482,
+  116703, 2425, 101318, 150457, 151436,
 ];
 for (const seed of REGRESSIONS) {
   test(`regression seed ${seed}`, () => {
