@@ -151,6 +151,17 @@ export class Controller {
       case "cib":
         return this.onCib(ev.cib, ev.op, ev.origin);
       case "deliver": {
+        // Only the DC of this configuration directs the nodes: a node that was paused or cut
+        // off may still believe it is DC and its messages can arrive in the new configuration.
+        const directive = ev.msg.t === "exec" || ev.msg.t === "cancel" || ev.msg.t === "shutdown-ok";
+        if (directive && ev.from !== this.dc)
+          return [
+            {
+              type: "log",
+              level: "warning",
+              msg: `ignoring ${ev.msg.t} from node ${ev.from}: the DC is node ${this.dc ?? "none"}`,
+            },
+          ];
         const fx = this.local.onMessage(ev.msg);
         return fx;
       }
