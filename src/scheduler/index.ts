@@ -34,9 +34,19 @@ export function schedule(cib: Cib, input: ScheduleInput = {}): Transition {
   scheduleFencing(ws, actions);
   applyOrderConstraints(ws, actions);
   propagate(ws, actions);
-  const graph = buildGraph(actions);
   const summary = summarize(ws, actions);
-  return { ws, actions, graph, summary, colocations };
+  // The graph is built when first asked for (crm_simulate -R only needs the summary).
+  let graph: TransitionGraph | undefined;
+  return {
+    ws,
+    actions,
+    get graph() {
+      graph ??= buildGraph(actions);
+      return graph;
+    },
+    summary,
+    colocations,
+  };
 }
 
 /** Only the status side (for rendering a cluster's state without scheduling). */
