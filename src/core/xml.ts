@@ -96,8 +96,16 @@ function syntax(msg: string, where: string): TandemError {
   return new TandemError(ErrorCodes.XML_SYNTAX, `XML syntax error${where}: ${msg}`);
 }
 
-const NAME_START = /[A-Za-z_:]/;
-const NAME_CHAR = /[A-Za-z0-9_:.-]/;
+// Name characters by code unit (a table lookup: names are scanned for every tag and attribute).
+const NAME_START = new Uint8Array(128);
+const NAME_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  NAME_START[c] = /[A-Za-z_:]/.test(ch) ? 1 : 0;
+  NAME_CHAR[c] = /[A-Za-z0-9_:.-]/.test(ch) ? 1 : 0;
+}
+const isNameStart = (c: number) => c < 128 && NAME_START[c] === 1;
+const isNameChar = (c: number) => c < 128 && NAME_CHAR[c] === 1;
 
 export interface ParseOptions {
   /** Name used in error messages (e.g. the file name). */
@@ -131,9 +139,9 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
   };
   const readName = (): string => {
     const start = i;
-    if (i >= n || !NAME_START.test(text[i])) fail("expected a name");
+    if (i >= n || !isNameStart(text.charCodeAt(i))) fail("expected a name");
     i++;
-    while (i < n && NAME_CHAR.test(text[i])) i++;
+    while (i < n && isNameChar(text.charCodeAt(i))) i++;
     return text.slice(start, i);
   };
   const skipWs = () => {
