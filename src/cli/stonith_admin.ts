@@ -1,13 +1,15 @@
 // `stonith_admin`: the fence devices the cluster has and which can fence a node,
 // from the live CIB through the local tandemd (Pacemaker 2.1.5's options):
 //   stonith_admin -L | -l NODE | -H NODE|'*' | -B NODE | -F NODE
-// Fencing on request (-B/-F) and the fencing history (-H) need calls tandemd's IPC
-// does not offer yet: they say so and exit with status 3 (unimplemented feature).
+// -B/-F fence through tandemd's fencer (`fence.request`: the cluster's device
+// selection, recorded cluster-wide); -H reads the cluster-wide fencing history.
 
 import { child, elements, type XmlElement } from "../core/xml.js";
 import { parseArgs, usageError } from "../status/args.js";
 import { statusOrFail } from "../status/connect.js";
-import { fromStatus } from "../status/live.js";
+import { fromStatus, socketOf } from "../status/live.js";
+import { historyLine } from "../daemon/fence-history.js";
+import { fenceRequest } from "../daemon/protocol.js";
 import type { Command } from "./io.js";
 
 const USAGE = `Usage:
@@ -24,6 +26,7 @@ Fencing Commands:
   -B, --reboot=HOST         Fence named host
   -F, --fence=HOST          Fence named host (off)
 
+  -t, --timeout=SECONDS     Operation timeout in seconds (default 120)
   -q, --quiet               Be less descriptive in output
   -h, --help                Show help options
 `;
@@ -35,6 +38,7 @@ const SPEC = {
   reboot: { names: ["-B", "--reboot"], value: true },
   off: { names: ["-F", "--fence", "--off"], value: true },
   quiet: { names: ["-q", "--quiet"] },
+  timeout: { names: ["-t", "--timeout"], value: true },
   help: { names: ["--help", "-?"] },
 };
 
@@ -104,17 +108,45 @@ export const stonithAdminCommand: Command = async (argv, io) => {
       io.stdout(mine.map((d) => ` ${d.id}\n`).join("") + (quiet ? "" : count(mine.length)));
       return 0;
     }
+    case "history": {
+      const target = opts.get("history") as string;
+      const { entries } = await fenceRequest(socketOf(io.env), "fence.history", {
+        ...(target !== "*" ? { target } : {}),
+      });
+      io.stdout(entries.map((e) => `${historyLine(e)}\n`).join(""));
+      return 0;
+    }
     default: {
       const target = (opts.get(cmds[0]) as string) ?? "";
-      if (cmds[0] !== "history" && !s.ws.nodes.some((n) => n.uname === target)) {
+      if (!s.ws.nodes.some((n) => n.uname === target)) {
         io.stderr(`Command failed: No such device\n`);
         return 105;
       }
-      const what = cmds[0] === "history" ? "the fencing history" : "fencing on request";
-      io.stderr(
-        `stonith_admin: ${what} is not available: tandemd's IPC has no call for it yet (the cluster still fences by itself when it must)\n`,
+      const t = opts.get("timeout") as string | undefined;
+      const secs = t === undefined ? 120 : Number.parseInt(t, 10);
+      if (!Number.isFinite(secs) || secs <= 0) throw usageError("stonith_admin", `invalid timeout '${t}'`);
+      const r = await fenceRequest(
+        socketOf(io.env),
+        "fence.request",
+        {
+          target,
+          action: cmds[0] === "reboot" ? "reboot" : "off",
+          timeoutMs: secs * 1000,
+          client: `stonith_admin.${process.pid}`,
+        },
+        { timeoutMs: secs * 1000 + 30_000 },
       );
-      return 3;
+      if (r.ok) return 0;
+      if (r.noDevice) {
+        io.stderr(`Command failed: No such device\n`);
+        return 105;
+      }
+      if (r.reason === "Timer expired") {
+        io.stderr(`Command failed: Timer expired\n`);
+        return 124;
+      }
+      io.stderr(`Command failed: ${r.reason}\n`);
+      return 1;
     }
   }
 };

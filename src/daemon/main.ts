@@ -20,6 +20,7 @@ import { type ClusterConfig, loadClusterConfig } from "../transport/cluster-conf
 import { readAuthkey } from "../transport/crypto.js";
 import { type IpcHandler, type IpcServer, serveIpc } from "../transport/ipc.js";
 import { type ClusterGroup, SoloGroup } from "./group.js";
+import { Fencer } from "./fencer.js";
 import { type ExecutorPort, NodeDaemon } from "./node.js";
 import { type NodePaths, nodePaths } from "./paths.js";
 
@@ -88,12 +89,13 @@ function fileLogger(paths: NodePaths, level: LogLevel, stderr: boolean): Logger 
 }
 
 /** The executor wrapped to the controller's port (agent class strings checked by the executor). */
-function executorPort(ex: Executor): ExecutorPort {
+function executorPort(ex: Executor, fencer: () => Fencer | undefined): ExecutorPort {
   return {
     execute: (req) => ex.execute({ ...req, agent: req.agent as AgentSpec } as RealExecRequest),
     cancelAll: (rscId) => ex.cancelAll(rscId),
     onResult: (fn) => ex.onResult(fn),
-    fence: (req) => ex.fence(req),
+    // Through the fencer, so the DC's fencing lands in the cluster-wide fencing history.
+    fence: (req) => fencer()?.automatic(req) ?? ex.fence(req),
     shutdown: () => ex.shutdown(),
   };
 }
@@ -151,25 +153,36 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const exited = new Promise<number>((r) => {
     resolveExit = r;
   });
+  let fencer: Fencer | undefined;
   const daemon = new NodeDaemon({
     nodeId,
     clusterName: cluster.clusterName,
     nodes,
     group,
-    executor: executorPort(executor),
+    executor: executorPort(executor, () => fencer),
     scheduler,
     disk,
     initialCib: loaded.cib,
     validate: schemaValidator,
     log,
+    shutdownEscalationMs: opts.shutdownTimeoutMs,
     onExit: (code) => resolveExit(code),
+  });
+
+  fencer = new Fencer({
+    nodes,
+    uname,
+    cib: () => daemon.replica.cib,
+    submit: (op, origin) => daemon.submit(op, origin),
+    runAgent: (req) => executor.fence(req),
+    log: log.child("fencer"),
   });
 
   let server: IpcServer | undefined;
   try {
     server = await serveIpc(
       paths.socket,
-      { ...membershipHandlers, ...daemon.ipcHandlers() },
+      { ...membershipHandlers, ...daemon.ipcHandlers(), ...fencer.ipcHandlers() },
       { logger: log.child("ipc") },
     );
   } catch (e) {
@@ -187,12 +200,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       return;
     }
     stopping = true;
+    // Bounded by the controller's shutdown-escalation timer (the property, else shutdownTimeoutMs).
     log.log("notice", `${sig}: graceful shutdown (resources move away first)`);
-    const t = setTimeout(() => {
-      log.log("warning", "graceful shutdown took too long: leaving now");
-      resolveExit(0);
-    }, opts.shutdownTimeoutMs ?? 40_000);
-    t.unref();
     void daemon.shutdown();
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));

@@ -7,6 +7,7 @@
 
 import { ipcRequest } from "../transport/ipc.js";
 import type { CibadminOp } from "../cib/store.js";
+import type { FenceHistoryEntry } from "./fence-history.js";
 
 /** A CIB version as "admin_epoch.epoch.num_updates" plus its parts. */
 export interface VersionInfo {
@@ -77,6 +78,17 @@ export interface CibMethods {
   "node.shutdown": { params: Record<string, never>; result: { accepted: boolean } };
 }
 
+/** The fencer's calls (served by src/daemon/fencer.ts on the same socket). */
+export interface FenceMethods {
+  /** Fence a node now (stonith_admin -B/-F, pcs stonith fence); answered when it is done or failed. */
+  "fence.request": {
+    params: { target: string; action: "reboot" | "off" | "on"; timeoutMs?: number; client?: string };
+    result: { ok: boolean; device?: string; reason: string; noDevice: boolean };
+  };
+  /** The cluster-wide fencing history, newest first (all nodes, or one: target). */
+  "fence.history": { params: { target?: string }; result: { entries: FenceHistoryEntry[] } };
+}
+
 export type CibMethod = keyof CibMethods;
 
 /** A typed request to the local tandemd. */
@@ -87,4 +99,14 @@ export async function cibRequest<M extends CibMethod>(
   opts: { timeoutMs?: number } = {},
 ): Promise<CibMethods[M]["result"]> {
   return (await ipcRequest(socket, method, params, opts)) as CibMethods[M]["result"];
+}
+
+/** A typed fencer request to the local tandemd. */
+export async function fenceRequest<M extends keyof FenceMethods>(
+  socket: string,
+  method: M,
+  params: FenceMethods[M]["params"],
+  opts: { timeoutMs?: number } = {},
+): Promise<FenceMethods[M]["result"]> {
+  return (await ipcRequest(socket, method, params, opts)) as FenceMethods[M]["result"];
 }

@@ -1,6 +1,8 @@
 // `pcs stonith create|delete|update|config|list|describe|enable|disable|status` and the
 // `pcs stonith fence|history` entry points that need the live cluster.
 
+import { captureIO } from "../cli/io.js";
+import { stonithAdminCommand } from "../cli/stonith_admin.js";
 import { agentSearchPaths, fullName, listFenceAgents, loadAgentMetadata } from "./agents.js";
 import { readCib } from "./cib.js";
 import { PcsError, PcsUsageError } from "./errors.js";
@@ -64,12 +66,39 @@ export const stonithDescribe: PcsHandler = async (ctx) => {
   return 0;
 };
 
+/** Runs stonith_admin in-process (pcs drives the fencer through it, as real pcs does). */
+async function stonithAdmin(ctx: Parameters<PcsHandler>[0], argv: string[]) {
+  const c = captureIO({ env: ctx.io.env });
+  const code = await stonithAdminCommand(argv, c.io);
+  return { code, out: c.stdout, err: c.stderr };
+}
+
+/** `pcs stonith fence NODE [--off]` and `pcs stonith history [show [NODE]]`. */
 export const stonithLive: PcsHandler = async (ctx) => {
   if (ctx.options.values.has("-f"))
     throw new PcsError("Specified option '-f' is not supported in this command");
-  const src = ctx.cib();
-  if (src.kind === "live") await src.load();
-  throw new PcsError(
-    `'pcs stonith ${ctx.path[1]}' needs the running cluster's fencer, which tandem's pcs does not drive yet`,
-  );
+  if (ctx.path[1] === "fence") {
+    if (ctx.args.length !== 1) throw new PcsUsageError(subcommandUsage("stonith", "fence"));
+    const node = ctx.args[0];
+    const r = await stonithAdmin(ctx, [ctx.options.flags.has("--off") ? "--off" : "--reboot", node]);
+    if (r.code !== 0)
+      throw new PcsError(`unable to fence '${node}'`, {
+        details: r.err.trimEnd().split("\n").filter(Boolean),
+      });
+    ctx.io.stdout(`Node: ${node} fenced\n`);
+    return 0;
+  }
+  const [sub = "show", node, ...extra] = ctx.args;
+  if (sub !== "show" || extra.length > 0) {
+    if (sub === "cleanup" || sub === "update")
+      throw new PcsError(`'pcs stonith history ${sub}' is not supported by tandem's fencer yet`);
+    throw new PcsUsageError(subcommandUsage("stonith", "history"));
+  }
+  const r = await stonithAdmin(ctx, ["--history", node ?? "*"]);
+  if (r.code !== 0)
+    throw new PcsError("Unable to get fence history", {
+      details: r.err.trimEnd().split("\n").filter(Boolean),
+    });
+  ctx.io.stdout(r.out);
+  return 0;
 };
