@@ -7,7 +7,7 @@
 // Targets (issue 4): under 60 MiB per node (real Pacemaker+Corosync: about 197 MiB) and
 // under 1.5 s from crash to resources started (real stack: about 7 s).
 //
-// Usage: node bench/daemon/run.mjs [--runs N] [--json FILE]
+// Usage: node bench/daemon/run.mjs [--runs N] [--json FILE] [--node-options OPTS]
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -28,6 +28,8 @@ const opt = (name, dflt) => {
 };
 const runs = Number(opt("--runs", "5"));
 const jsonFile = opt("--json", undefined);
+// --node-options "--max-semi-space-size=1" runs tandemd as packaging/systemd/tandem.service does.
+const nodeOptions = opt("--node-options", undefined);
 
 // A private copy of the code: a rebuild during the run must not change it under the daemons.
 const snap = mkdtempSync(join(tmpdir(), "tandem-bench-daemon-"));
@@ -67,7 +69,12 @@ async function cluster() {
     writeFileSync(join(root, "etc/tandem/corosync.conf"), conf);
     writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
     const p = spawn(process.execPath, [join(snap, "bin/tandemd")], {
-      env: { ...process.env, TANDEM_ROOT: root, TANDEM_NODE_NAME: n.name },
+      env: {
+        ...process.env,
+        TANDEM_ROOT: root,
+        TANDEM_NODE_NAME: n.name,
+        ...(nodeOptions !== undefined ? { NODE_OPTIONS: nodeOptions } : {}),
+      },
       stdio: "ignore",
     });
     procs.push(p);
@@ -146,6 +153,7 @@ for (let run = 0; run < runs; run++) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+if (nodeOptions !== undefined) console.log(`NODE_OPTIONS=${nodeOptions}`);
 console.log(
   `tandemd resident memory, idle 3-node cluster with 2 resources: ${results.rssMiB.join(", ")} MiB per node (target < 60; real Pacemaker+Corosync about 197)`,
 );
@@ -154,5 +162,5 @@ console.log(
   `kill -9 of the active node -> 2 resources started elsewhere: ${results.failoverMs.join(", ")} ms, median ${median(results.failoverMs)} ms (target < 1500; real stack about 7000)`,
 );
 if (jsonFile)
-  writeFileSync(jsonFile, `${JSON.stringify({ when: new Date().toISOString(), ...results }, null, 2)}\n`);
+  writeFileSync(jsonFile, `${JSON.stringify({ when: new Date().toISOString(), nodeOptions: nodeOptions ?? null, ...results }, null, 2)}\n`);
 process.exit(0);

@@ -173,7 +173,12 @@ export class ClusterWorld {
     const d = this.daemons.get(node);
     if (!d?.up) return;
     // The membership's current view (transitional or regular), as seen when a delivery happens.
-    if (e.type === "config_change") this.view.set(node, [...e.change.members]);
+    // (Set in order with the deliveries: a message delivered in a transitional configuration
+    // sees that configuration.)
+    if (e.type === "config_change") {
+      const members = [...e.change.members];
+      this.later(d, () => this.view.set(node, members));
+    }
     if (e.type === "cpg_deliver" && e.group === GROUP) {
       const env = JSON.parse(e.data.toString("utf8")) as Envelope;
       const from = e.sender.nodeId;
