@@ -66,16 +66,6 @@ function devices(cib: XmlElement): Device[] {
   return out;
 }
 
-/** The device can fence the node: pcmk_host_list / pcmk_host_map name it, or neither is set. */
-function canFence(d: Device, node: string): boolean {
-  const list = d.params.get("pcmk_host_list");
-  const map = d.params.get("pcmk_host_map");
-  if (list === undefined && map === undefined) return true;
-  if (list?.split(/[\s,;]+/).includes(node)) return true;
-  if (map?.split(/[\s,;]+/).some((kv) => kv.split(":")[0] === node)) return true;
-  return false;
-}
-
 function count(n: number): string {
   return `${n} fence device${n === 1 ? "" : "s"} found\n`;
 }
@@ -104,8 +94,8 @@ export const stonithAdminCommand: Command = async (argv, io) => {
       return 0;
     case "list": {
       const node = opts.get("list") as string;
-      const mine = devs.filter((d) => canFence(d, node));
-      io.stdout(mine.map((d) => ` ${d.id}\n`).join("") + (quiet ? "" : count(mine.length)));
+      const { devices: mine } = await fenceRequest(socketOf(io.env), "fence.devices", { target: node });
+      io.stdout(mine.map((d) => ` ${d}\n`).join("") + (quiet ? "" : count(mine.length)));
       return 0;
     }
     case "history": {

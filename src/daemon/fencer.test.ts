@@ -156,6 +156,9 @@ test("2 tandemd nodes + fence_tandem: stonith_admin -B n2 fences n2; history on 
     assert.equal((await cli(cibadminCommand, r1, ["-C", "-o", "resources", "-X", dev])).code, 0);
     const listed = await cli(stonithAdminCommand, r1, ["-l", "n2"]);
     assert.equal(listed.out, " fence-lab\n1 fence device found\n");
+    const listed1 = await cli(stonithAdminCommand, r1, ["--list", "n1"]);
+    assert.equal(listed1.out, " only-n1\n fence-lab\n2 fence devices found\n");
+    assert.equal((await cli(stonithAdminCommand, r1, ["-l", "nosuch"])).out, "0 fence devices found\n");
 
     const t0 = Date.now();
     const fenced = await cli(stonithAdminCommand, r1, ["-B", "n2"]);

@@ -251,6 +251,12 @@ export class Fencer {
         const client = typeof q.client === "string" && q.client ? q.client : "stonith_admin";
         return this.fence(q.target, action, client, timeoutMs);
       },
+      "fence.devices": async (p) => {
+        const t = (p as { target?: unknown } | null)?.target;
+        if (typeof t !== "string" || t === "")
+          throw new TandemError(ErrorCodes.USAGE, "fence.devices needs a target node");
+        return { devices: (await this.devicesFor(t)).map((d) => d.id) };
+      },
       "fence.history": (p) => {
         const t = (p as { target?: unknown } | null)?.target;
         return { entries: this.history(typeof t === "string" && t !== "*" ? t : undefined) };

@@ -85,6 +85,8 @@ export interface FenceMethods {
     params: { target: string; action: "reboot" | "off" | "on"; timeoutMs?: number; client?: string };
     result: { ok: boolean; device?: string; reason: string; noDevice: boolean };
   };
+  /** The devices that may fence `target` (the selection fence.request uses). */
+  "fence.devices": { params: { target: string }; result: { devices: string[] } };
   /** The cluster-wide fencing history, newest first (all nodes, or one: target). */
   "fence.history": { params: { target?: string }; result: { entries: FenceHistoryEntry[] } };
 }
