@@ -23,14 +23,19 @@ for (const r of saved)
 
 const known = JSON.parse(
   readFileSync(new URL("../../../src/sim/cluster/known-failures.json", import.meta.url), "utf8"),
-) as { seed: number; layer: string; what: string }[];
+) as { seed: number; layer: string; what: string; options?: { staleQuorum?: boolean } }[];
 
 // Bugs found in other layers, left to their owners: still failing is expected (todo).
 for (const k of known)
   test(`cluster-sim known failure seed ${k.seed} (${k.layer})`, { todo: k.what.slice(0, 100) }, () => {
-    const res = runClusterSeed(k.seed);
+    const res = runClusterSeed(k.seed, k.options ?? {});
     assert.equal(res.violation, "");
   });
+
+test("seed 69 with the quorum given late (membership quorate, then quorum lost): no double activity", () => {
+  const res = runClusterSeed(69, { staleQuorum: true });
+  assert.equal(res.violation, "");
+});
 
 test("the same seed replays exactly (same events, same verdict)", () => {
   const a = runClusterSeed(47, { trace: true });

@@ -41,6 +41,8 @@ export interface ClusterRunOptions {
   /** Virtual ms allowed for convergence after faults stop (default 30 s). */
   bound?: number;
   trace?: boolean;
+  /** See WorldOptions.staleQuorum. */
+  staleQuorum?: boolean;
   /** Gets the world before the run (tests and debugging look inside). */
   onWorld?: (w: ClusterWorld) => void;
 }
@@ -96,6 +98,7 @@ export function runClusterSeed(seed: number, opts: ClusterRunOptions = {}): Clus
       nodes,
       agents,
       trace: opts.trace,
+      staleQuorum: opts.staleQuorum,
       network: { delay: 0.3 + rng.float(), jitter: rng.float() * 2, loss: 0, duplicate: 0 },
     },
     rng.fork(),

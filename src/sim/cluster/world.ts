@@ -95,6 +95,12 @@ export interface WorldOptions {
   scheduler?: SchedulerFn;
   network?: { delay: number; jitter: number; loss: number; duplicate: number };
   trace?: boolean;
+  /**
+   * Give the controller the quorum as it was before the batch of membership effects (the
+   * membership event says "quorate" and the quorum loss follows as its own event). node.ts
+   * does not do this; it reproduces a controller bug (docs/cluster-sim.md, seed 69).
+   */
+  staleQuorum?: boolean;
 }
 
 export class ClusterWorld {
@@ -197,8 +203,9 @@ export class ClusterWorld {
       // The membership runtime's current quorum (node.ts asks the group for it at a
       // membership change); the controller also gets the change as its own event.
       const q = e.quorum.quorate;
-      d.quorate = q;
+      if (!this.opts.staleQuorum) d.quorate = q;
       this.later(d, () => {
+        d.quorate = q;
         this.ctl(d, { type: "quorum", quorate: q, now: this.sim.now });
       });
     }
