@@ -48,7 +48,7 @@ export interface FenceDevice {
   targets?: string[];
 }
 
-/** The stonith primitives of a CIB with the targets their configuration names. */
+/** The enabled stonith primitives of a CIB with the targets their configuration names. */
 export function fenceDevices(cib: XmlElement): FenceDevice[] {
   const res = querySection(cib, "resources");
   const out: FenceDevice[] = [];
@@ -59,6 +59,13 @@ export function fenceDevices(cib: XmlElement): FenceDevice[] {
         continue;
       }
       if (p.attrs.class !== "stonith") continue;
+      // A disabled device is not registered with the fencer (as in Pacemaker).
+      const disabled = elements(p, "meta_attributes").some((m) =>
+        elements(m, "nvpair").some(
+          (nv) => nv.attrs.name === "target-role" && (nv.attrs.value ?? "").toLowerCase() === "stopped",
+        ),
+      );
+      if (disabled) continue;
       const params: Record<string, string> = {};
       for (const ia of elements(p, "instance_attributes"))
         for (const nv of elements(ia, "nvpair")) params[nv.attrs.name] = nv.attrs.value ?? "";
