@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { child, elements, serializeXml } from "../core/xml.js";
 import { Controller } from "./controller.js";
+import { policyScheduler } from "./policy.js";
 import { SimCluster } from "./testkit.js";
 
 function nodeState(c: SimCluster, viewer: number, nodeId: number) {
@@ -155,6 +156,79 @@ test("graceful shutdown: resources move away first, then the node leaves as clea
   assert.equal(nodeState(c, 2, 1)!.attrs.expected, "down");
 });
 
+test("graceful stop of the DC: it completes its transition (starts elsewhere confirmed) before leaving", () => {
+  // the real scheduler: its do_shutdown of node1 is ready as soon as d1 stopped there
+  const c = new SimCluster(2, 50, policyScheduler);
+  c.twoNode = true;
+  c.reconfigure();
+  c.run();
+  c.setProperty(1, "stonith-enabled", "false");
+  c.run();
+  c.createResource(1, "d1");
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node1"]);
+  assert.ok(c.nodes.get(1)!.ctl.isDc);
+  c.shutdown(1);
+  c.run();
+  assert.equal(c.nodes.get(1)!.up, false, "node1 left");
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  // node1's last copy of the CIB (frozen when it left) already holds the confirmed start on node2
+  const atLeave = serializeXml(c.cibOf(1));
+  const confirmed = (atLeave.match(/<lrm_rsc_op id="d1_last_0"[^>]*>/g) ?? []).filter((e) =>
+    ['operation="start"', 'rc-code="0"', 'op-status="0"', 'on_node="node2"'].every((a) => e.includes(a)),
+  );
+  assert.equal(confirmed.length, 1, "the start on node2 was confirmed before node1 left");
+  const complete = c.logs.findIndex((l) => /^node1 .*transition \d+ complete/.test(l));
+  const left = c.logs.indexOf("node1 left gracefully");
+  assert.ok(complete >= 0 && complete < left, "the DC's transition completed before it left");
+  // the next DC found nothing left to do: exactly one start on node2
+  assert.deepEqual(
+    c.execLog.filter((e) => e.endsWith("d1_start_0")),
+    ["node1 d1_start_0", "node2 d1_start_0"],
+  );
+  assert.ok(!c.logs.some((l) => /^node2 .*transition \d+:/.test(l)), "the next DC had nothing to do");
+  assert.ok(c.nodes.get(2)!.ctl.settled);
+});
+
+test("graceful stop: shutdown-escalation bounds the wait; the node leaves anyway, logged", () => {
+  const sim = new SimCluster(1);
+  sim.reconfigure();
+  sim.run();
+  sim.setProperty(1, "shutdown-escalation", "3s");
+  sim.run();
+  const ctl = new Controller({
+    nodeId: 1,
+    nodes: new Map([[1, "node1"]]),
+    // a start that never reports: the transition never completes
+    scheduler: () => ({
+      actions: [
+        {
+          id: 1,
+          kind: "rsc",
+          task: "start",
+          node: "node1",
+          rsc: { id: "x", agent: { class: "ocf", provider: "tandem", type: "Dummy" }, params: {} },
+          intervalMs: 0,
+          timeoutMs: 600_000,
+          deps: [],
+        },
+      ],
+    }),
+  });
+  ctl.handle({ type: "membership", members: [1], quorate: true, now: 0 });
+  ctl.handle({ type: "cib", cib: sim.cibOf(1), configChanged: true, now: 1 });
+  const fx = ctl.handle({ type: "shutdown", now: 10 });
+  const timer = fx.find((f) => f.type === "set-timer" && f.name === "shutdown-escalation");
+  assert.ok(timer && timer.type === "set-timer" && timer.ms === 3000, JSON.stringify(fx));
+  const after = ctl.handle({ type: "timer", name: "shutdown-escalation", now: 3010 });
+  assert.ok(
+    after.some((f) => f.type === "log" && f.level === "warning" && /shutdown-escalation/.test(f.msg)),
+  );
+  assert.ok(after.some((f) => f.type === "shutdown-ready"));
+  // once only
+  assert.deepEqual(ctl.handle({ type: "timer", name: "shutdown-escalation", now: 3020 }), []);
+});
+
 test("an action whose result never comes times out and the graph is re-run", () => {
   let sent = 0;
   const ctl = new Controller({
@@ -209,4 +283,52 @@ test("a failed recurring monitor counts a failure; the resource is stopped there
   const text = serializeXml(c.cibOf(3));
   assert.match(text, /name="fail-count-d1#monitor_10000" value="1"/);
   assert.match(text, /id="d1_last_failure_0"[^>]*operation="monitor"[^>]*rc-code="7"/);
+});
+
+// (the restarted node's CIB comes from its disk: no status, it does not know d1 runs on node2)
+function restartedAlone(): SimCluster {
+  const c = new SimCluster(2, 50, policyScheduler);
+  c.twoNode = true;
+  c.reconfigure();
+  c.run();
+  c.setProperty(1, "stonith-enabled", "false");
+  c.setProperty(1, "dc-deadtime", "5s");
+  c.createResource(1, "d1");
+  c.run();
+  c.shutdown(1);
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  // node1 comes back while it cannot reach node2 yet: alone, it is its own DC
+  c.partition([[1], [2]]);
+  c.restart(1);
+  return c;
+}
+
+test("dc-deadtime: a restarted node alone does not start what its peer runs before they merge", () => {
+  const c = restartedAlone();
+  c.run(3_000);
+  assert.deepEqual(c.placement().get("d1"), ["node2"], "nothing started during dc-deadtime");
+  assert.ok(c.logs.some((l) => /^node1 notice: dc-deadtime: waiting up to 5000 ms/.test(l)));
+  c.partition(undefined);
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  assert.deepEqual(
+    c.execLog.filter((e) => e.endsWith("d1_start_0")),
+    ["node1 d1_start_0", "node2 d1_start_0"],
+  );
+  assert.ok(c.nodes.get(1)!.ctl.isDc && c.nodes.get(1)!.ctl.settled);
+});
+
+test("dc-deadtime: once it has passed, a node alone acts as DC", () => {
+  const c = restartedAlone();
+  const t0 = c.now;
+  c.run(20_000);
+  assert.ok(c.logs.some((l) => /^node1 notice: dc-deadtime passed without node\(s\) 2/.test(l)));
+  const passed = c.logs.findIndex((l) => /^node1 notice: dc-deadtime passed/.test(l));
+  const waited = c.logs.findIndex((l) => /^node1 notice: dc-deadtime: waiting/.test(l));
+  const ran = (from: number, to: number) =>
+    c.logs.slice(from, to).some((l) => /^node1 notice: transition \d+:/.test(l));
+  assert.ok(waited >= 0 && !ran(waited, passed) && ran(passed, c.logs.length));
+  assert.deepEqual(c.placement().get("d1"), ["node1", "node2"], "partitioned without fencing: both run it");
+  assert.ok(c.now - t0 >= 5_000);
 });

@@ -45,6 +45,14 @@ export interface ControllerOptions {
   actionGraceMs?: number;
   /** Pause before a new transition after a failed fence (ms, default 2 s). */
   fenceRetryMs?: number;
+  /** How long a graceful stop may wait when the CIB sets no shutdown-escalation (ms, default 40 s). */
+  shutdownEscalationMs?: number;
+  /**
+   * dc-deadtime when the CIB sets none (ms, default 0 = none): after start, the DC does not
+   * schedule (start resources, fence peers) until every configured node is a member or this
+   * much time has passed, whichever comes first. The daemon derives it from the Totem timeouts.
+   */
+  dcDeadtimeMs?: number;
 }
 
 type ActionState = "pending" | "running" | "done" | "failed";
@@ -55,6 +63,8 @@ interface Transition {
   state: Map<number, ActionState>;
   aborted: boolean;
   reason?: string;
+  /** This node (the DC) may leave once this transition has completed (its do_shutdown ran). */
+  releaseSelf?: boolean;
 }
 
 /** Actions recorded as pending in the CIB before they are sent (what makes a resource possibly active). */
@@ -63,6 +73,8 @@ const PENDING_RECORDED = new Set(["start", "promote", "demote", "migrate_from"])
 const TIMER_SCHEDULE = "schedule";
 const TIMER_JOIN = "join-timeout";
 const TIMER_RECHECK = "recheck";
+const TIMER_ESCALATION = "shutdown-escalation";
+const TIMER_DEADTIME = "dc-deadtime";
 
 function crmConfig(cib: XmlElement, name: string): string | undefined {
   const conf = child(cib, "configuration");
@@ -91,6 +103,10 @@ export class Controller {
   private lastGraphEmpty = false;
   private abortStreak = 0;
   private now = 0;
+  /** Start-up (dc-deadtime): when the first membership came, whether the wait is over, logged. */
+  private startedAt: number | undefined;
+  private deadtimeOver = false;
+  private deadtimeLogged = false;
 
   constructor(opts: ControllerOptions) {
     this.nodeId = opts.nodeId;
@@ -100,6 +116,8 @@ export class Controller {
       joinTimeoutMs: opts.joinTimeoutMs ?? 10_000,
       actionGraceMs: opts.actionGraceMs ?? 5_000,
       fenceRetryMs: opts.fenceRetryMs ?? 2_000,
+      shutdownEscalationMs: opts.shutdownEscalationMs ?? 40_000,
+      dcDeadtimeMs: opts.dcDeadtimeMs ?? 0,
     };
     const uname = opts.nodes.get(opts.nodeId) ?? String(opts.nodeId);
     this.local = new LocalController(opts.nodeId, uname);
@@ -171,8 +189,12 @@ export class Controller {
         return this.onFenceResult(ev.target, ev.ok, ev.reason);
       case "timer":
         return this.onTimer(ev.name);
-      case "shutdown":
-        return this.local.shutdown(ev.now);
+      case "shutdown": {
+        if (this.local.isShuttingDown) return [];
+        const configured = parseDurationMs(this.cib ? crmConfig(this.cib, "shutdown-escalation") : undefined);
+        const ms = configured !== undefined && configured > 0 ? configured : this.opts.shutdownEscalationMs;
+        return [...this.local.shutdown(ev.now), { type: "set-timer", name: TIMER_ESCALATION, ms }];
+      }
     }
   }
 
@@ -182,6 +204,7 @@ export class Controller {
     this.members = [...new Set(members)].sort((a, b) => a - b);
     this.quorate = quorate;
     const fx: ControllerEffect[] = [];
+    fx.push(...this.checkDeadtime());
     if (!this.isDc) {
       fx.push(...this.local.join());
       if (wasDc) {
@@ -247,6 +270,55 @@ export class Controller {
       fx.push(...this.advance());
     }
     fx.push({ type: "set-timer", name: TIMER_JOIN, ms: this.opts.joinTimeoutMs });
+    return fx;
+  }
+
+  /** dc-deadtime: the first membership starts the clock; every configured node present ends it. */
+  private checkDeadtime(): ControllerEffect[] {
+    if (this.deadtimeOver) return [];
+    this.startedAt ??= this.now;
+    if (![...this.opts.nodes.keys()].every((n) => this.members.includes(n))) return [];
+    this.deadtimeOver = true;
+    return this.deadtimeLogged
+      ? [
+          { type: "cancel-timer", name: TIMER_DEADTIME },
+          { type: "log", level: "info", msg: "dc-deadtime: every configured node is a member" },
+        ]
+      : [];
+  }
+
+  /**
+   * A freshly started node does not act as DC (start resources, fence peers) before it could hear
+   * the others: until every configured node is a member or dc-deadtime (the CIB's, else the
+   * default) has passed. Returns the effects of waiting, or undefined when scheduling may go on.
+   */
+  private deadtimeWait(): ControllerEffect[] | undefined {
+    if (this.deadtimeOver) return undefined;
+    const configured = parseDurationMs(this.cib ? crmConfig(this.cib, "dc-deadtime") : undefined);
+    const ms = configured ?? this.opts.dcDeadtimeMs;
+    const left = (this.startedAt ?? this.now) + ms - this.now;
+    if (left <= 0) {
+      this.deadtimeOver = true;
+      if (ms <= 0) return undefined;
+      const missing = [...this.opts.nodes.keys()].filter((n) => !this.members.includes(n));
+      return [
+        {
+          type: "log",
+          level: "notice",
+          msg: `dc-deadtime passed without node(s) ${missing.join(", ")}; acting as DC`,
+        },
+        ...this.runScheduler(),
+      ];
+    }
+    const fx: ControllerEffect[] = [{ type: "set-timer", name: TIMER_DEADTIME, ms: left }];
+    if (!this.deadtimeLogged) {
+      this.deadtimeLogged = true;
+      fx.push({
+        type: "log",
+        level: "notice",
+        msg: `dc-deadtime: waiting up to ${ms} ms for the other nodes before acting as DC`,
+      });
+    }
     return fx;
   }
 
@@ -363,8 +435,10 @@ export class Controller {
     if (name === TIMER_SCHEDULE) {
       this.scheduleArmed = false;
       if (!this.isDc || this.transition) return [];
-      return this.runScheduler();
+      return this.deadtimeWait() ?? this.runScheduler();
     }
+    if (name === TIMER_DEADTIME)
+      return this.isDc && !this.deadtimeOver && this.awaitingJoin.size === 0 ? this.requestSchedule(0) : [];
     if (name === TIMER_JOIN) {
       if (!this.isDc || this.awaitingJoin.size === 0) return [];
       const missing = this.pendingJoins;
@@ -379,6 +453,19 @@ export class Controller {
       ];
     }
     if (name === TIMER_RECHECK) return this.isDc ? this.requestSchedule(0) : [];
+    if (name === TIMER_ESCALATION) {
+      const t = this.isDc ? this.currentTransition : undefined;
+      const fx = this.local.escalate();
+      if (fx.length === 0) return [];
+      return [
+        {
+          type: "log",
+          level: "warning",
+          msg: `shutdown-escalation: the graceful stop did not complete in time; leaving anyway${t ? ` (transition ${t.id}: ${t.done}/${t.actions} actions done)` : ""}`,
+        },
+        ...fx,
+      ];
+    }
     const m = /^action:(\d+):(\d+)$/.exec(name);
     if (m && this.transition && this.transition.id === Number(m[1])) {
       const t = this.transition;
@@ -477,6 +564,16 @@ export class Controller {
       msg: `transition ${t.id} ${ok ? "complete" : `aborted (${t.reason})`}: ${states.filter((s) => s === "done").length}/${states.length} done`,
     });
     this.transition = undefined;
+    if (t.releaseSelf && ok && this.local.isShuttingDown) {
+      // The DC is leaving: its transition (the starts of its resources elsewhere included) is
+      // complete, so the next DC has nothing left to do. An aborted one is re-planned first.
+      fx.push({
+        type: "log",
+        level: "notice",
+        msg: `transition ${t.id} complete: this node (the DC) may leave`,
+      });
+      fx.push({ type: "send", msg: { t: "shutdown-ok", node: this.nodeId } });
+    }
     if (ok && t.graph.actions.every((a) => a.kind === "pseudo")) {
       // Only ordering points (a do_shutdown already answered...): nothing changed, nothing to re-check.
       this.abortStreak = 0;
@@ -495,7 +592,10 @@ export class Controller {
     if (a.kind === "pseudo") {
       // The scheduler's do_shutdown: the node's resources are gone, it may leave.
       const target = a.task === "do_shutdown" && a.node !== undefined ? this.idOf(a.node) : undefined;
-      if (target !== undefined && this.members.includes(target))
+      // The DC itself leaves only when the whole transition is done (advance()): leaving now
+      // would drop the rest of it (the starts elsewhere) and the next DC would plan it again.
+      if (target === this.nodeId) t.releaseSelf = true;
+      else if (target !== undefined && this.members.includes(target))
         fx.push({ type: "send", msg: { t: "shutdown-ok", node: target } });
       t.state.set(a.id, "done");
       return "done";

@@ -205,6 +205,13 @@ export class LocalController {
     ];
   }
 
+  /** shutdown-escalation passed: leave now, whatever is still in flight (once). */
+  escalate(): ControllerEffect[] {
+    if (!this.shuttingDown || this.shutdownSignalled) return [];
+    this.shutdownSignalled = true;
+    return [{ type: "shutdown-ready" }];
+  }
+
   /** Watches the CIB for the moment the shutdown may complete (our expected=down is recorded). */
   onCib(cib: XmlElement): ControllerEffect[] {
     if (!this.shuttingDown || this.shutdownSignalled) return [];

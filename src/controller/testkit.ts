@@ -27,6 +27,8 @@ export class SimCluster {
   readonly nodes = new Map<number, SimNode>();
   readonly logs: string[] = [];
   readonly fenced: string[] = [];
+  /** Every agent action executed, in order: "node2 d1_start_0". */
+  readonly execLog: string[] = [];
   /** Fence attempts that fail before one succeeds, per target. */
   fenceFailures = new Map<string, number>();
   /** rsc ids whose start fails on a node: "rsc@node". */
@@ -277,6 +279,7 @@ export class SimCluster {
   }
 
   private execute(n: SimNode, req: ExecRequest): ExecResult {
+    this.execLog.push(`${n.uname} ${req.rscId}_${req.action}_${req.intervalMs}`);
     if (req.intervalMs > 0) n.recurring.set(req.rscId, req);
     if (req.action === "stop") n.recurring.delete(req.rscId);
     let rc = 0;

@@ -3,6 +3,7 @@
 // replica + disk store, controller, executor, IPC server) and runs until a
 // graceful shutdown (SIGTERM/SIGINT or `node.shutdown`) or a fatal error.
 
+import { resolveTimeouts, type TotemOverrides } from "../membership/config.js";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
 import { ErrorCodes, TandemError } from "../core/errors.js";
@@ -166,6 +167,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     validate: schemaValidator,
     log,
     shutdownEscalationMs: opts.shutdownTimeoutMs,
+    dcDeadtimeMs: defaultDcDeadtime(cluster.nodes.length, cluster.totem),
     onExit: (code) => resolveExit(code),
   });
 
@@ -227,4 +229,14 @@ export function schemaValidator(cib: XmlElement): void {
     const more = errs.length > 1 ? ` (and ${errs.length - 1} more)` : "";
     throw new TandemError(errs[0].code, `${errs[0].message}${more}`);
   }
+}
+
+/**
+ * tandem's dc-deadtime default (Pacemaker's 20 s is sized for its election): long enough for
+ * freshly started nodes to find each other and merge — four token + consensus rounds plus
+ * the merge timeout of the Totem configuration, at least 2 s.
+ */
+export function defaultDcDeadtime(nodeCount: number, totem: TotemOverrides): number {
+  const t = resolveTimeouts(nodeCount, totem);
+  return Math.max(2_000, 4 * (t.token + t.consensus) + t.merge);
 }

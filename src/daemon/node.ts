@@ -58,6 +58,10 @@ export interface NodeDaemonOptions {
   debounceMs?: number;
   /** How long a CIB change may wait for safe delivery before the client is told (ms, default 30 s). */
   requestTimeoutMs?: number;
+  /** Bound of a graceful stop when the CIB sets no shutdown-escalation (ms, default 40 s). */
+  shutdownEscalationMs?: number;
+  /** dc-deadtime when the CIB sets none (ms; main derives it from the Totem timeouts). */
+  dcDeadtimeMs?: number;
   /** Called when the daemon must end (graceful shutdown done: 0; invariant failure: 70). */
   onExit: (code: number) => void;
 }
@@ -103,6 +107,8 @@ export class NodeDaemon {
       nodes: opts.nodes,
       scheduler: opts.scheduler,
       debounceMs: opts.debounceMs,
+      shutdownEscalationMs: opts.shutdownEscalationMs,
+      dcDeadtimeMs: opts.dcDeadtimeMs,
     });
   }
 
