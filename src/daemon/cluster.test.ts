@@ -659,3 +659,49 @@ test("3 tandemd nodes with stonith: the node running d1 is cut off by a partitio
     await killAll();
   }
 });
+
+test("3 tandemd nodes: graceful stop of the DC completes its transition (the start elsewhere confirmed) before it leaves; no second start", async () => {
+  const roots = makeRoots();
+  const sock = (name: string) => nodePaths(roots.get(name)!).socket;
+  const log = (name: string) => readFileSync(nodePaths(roots.get(name)!).logFile, "utf8");
+  try {
+    for (const n of NODES) start(n.name, roots.get(n.name)!);
+    await waitFor("three members", async () => {
+      const st = await cibRequest(sock("n1"), "status", {}, { timeoutMs: 2000 });
+      return st.nodes.filter((x) => x.member).length === 3 && st.cibPhase === "ready";
+    });
+    const n1 = roots.get("n1")!;
+    assert.equal((await cli(crmAttributeCommand, n1, ["-n", "stonith-enabled", "-v", "false"])).code, 0);
+    const loc = '<rsc_location id="d1-on-n1" rsc="d1" node="n1" score="100"/>';
+    assert.equal((await cli(cibadminCommand, n1, ["-C", "-o", "resources", "-X", dummy("d1")])).code, 0);
+    assert.equal((await cli(cibadminCommand, n1, ["-C", "-o", "constraints", "-X", loc])).code, 0);
+    await waitFor("d1 on n1 (the DC), monitored, nothing in flight", async () => {
+      const st = await cibRequest(sock("n1"), "status", {}, { timeoutMs: 2000 });
+      return (
+        st.dcName === "n1" &&
+        st.transition === undefined &&
+        /operation_key="d1_monitor_1000"[^>]*on_node="n1"[^>]*rc-code="0"/.test(st.cib) &&
+        runningOn(roots, "d1").join() === "n1"
+      );
+    });
+    const p = procs.get("n1")!;
+    const exited = new Promise<number | null>((r) => p.once("exit", (c) => r(c)));
+    p.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    // When n1 exits, d1 already runs elsewhere and n1 had seen the start confirmed.
+    const on = runningOn(roots, "d1");
+    assert.equal(on.length, 1, `d1 on ${on}`);
+    const starts = () =>
+      ["n2", "n3"].flatMap((n) => log(n).match(/Result of start operation for d1 on/g) ?? []);
+    assert.equal(starts().length, 1, "the start elsewhere had completed when n1 left");
+    assert.match(log("n1"), /transition \d+ complete: this node \(the DC\) may leave/);
+    await waitFor("the new DC settled", async () => {
+      const st = await cibRequest(sock("n2"), "status", {}, { timeoutMs: 2000 });
+      return st.dcName === "n2" && st.transition === undefined;
+    });
+    assert.equal(starts().length, 1, "d1 started once");
+    assert.deepEqual(runningOn(roots, "d1"), on);
+  } finally {
+    await killAll();
+  }
+});
