@@ -162,5 +162,8 @@ console.log(
   `kill -9 of the active node -> 2 resources started elsewhere: ${results.failoverMs.join(", ")} ms, median ${median(results.failoverMs)} ms (target < 1500; real stack about 7000)`,
 );
 if (jsonFile)
-  writeFileSync(jsonFile, `${JSON.stringify({ when: new Date().toISOString(), nodeOptions: nodeOptions ?? null, ...results }, null, 2)}\n`);
+  writeFileSync(
+    jsonFile,
+    `${JSON.stringify({ when: new Date().toISOString(), nodeOptions: nodeOptions ?? null, ...results }, null, 2)}\n`,
+  );
 process.exit(0);
