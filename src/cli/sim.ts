@@ -4,8 +4,9 @@
 // run and prints its event trace.
 
 import { ErrorCodes, TandemError } from "../core/errors.js";
-import { FAULT_KINDS, type FaultKind, type RunOptions, runSeed } from "../sim/swarm.js";
+import { FAULT_KINDS, type RunOptions, runSeed } from "../sim/swarm.js";
 import type { Command } from "./io.js";
+import { faultListArg, intArg } from "../sim/cli-args.js";
 
 const USAGE = `Usage: tandem sim --seeds N [--start S] [--nodes K] [--faults LIST]
        tandem sim --seed S [--nodes K] [--faults LIST] [--trace]
@@ -26,15 +27,6 @@ Options:
 
 Example: tandem sim --seeds 1000 --faults partition,crash
 `;
-
-function intArg(name: string, v: string | undefined, min: number, max: number): number {
-  if (v === undefined || !/^\d+$/.test(v))
-    throw new TandemError(ErrorCodes.USAGE, `'${name}' must be an integer: got '${v ?? ""}'`);
-  const n = Number(v);
-  if (n < min || n > max)
-    throw new TandemError(ErrorCodes.USAGE, `'${name}' must be between ${min} and ${max}: got ${n}`);
-  return n;
-}
 
 export const simCommand: Command = async (argv, io) => {
   let seeds = 100;
@@ -61,23 +53,9 @@ export const simCommand: Command = async (argv, io) => {
       case "--fault-time":
         opts.faultTime = intArg(a, next(), 500, 600_000);
         break;
-      case "--faults": {
-        const v = next() ?? "";
-        if (v === "none") {
-          opts.faults = [];
-          break;
-        }
-        const list = v.split(",").filter((x) => x !== "");
-        for (const f of list)
-          if (!(FAULT_KINDS as readonly string[]).includes(f))
-            throw new TandemError(
-              ErrorCodes.USAGE,
-              `unknown fault '${f}' (known: ${FAULT_KINDS.join(", ")}, none)`,
-            );
-        if (list.length === 0) throw new TandemError(ErrorCodes.USAGE, "'--faults' needs a list");
-        opts.faults = list as FaultKind[];
+      case "--faults":
+        opts.faults = faultListArg(next(), FAULT_KINDS);
         break;
-      }
       case "--trace":
         trace = true;
         break;

@@ -8,11 +8,11 @@ import type { Command } from "../../cli/io.js";
 import { ErrorCodes, TandemError } from "../../core/errors.js";
 import {
   CLUSTER_FAULTS,
-  type ClusterFault,
   type ClusterRunOptions,
   replayCommand,
   runClusterSeed,
 } from "./swarm.js";
+import { faultListArg, intArg } from "../cli-args.js";
 
 const USAGE = `Usage: tandem cluster-sim --seeds N [--start S] [--nodes K] [--faults LIST] [--steps N]
        tandem cluster-sim --seed S [--nodes K] [--faults LIST] [--steps N] [--trace]
@@ -34,15 +34,6 @@ Options:
   --steps N        fault steps per run (default: the seed picks 3-8)
   --trace          print the event trace (with --seed)
 `;
-
-function intArg(name: string, v: string | undefined, min: number, max: number): number {
-  if (v === undefined || !/^\d+$/.test(v))
-    throw new TandemError(ErrorCodes.USAGE, `'${name}' must be an integer: got '${v ?? ""}'`);
-  const n = Number(v);
-  if (n < min || n > max)
-    throw new TandemError(ErrorCodes.USAGE, `'${name}' must be between ${min} and ${max}: got ${n}`);
-  return n;
-}
 
 export const clusterSimCommand: Command = async (argv, io) => {
   let seeds = 100;
@@ -69,23 +60,9 @@ export const clusterSimCommand: Command = async (argv, io) => {
       case "--steps":
         opts.steps = intArg(a, next(), 0, 1000);
         break;
-      case "--faults": {
-        const v = next() ?? "";
-        if (v === "none") {
-          opts.faults = [];
-          break;
-        }
-        const list = v.split(",").filter((x) => x !== "");
-        for (const f of list)
-          if (!(CLUSTER_FAULTS as readonly string[]).includes(f))
-            throw new TandemError(
-              ErrorCodes.USAGE,
-              `unknown fault '${f}' (known: ${CLUSTER_FAULTS.join(", ")}, none)`,
-            );
-        if (list.length === 0) throw new TandemError(ErrorCodes.USAGE, "'--faults' needs a list");
-        opts.faults = list as ClusterFault[];
+      case "--faults":
+        opts.faults = faultListArg(next(), CLUSTER_FAULTS);
         break;
-      }
       case "--trace":
         trace = true;
         break;
