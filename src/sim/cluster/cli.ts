@@ -6,12 +6,7 @@
 
 import type { Command } from "../../cli/io.js";
 import { ErrorCodes, TandemError } from "../../core/errors.js";
-import {
-  CLUSTER_FAULTS,
-  type ClusterRunOptions,
-  replayCommand,
-  runClusterSeed,
-} from "./swarm.js";
+import { CLUSTER_FAULTS, type ClusterRunOptions, replayCommand, runClusterSeed } from "./swarm.js";
 import { faultListArg, intArg } from "../cli-args.js";
 
 const USAGE = `Usage: tandem cluster-sim --seeds N [--start S] [--nodes K] [--faults LIST] [--steps N]
