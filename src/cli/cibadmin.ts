@@ -13,6 +13,7 @@ import type { CibadminOp } from "../cib/store.js";
 import { SECTIONS } from "../cib/store.js";
 import { socketPathFromEnv } from "../daemon/paths.js";
 import { cibRequest } from "../daemon/protocol.js";
+import { type OptSpec, parseArgs } from "../status/args.js";
 import type { Command, CommandIO } from "./io.js";
 
 const USAGE = `Usage: cibadmin COMMAND [OPTIONS]
@@ -43,17 +44,23 @@ const FAILURES: Record<string, { rc: number; text: string; exit: number }> = {
 const SCHEMA = { rc: -203, text: "Update does not conform to the configured schema", exit: 78 };
 
 type Mode = "query" | "replace" | "create" | "modify" | "delete";
-const MODE_FLAGS: Record<string, Mode> = {
-  "-Q": "query",
-  "--query": "query",
-  "-R": "replace",
-  "--replace": "replace",
-  "-C": "create",
-  "--create": "create",
-  "-M": "modify",
-  "--modify": "modify",
-  "-D": "delete",
-  "--delete": "delete",
+const MODES: Mode[] = ["query", "replace", "create", "modify", "delete"];
+
+const SPEC: OptSpec = {
+  help: { names: ["-h", "--help", "-?"] },
+  query: { names: ["-Q", "--query"] },
+  replace: { names: ["-R", "--replace"] },
+  create: { names: ["-C", "--create"] },
+  modify: { names: ["-M", "--modify"] },
+  delete: { names: ["-D", "--delete"] },
+  scope: { names: ["-o", "--scope"], value: true },
+  xmlText: { names: ["-X", "--xml-text"], value: true },
+  xmlFile: { names: ["-x", "--xml-file"], value: true },
+  pipe: { names: ["-p", "--xml-pipe"] },
+  allowCreate: { names: ["-c", "--allow-create"] },
+  // every change is synchronous and cluster-wide here: accepted and ignored
+  local: { names: ["-l", "--local"] },
+  sync: { names: ["-s", "--sync-call"] },
 };
 
 function usageError(msg: string): TandemError {
@@ -69,65 +76,23 @@ interface Parsed {
   allowCreate: boolean;
 }
 
-function parseArgs(argv: string[]): Parsed | "help" {
-  const p: Parsed = { pipe: false, allowCreate: false };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    if (a.startsWith("--") && a.includes("=")) {
-      inline = a.slice(a.indexOf("=") + 1);
-      a = a.slice(0, a.indexOf("="));
-    } else if (/^-[oXx].+/.test(a)) {
-      inline = a.slice(2);
-      a = a.slice(0, 2);
-    }
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw usageError(`option '${a}' needs a value`);
-      return v;
-    };
-    if (a === "-h" || a === "--help" || a === "-?") return "help";
-    const mode = MODE_FLAGS[a];
-    if (mode) {
-      if (p.mode && p.mode !== mode) throw usageError(`only one command at a time: got --${p.mode} and ${a}`);
-      p.mode = mode;
-      continue;
-    }
-    switch (a) {
-      case "-o":
-      case "--scope": {
-        const s = value();
-        if (!SECTIONS.includes(s)) throw usageError(`unknown scope '${s}' (known: ${SECTIONS.join(", ")})`);
-        p.scope = s;
-        break;
-      }
-      case "-X":
-      case "--xml-text":
-        p.xmlText = value();
-        break;
-      case "-x":
-      case "--xml-file":
-        p.xmlFile = value();
-        break;
-      case "-p":
-      case "--xml-pipe":
-        p.pipe = true;
-        break;
-      case "-c":
-      case "--allow-create":
-        p.allowCreate = true;
-        break;
-      case "-l":
-      case "--local":
-      case "-s":
-      case "--sync-call":
-        break; // every change is synchronous and cluster-wide here
-      default:
-        throw usageError(`unknown option '${a}' (see cibadmin --help)`);
-    }
-  }
-  return p;
+function parseCibadminArgs(argv: string[]): Parsed | "help" {
+  const { opts, rest } = parseArgs("cibadmin", argv, SPEC);
+  if (opts.has("help")) return "help";
+  if (rest.length > 0) throw usageError(`unexpected argument '${rest[0]}' (see cibadmin --help)`);
+  const modes = MODES.filter((m) => opts.has(m));
+  if (modes.length > 1) throw usageError(`only one command at a time: got --${modes[0]} and --${modes[1]}`);
+  const scope = opts.get("scope") as string | undefined;
+  if (scope !== undefined && !SECTIONS.includes(scope))
+    throw usageError(`unknown scope '${scope}' (known: ${SECTIONS.join(", ")})`);
+  return {
+    mode: modes[0],
+    scope,
+    xmlText: opts.get("xmlText") as string | undefined,
+    xmlFile: opts.get("xmlFile") as string | undefined,
+    pipe: opts.has("pipe"),
+    allowCreate: opts.has("allowCreate"),
+  };
 }
 
 async function inputXml(p: Parsed, io: CommandIO): Promise<string | undefined> {
@@ -158,7 +123,7 @@ async function inputXml(p: Parsed, io: CommandIO): Promise<string | undefined> {
 }
 
 export const cibadminCommand: Command = async (argv, io) => {
-  const p = parseArgs(argv);
+  const p = parseCibadminArgs(argv);
   if (p === "help") {
     io.stdout(USAGE);
     return 0;

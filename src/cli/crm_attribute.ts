@@ -8,6 +8,7 @@ import { ErrorCodes, TandemError } from "../core/errors.js";
 import { child, elements, escapeAttr, parseXml, type XmlElement } from "../core/xml.js";
 import { socketPathFromEnv } from "../daemon/paths.js";
 import { cibRequest } from "../daemon/protocol.js";
+import { type OptSpec, parseArgs } from "../status/args.js";
 import type { Command } from "./io.js";
 
 const USAGE = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G] [options]
@@ -46,75 +47,42 @@ interface Opts {
   quiet: boolean;
 }
 
+const SPEC: OptSpec = {
+  help: { names: ["-h", "--help", "-?"] },
+  name: { names: ["-n", "--name", "--attr-name"], value: true },
+  value: { names: ["-v", "--update", "--attr-value"], value: true },
+  del: { names: ["-D", "--delete"] },
+  query: { names: ["-G", "--query"] },
+  node: { names: ["-N", "--node"], value: true },
+  lifetime: { names: ["-l", "--lifetime"], value: true },
+  type: { names: ["-t", "--type"], value: true },
+  dflt: { names: ["-d", "--default"], value: true },
+  quiet: { names: ["-q", "--quiet"] },
+};
+
+const TYPES = ["crm_config", "rsc_defaults", "op_defaults", "nodes", "status"];
+
 function parse(argv: string[]): Opts | "help" {
-  const o: Opts = { del: false, quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    if (a.startsWith("--") && a.includes("=")) {
-      inline = a.slice(a.indexOf("=") + 1);
-      a = a.slice(0, a.indexOf("="));
-    } else if (/^-[nvNltd].+/.test(a)) {
-      inline = a.slice(2);
-      a = a.slice(0, 2);
-    }
-    const val = () => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw usageError(`option '${a}' needs a value`);
-      return v;
-    };
-    switch (a) {
-      case "-h":
-      case "--help":
-        return "help";
-      case "-n":
-      case "--name":
-      case "--attr-name":
-        o.name = val();
-        break;
-      case "-v":
-      case "--update":
-      case "--attr-value":
-        o.value = val();
-        break;
-      case "-D":
-      case "--delete":
-        o.del = true;
-        break;
-      case "-G":
-      case "--query":
-        break;
-      case "-N":
-      case "--node":
-        o.node = val();
-        break;
-      case "-l":
-      case "--lifetime":
-        o.lifetime = val();
-        if (!["reboot", "forever"].includes(o.lifetime))
-          throw usageError(`--lifetime must be reboot or forever: got '${o.lifetime}'`);
-        break;
-      case "-t":
-      case "--type":
-        o.type = val();
-        if (!["crm_config", "rsc_defaults", "op_defaults", "nodes", "status"].includes(o.type))
-          throw usageError(
-            `--type must be crm_config, rsc_defaults, op_defaults, nodes or status: got '${o.type}'`,
-          );
-        break;
-      case "-d":
-      case "--default":
-        o.dflt = val();
-        break;
-      case "-q":
-      case "--quiet":
-        o.quiet = true;
-        break;
-      default:
-        throw usageError(`unknown option '${a}' (see crm_attribute --help)`);
-    }
-  }
+  const { opts, rest } = parseArgs("crm_attribute", argv, SPEC);
+  if (opts.has("help")) return "help";
+  if (rest.length > 0) throw usageError(`unexpected argument '${rest[0]}' (see crm_attribute --help)`);
+  const str = (k: string) => opts.get(k) as string | undefined;
+  const o: Opts = {
+    name: str("name"),
+    value: str("value"),
+    del: opts.has("del"),
+    node: str("node"),
+    lifetime: str("lifetime"),
+    type: str("type"),
+    dflt: str("dflt"),
+    quiet: opts.has("quiet"),
+  };
+  if (o.lifetime !== undefined && !["reboot", "forever"].includes(o.lifetime))
+    throw usageError(`--lifetime must be reboot or forever: got '${o.lifetime}'`);
+  if (o.type !== undefined && !TYPES.includes(o.type))
+    throw usageError(
+      `--type must be crm_config, rsc_defaults, op_defaults, nodes or status: got '${o.type}'`,
+    );
   return o;
 }
 

@@ -10,6 +10,7 @@ import { INFINITY } from "../core/score.js";
 import { child, elements, parseXml } from "../core/xml.js";
 import { socketPathFromEnv } from "../daemon/paths.js";
 import { cibRequest } from "../daemon/protocol.js";
+import { type OptSpec, parseArgs } from "../status/args.js";
 import type { Command } from "./io.js";
 
 const USAGE = `Usage: crm_failcount -r RESOURCE [-N NODE] [-G | -D] [-n OPERATION -I INTERVAL] [-q]
@@ -27,66 +28,31 @@ function usageError(msg: string): TandemError {
   return new TandemError(ErrorCodes.USAGE, msg, { exitCode: 64 });
 }
 
+const SPEC: OptSpec = {
+  help: { names: ["-h", "--help", "-?"] },
+  rsc: { names: ["-r", "--resource", "--resource-id"], value: true },
+  node: { names: ["-N", "--node"], value: true },
+  query: { names: ["-G", "--query"] },
+  del: { names: ["-D", "--delete"] },
+  quiet: { names: ["-q", "--quiet"] },
+  op: { names: ["-n", "--operation"], value: true },
+  interval: { names: ["-I", "--interval"], value: true },
+};
+
 export const crmFailcountCommand: Command = async (argv, io) => {
-  let rsc: string | undefined;
-  let node: string | undefined;
-  let del = false;
-  let quiet = false;
-  let op: string | undefined;
-  let interval: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    if (a.startsWith("--") && a.includes("=")) {
-      inline = a.slice(a.indexOf("=") + 1);
-      a = a.slice(0, a.indexOf("="));
-    } else if (/^-[rNnI].+/.test(a)) {
-      inline = a.slice(2);
-      a = a.slice(0, 2);
-    }
-    const val = () => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw usageError(`option '${a}' needs a value`);
-      return v;
-    };
-    switch (a) {
-      case "-h":
-      case "--help":
-        io.stdout(USAGE);
-        return 0;
-      case "-r":
-      case "--resource":
-      case "--resource-id":
-        rsc = val();
-        break;
-      case "-N":
-      case "--node":
-        node = val();
-        break;
-      case "-G":
-      case "--query":
-        break;
-      case "-D":
-      case "--delete":
-        del = true;
-        break;
-      case "-q":
-      case "--quiet":
-        quiet = true;
-        break;
-      case "-n":
-      case "--operation":
-        op = val();
-        break;
-      case "-I":
-      case "--interval":
-        interval = val();
-        break;
-      default:
-        throw usageError(`unknown option '${a}' (see crm_failcount --help)`);
-    }
+  const { opts, rest } = parseArgs("crm_failcount", argv, SPEC);
+  if (opts.has("help")) {
+    io.stdout(USAGE);
+    return 0;
   }
+  if (rest.length > 0) throw usageError(`unexpected argument '${rest[0]}' (see crm_failcount --help)`);
+  const str = (k: string) => opts.get(k) as string | undefined;
+  const rsc = str("rsc");
+  const node = str("node");
+  const del = opts.has("del");
+  const quiet = opts.has("quiet");
+  const op = str("op");
+  const interval = str("interval");
   if (!rsc) throw usageError("a resource is required (-r RESOURCE)");
   const intervalMs = interval === undefined ? undefined : parseDurationMs(interval);
   if (interval !== undefined && intervalMs === undefined)
