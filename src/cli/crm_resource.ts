@@ -1,7 +1,8 @@
 // `crm_resource`: where resources run and why, and the cluster's resource
 // commands through the local tandemd, with Pacemaker 2.1.5's options and text:
 //   crm_resource -L | -W -r RSC | -M -r RSC [-N NODE] | -B -r RSC [-N NODE]
-//                | -U -r RSC [-N NODE] | -C [-r RSC] [-N NODE] | -R [-r RSC] [-N NODE] | -Y -r RSC
+//                | -U -r RSC [-N NODE] | -C [-r RSC] [-N NODE] [-n OP [-I INTERVAL]]
+//                | -R [-r RSC] [-N NODE] | -Y -r RSC [-N NODE]
 // move/ban/clear write the cli-prefer-RSC / cli-ban-RSC-on-NODE location constraints.
 
 import { escapeAttr } from "../core/xml.js";
@@ -9,6 +10,13 @@ import { cibRequest } from "../daemon/protocol.js";
 import { renderResources } from "../scheduler/render-status.js";
 import type { SchedResource } from "../scheduler/working-set.js";
 import { parseArgs, usageError } from "../status/args.js";
+import {
+  checkCleanupRequest,
+  type CleanupRequest,
+  parseIntervalMs,
+  planCleanup,
+  runCleanup,
+} from "../status/cleanup.js";
 import { statusOrFail } from "../status/connect.js";
 import { fromStatus, type LiveStatus, socketOf } from "../status/live.js";
 import type { Command, CommandIO } from "./io.js";
@@ -24,8 +32,10 @@ Queries:
   -Y, --why                 Show why resources are not running
 
 Commands:
-  -C, --cleanup             Clean up the resource's history and fail counts (probed again)
-  -R, --refresh             Delete resource's history (including failures) so its current state is rechecked
+  -C, --cleanup             Forget the failed operations and fail counts of the resource(s)
+                            that failed, so they are probed again (others are left alone)
+  -R, --refresh             Forget the whole history (failures included) of the resource(s),
+                            so the cluster re-probes their current state
   -M, --move                Move a resource from its current location to the named destination
                             (without --node: ban it from the node it runs on)
   -B, --ban                 Prevent the named resource from running on the named --node
@@ -34,6 +44,8 @@ Commands:
 Options:
   -r, --resource=ID         Resource ID
   -N, --node=NAME           Node name
+  -n, --operation=OPERATION Operation whose failures to clear instead of all (with -C)
+  -I, --interval=N          Interval of that operation (default 0) (with -C -n)
   -Q, --quiet               Be less descriptive in output
   -h, --help                Show help options
 `;
@@ -49,6 +61,8 @@ const SPEC = {
   clear: { names: ["-U", "--clear", "--un-move", "--un-migrate"] },
   rsc: { names: ["-r", "--resource"], value: true },
   node: { names: ["-N", "--node"], value: true },
+  operation: { names: ["-n", "--operation"], value: true },
+  interval: { names: ["-I", "--interval"], value: true },
   quiet: { names: ["-Q", "--quiet"] },
   help: { names: ["-h", "--help", "-?"] },
 };
@@ -125,6 +139,24 @@ export const crmResourceCommand: Command = async (argv, io) => {
   if (["locate", "why", "move", "ban", "clear"].includes(cmd) && rscId === undefined) {
     io.stderr(`crm_resource: Must supply a resource id with -r\n`);
     return 64;
+  }
+  let cleanupRequest: CleanupRequest | undefined;
+  if (cmd === "cleanup" || cmd === "refresh") {
+    cleanupRequest = { refresh: cmd === "refresh" };
+    if (nodeName !== undefined) cleanupRequest.node = nodeName;
+    const op = opts.get("operation") as string | undefined;
+    const iv = opts.get("interval") as string | undefined;
+    if (op !== undefined) cleanupRequest.operation = op;
+    if (iv !== undefined) {
+      const ms = parseIntervalMs(iv);
+      if (ms === undefined) throw usageError("crm_resource", `Invalid interval specification '${iv}'`);
+      cleanupRequest.intervalMs = ms;
+    }
+    try {
+      checkCleanupRequest(cleanupRequest);
+    } catch (e) {
+      throw usageError("crm_resource", (e as Error).message);
+    }
   }
   const res = await statusOrFail(io, "CIB");
   if (!res.ok) return res.code;
@@ -219,16 +251,11 @@ export const crmResourceCommand: Command = async (argv, io) => {
       return 0;
     }
     default: {
-      // cleanup / refresh: tandemd forgets the history and fail counts; the resource is probed again.
-      const out = await cibRequest(socketOf(io.env), "resource.cleanup", {
-        ...(rscId !== undefined ? { rsc: id } : {}),
-        ...(nodeName !== undefined ? { node: nodeName } : {}),
-      });
-      const lines: string[] = [];
-      if (rscId === undefined) lines.push(`Cleaned up all resources on ${nodeName ?? "all nodes"}`);
-      else for (const c of out.cleaned) lines.push(`Cleaned up ${c.rsc} on ${c.node}`);
-      lines.push("Waiting for 1 reply from the controller", "... got reply (done)");
-      if (!quiet) io.stdout(`${lines.join("\n")}\n`);
+      const req = cleanupRequest!;
+      if (rscId !== undefined) req.rsc = id;
+      const plan = planCleanup(s, req);
+      await runCleanup(socketOf(io.env), plan, req);
+      if (!quiet) io.stdout(`${plan.lines.join("\n")}\n`);
       return 0;
     }
   }

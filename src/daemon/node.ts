@@ -533,7 +533,8 @@ export class NodeDaemon {
         };
         return this.submit({ op: "status", changes: [change] }, { client: "attrd" });
       },
-      "resource.cleanup": async (p) => this.cleanup(p?.rsc, p?.node),
+      "resource.cleanup": async (p) =>
+        this.cleanup(p?.rsc, p?.node, p?.operation && `${p.operation}_${p.interval ?? 0}`),
       status: () => this.status(),
       "node.shutdown": () => {
         void this.shutdown();
@@ -547,6 +548,7 @@ export class NodeDaemon {
   private async cleanup(
     rsc: string | undefined,
     node: string | undefined,
+    opKey?: string,
   ): Promise<{ cleaned: { rsc: string; node: string }[] }> {
     const targets = node === undefined ? [...this.o.nodes.keys()] : [this.nodeIdByName(node)];
     if (targets.some((t) => t === undefined))
@@ -568,8 +570,8 @@ export class NodeDaemon {
       const ta = child(ns, "transient_attributes");
       for (const set of ta ? elements(ta) : [])
         for (const nv of elements(set, "nvpair")) {
-          const m = /^(?:fail-count|last-failure)-(.+)#/.exec(nv.attrs.name ?? "");
-          if (m && (rsc === undefined || m[1] === rsc))
+          const m = /^(?:fail-count|last-failure)-(.+)#(.+)$/.exec(nv.attrs.name ?? "");
+          if (m && (rsc === undefined || m[1] === rsc) && (!opKey || m[2] === opKey))
             changes.push({ kind: "attr", nodeId: String(id), uname, name: nv.attrs.name });
         }
       this.send({ ch: "crmd", m: { t: "forget", node: id, ...(rsc !== undefined ? { rscId: rsc } : {}) } });

@@ -67,9 +67,12 @@ export interface CibMethods {
     params: { node: string; name: string; value?: string };
     result: { version: VersionInfo; changed: boolean };
   };
-  /** Forget a resource's operation history and fail counts (crm_resource --cleanup). */
+  /**
+   * Forget a resource's operation history and fail counts (crm_resource --cleanup/--refresh).
+   * `operation` (+ `interval`, ms, default 0): only that operation's fail count is cleared.
+   */
   "resource.cleanup": {
-    params: { rsc?: string; node?: string };
+    params: { rsc?: string; node?: string; operation?: string; interval?: number };
     result: { cleaned: { rsc: string; node: string }[] };
   };
   /** Everything crm_mon / pcs status need, in one answer. */

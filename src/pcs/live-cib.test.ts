@@ -173,10 +173,13 @@ test("live resource move, restart and cleanup wait for the cluster as pcs 0.11 d
     "never seen stopped",
   );
 
+  // webserver has not failed: cleanup asks nothing of the cluster; refresh forgets its history.
   const clean = await run("resource cleanup webserver");
+  assert.equal(clean.stdout, "Cleaned up webserver on node1\nCleaned up webserver on node2\n");
+  const refresh = await run("resource refresh webserver");
   assert.equal(
-    clean.stdout,
-    "Cleaned up webserver on node1\nCleaned up webserver on node2\nWaiting for 1 reply from the controller\n... got reply (done)\n",
+    refresh.stdout,
+    "Cleaned up webserver on node1\nCleaned up webserver on node2\nWaiting for 2 replies from the controller\n... got reply (done)\n",
   );
   assert.equal((await run("resource cleanup nosuch")).all, "Error: Resource 'nosuch' not found\n");
 });

@@ -102,7 +102,31 @@ test("pcs drives a real one-node tandemd", { timeout: 90_000 }, async (t) => {
       const f = await run("resource failcount show d1");
       return /Failcounts for resource 'd1'/.test(f.stdout) ? f : undefined;
     });
-    assert.match((await ok("resource cleanup d1")).stdout, /^Cleaned up d1 on n1\n/);
+    // bad cleanup requests: one error line, exit 1, nothing forgotten
+    const cibBefore = (await ok("cluster cib")).stdout;
+    for (const [cmd, msg] of [
+      ["resource cleanup nosuch", "Error: Resource 'nosuch' not found\n"],
+      ["resource cleanup d1 node=n9", "Error: Node 'n9' not found\n"],
+      ["resource cleanup d1 interval=10s", "Error: interval can only be given together with operation\n"],
+      [
+        "resource cleanup d1 operation=monitor interval=soon",
+        "Error: 'soon' is not a valid interval value\n",
+      ],
+    ]) {
+      const r = await run(cmd);
+      assert.deepEqual([r.code, r.all], [1, msg], cmd);
+    }
+    const refresh = await run("resource refresh d1 operation=monitor");
+    assert.equal(refresh.code, 1);
+    assert.match(refresh.stderr, /^\nUsage: pcs resource /);
+    assert.equal((await ok("cluster cib")).stdout, cibBefore);
+    // cleanup of an operation that did not fail: the failure stays
+    assert.equal((await ok("resource cleanup d1 operation=start")).stdout, "Cleaned up d1 on n1\n");
+    assert.match((await ok("resource failcount show d1")).stdout, /Failcounts for resource 'd1'/);
+    assert.match(
+      (await ok("resource cleanup d1 operation=monitor interval=1s")).stdout,
+      /^Cleaned up d1 on n1\nWaiting for 1 reply from the controller\n/,
+    );
     await waitFor("d1 running after cleanup", () => existsSync(state));
 
     // standby: the only node can no longer run it

@@ -5,6 +5,8 @@
 
 import { elements } from "../core/xml.js";
 import { cibRequest } from "../daemon/protocol.js";
+import { type CleanupRequest, parseIntervalMs, planCleanup, runCleanup } from "../status/cleanup.js";
+import { fromStatus, type LiveStatus } from "../status/live.js";
 import { NoClusterCibSource, parseCib } from "./cib-source.js";
 import { findSection, readCib, removeElement, updateCib } from "./cib.js";
 import { PcsError, PcsUsageError } from "./errors.js";
@@ -148,33 +150,49 @@ export const resourceRestart: PcsHandler = async (ctx) => {
   return 0;
 };
 
-/** `resource cleanup|refresh [RSC] [node=NODE | --node NODE]`: the daemon forgets history and fail counts. */
+/**
+ * `resource cleanup [RSC] [node=NODE] [operation=OP [interval=I]]` and `resource refresh [RSC]
+ * [node=NODE]`: crm_resource --cleanup / --refresh (src/status/cleanup.ts): cleanup forgets only
+ * failures, refresh the whole history (the resource is probed again).
+ */
 export function resourceCleanup(what: "cleanup" | "refresh"): PcsHandler {
   return async (ctx) => {
     const src = requireLive(ctx);
-    let rsc: string | undefined;
-    let node = ctx.options.values.get("--node");
+    const req: CleanupRequest = { refresh: what === "refresh" };
+    const node = ctx.options.values.get("--node");
+    if (node !== undefined) req.node = node;
     for (const a of ctx.args) {
-      if (a.startsWith("node=")) node = a.slice(5);
-      else if (rsc === undefined) rsc = a;
+      const eq = a.indexOf("=");
+      const key = eq > 0 ? a.slice(0, eq) : "";
+      const value = a.slice(eq + 1);
+      if (key === "node") req.node = value;
+      else if (key === "operation" && what === "cleanup") req.operation = value;
+      else if (key === "interval" && what === "cleanup") {
+        const ms = parseIntervalMs(value);
+        if (ms === undefined) throw new PcsError(`'${value}' is not a valid interval value`);
+        req.intervalMs = ms;
+      } else if (eq < 0 && req.rsc === undefined) req.rsc = a;
       else throw new PcsUsageError(subcommandUsage("resource", what));
     }
-    if (rsc !== undefined) {
-      const cib = await readCib(ctx);
-      if (!findResource(cib, rsc)) throw new PcsError(`Resource '${rsc}' not found`);
-    }
-    let cleaned: { rsc: string; node: string }[];
+    if (req.intervalMs !== undefined && req.operation === undefined)
+      throw new PcsError("interval can only be given together with operation");
+    let live: LiveStatus;
     try {
-      cleaned = (await cibRequest(src.socket, "resource.cleanup", { rsc, node }, { timeoutMs: 60_000 }))
-        .cleaned;
+      live = fromStatus(await cibRequest(src.socket, "status", {}, { timeoutMs: 30_000 }));
+    } catch {
+      throw new PcsError("unable to get cib");
+    }
+    if (req.rsc !== undefined && !findResource(live.cib, req.rsc))
+      throw new PcsError(`Resource '${req.rsc}' not found`);
+    if (req.node !== undefined && !live.ws.nodes.some((n) => n.uname === req.node))
+      throw new PcsError(`Node '${req.node}' not found`);
+    const plan = planCleanup(live, req);
+    try {
+      await runCleanup(src.socket, plan, req);
     } catch (e) {
       throw new PcsError(`Unable to ${what}: ${(e as Error).message}`);
     }
-    const lines: string[] = [];
-    if (rsc === undefined) lines.push(`Cleaned up all resources on ${node ?? "all nodes"}`);
-    else for (const c of cleaned) lines.push(`Cleaned up ${c.rsc} on ${c.node}`);
-    if (cleaned.length > 0) lines.push("Waiting for 1 reply from the controller", "... got reply (done)");
-    ctx.io.stdout(lines.map((l) => `${l}\n`).join(""));
+    ctx.io.stdout(plan.lines.map((l) => `${l}\n`).join(""));
     return 0;
   };
 }

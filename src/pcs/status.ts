@@ -4,12 +4,12 @@
 // answer, or the -f file), plus the pcsd sections from src/pcs/cluster/.
 
 import type { CommandIO } from "../cli/io.js";
-import { formatCibTime } from "../cib/store.js";
 import { unpackCib } from "../cib/unpack.js";
 import { child, elements, type XmlElement } from "../core/xml.js";
 import { cibRequest, type StatusResult } from "../daemon/protocol.js";
 import { unpackOnly, type WorkingSet } from "../scheduler/index.js";
 import { renderNodeList, renderResources } from "../scheduler/render-status.js";
+import { clusterSummary, pacemakerdLine } from "../status/text.js";
 import { clusterNotRunningError, NoClusterCibSource, parseCib } from "./cib-source.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { IpcCibSource } from "./live-cib.js";
@@ -52,38 +52,15 @@ function visibleResources(ws: WorkingSet): string[] {
   return asHeading(renderResources(ws, ""));
 }
 
+/** The Cluster Summary block: the one crm_mon prints (src/status/text.ts), indented by `pad`. */
 function summaryLines(s: StatusInput, full: boolean, pad: string): string[] {
-  const props = configuredProperties(s.cib);
-  const version = props.get("dc-version") ?? "unknown";
-  const nodes = s.ws.nodes;
-  const dcName = s.live ? s.live.dcName : nodes.find((n) => n.isDc)?.uname;
-  const dcNode = nodes.find((n) => n.uname === dcName);
+  const dcName = s.live ? s.live.dcName : s.ws.nodes.find((n) => n.isDc)?.uname;
   const quorate = s.live
     ? s.live.quorate
     : s.cib.attrs["have-quorum"] === "1" || s.cib.attrs["have-quorum"] === "true";
-  const dc = dcName
-    ? `${dcName}${full && dcNode ? ` (${dcNode.id})` : ""} (version ${version}) - partition ${quorate ? "with" : "WITHOUT"} quorum`
-    : "NONE";
-  const a = s.cib.attrs;
-  const by = [
-    a["update-user"] ? ` by ${a["update-user"]}` : "",
-    a["update-client"] ? ` via ${a["update-client"]}` : "",
-    a["update-origin"] ? ` on ${a["update-origin"]}` : "",
-  ].join("");
-  const instances = s.ws.primitives.filter((p) => !p.orphan);
-  const disabled = instances.filter((p) => p.targetRole === "stopped").length;
-  const out = [
-    "Cluster Summary:",
-    "  * Stack: corosync",
-    `  * Current DC: ${dc}`,
-    `  * Last updated: ${formatCibTime(s.now)}`,
-  ];
-  if (a["cib-last-written"]) out.push(`  * Last change:  ${a["cib-last-written"]}${by}`);
-  out.push(
-    `  * ${nodes.length} node${nodes.length === 1 ? "" : "s"} configured`,
-    `  * ${instances.length} resource instance${instances.length === 1 ? "" : "s"} configured${disabled > 0 ? ` (${disabled} DISABLED)` : ""}`,
+  return clusterSummary({ cib: s.cib, ws: s.ws, now: s.now, dcName, quorate }, { full }).map(
+    (l) => `${pad}${l}`,
   );
-  return out.map((l) => `${pad}${l}`);
 }
 
 function nodeLines(s: StatusInput, full: boolean): string[] {
@@ -105,13 +82,8 @@ function nodeLines(s: StatusInput, full: boolean): string[] {
   return out;
 }
 
-function pacemakerdLine(s: StatusInput): string[] {
-  if (!s.live) return [];
-  const iso = new Date(s.now)
-    .toISOString()
-    .replace(/\.\d+Z$/, "Z")
-    .replace("T", " ");
-  return [`Status of pacemakerd: 'Pacemaker is running' (last updated ${iso})`];
+function pacemakerd(s: StatusInput): string[] {
+  return s.live ? [pacemakerdLine(s.now)] : [];
 }
 
 async function pcsdSections(io: CommandIO, which: ("pcsd" | "daemon")[]): Promise<string[]> {
@@ -133,7 +105,7 @@ export const statusFull: PcsHandler = async (ctx) => {
   if (ctx.args.length > 0 && ctx.args[0] !== "status") throw new PcsUsageError(groupUsage("status"));
   const s = await loadStatus(ctx);
   const full = ctx.options.flags.has("--full");
-  const lines = [`Cluster name: ${clusterName(ctx, s)}`, ...pacemakerdLine(s), ...summaryLines(s, full, "")];
+  const lines = [`Cluster name: ${clusterName(ctx, s)}`, ...pacemakerd(s), ...summaryLines(s, full, "")];
   lines.push("", ...nodeLines(s, full), "", ...visibleResources(s.ws));
   if (full) lines.push("", "Migration Summary:", "", "Tickets:");
   if (s.live) lines.push(...(await pcsdSections(ctx.io, full ? ["pcsd", "daemon"] : ["daemon"])));
@@ -144,7 +116,7 @@ export const statusFull: PcsHandler = async (ctx) => {
 /** `pcs status cluster` / `pcs cluster status`. */
 export const statusCluster: PcsHandler = async (ctx) => {
   const s = await loadStatus(ctx);
-  const lines = ["Cluster Status:", ...pacemakerdLine(s).map((l) => ` ${l}`), ...summaryLines(s, false, " ")];
+  const lines = ["Cluster Status:", ...pacemakerd(s).map((l) => ` ${l}`), ...summaryLines(s, false, " ")];
   lines.push(...nodeLines(s, false).map((l) => ` ${l}`));
   if (s.live) lines.push(...(await pcsdSections(ctx.io, ["pcsd"])));
   ctx.io.stdout(`${lines.join("\n")}\n`);

@@ -3,11 +3,10 @@
 // attributes in the layout crm_mon uses; the status tools' errors without a cluster.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { crmMonCommand } from "../cli/crm_mon.js";
 import { crmNodeCommand } from "../cli/crm_node.js";
 import { crmResourceCommand } from "../cli/crm_resource.js";
@@ -16,36 +15,12 @@ import { captureIO } from "../cli/io.js";
 import { stonithAdminCommand } from "../cli/stonith_admin.js";
 import { TandemError } from "../core/errors.js";
 import { parseXml } from "../core/xml.js";
-import type { StatusResult } from "../daemon/protocol.js";
 import { fromStatus } from "./live.js";
 import { crmSimulateLiveCommand, withoutLive } from "./crm-simulate-live.js";
 import { readLiveCib } from "./live-cib.js";
-import { clusterSummary, renderMonText } from "./text.js";
+import { clusterSummary, renderMonText, summaryOf } from "./text.js";
 import { renderMonXml } from "./xml.js";
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const ref = (f: string) => readFileSync(resolve(repoRoot, "../shared/reference/pacemaker-2.1.5", f), "utf8");
-const refCib = ref("cib.xml");
-
-function statusOf(cib: string, at: string, over: Partial<StatusResult> = {}): StatusResult {
-  return {
-    clusterName: "cluster_web",
-    nodeId: 1,
-    nodeName: "node1",
-    dcId: 1,
-    dcName: "node1",
-    quorate: true,
-    nodes: [
-      { id: 1, name: "node1", member: true },
-      { id: 2, name: "node2", member: true },
-    ],
-    cibPhase: "ready",
-    version: { adminEpoch: 0, epoch: 13, numUpdates: 4 },
-    cib,
-    now: Date.parse(at),
-    ...over,
-  };
-}
+import { failedCib, ref, refCib, statusOf } from "./test-status.js";
 
 const at = "2026-11-28T04:33:32Z";
 
@@ -63,7 +38,7 @@ describe("crm_mon text against the real crm_mon 2.1.5", () => {
     const p = fromStatus(statusOf(refCib, "2026-11-28T04:33:15Z"));
     const pcs = ref("pcs_status.txt").split("\n");
     const start = pcs.indexOf("Cluster Summary:");
-    assert.deepEqual(clusterSummary(p), pcs.slice(start, start + 7));
+    assert.deepEqual(clusterSummary(summaryOf(p)), pcs.slice(start, start + 7));
   });
   it("a DC-less, inquorate view", () => {
     const t = renderMonText(
@@ -72,19 +47,6 @@ describe("crm_mon text against the real crm_mon 2.1.5", () => {
     assert.match(t, /\n {2}\* Current DC: NONE\n/);
   });
 });
-
-/** The reference CIB with a failed monitor on node1 and a node attribute. */
-function failedCib(): string {
-  return refCib
-    .replace(
-      '<nvpair id="status-1-.feature-set" name="#feature-set" value="3.16.1"/>',
-      '<nvpair id="status-1-.feature-set" name="#feature-set" value="3.16.1"/><nvpair id="status-1-fc" name="fail-count-webserver#monitor_60000" value="1"/><nvpair id="status-1-lf" name="last-failure-webserver#monitor_60000" value="1795840400"/><nvpair id="status-1-pingd" name="pingd" value="1000"/>',
-    )
-    .replace(
-      /(<lrm_rsc_op id="webserver_monitor_60000"[^>]*\/>)/,
-      '$1<lrm_rsc_op id="webserver_last_failure_0" operation_key="webserver_monitor_60000" operation="monitor" transition-key="5:8:0:x" transition-magic="0:7;5:8:0:x" exit-reason="" on_node="node1" call-id="13" rc-code="7" op-status="0" interval="60000" last-rc-change="1795840400" exec-time="0" queue-time="0"/>',
-    );
-}
 
 describe("crm_mon sections for failures and attributes", () => {
   const s = fromStatus(statusOf(failedCib(), at));

@@ -41,11 +41,30 @@ export function pacemakerdLine(now: number): string {
   return `Status of pacemakerd: 'Pacemaker is running' (last updated ${iso})`;
 }
 
-/** The "Cluster Summary:" block. */
-export function clusterSummary(s: LiveStatus): string[] {
+/** What the Cluster Summary is made of: a live status answer or a CIB file (pcs -f). */
+export interface SummaryInput {
+  cib: XmlElement;
+  ws: LiveStatus["ws"];
+  now: number;
+  dcName: string | undefined;
+  quorate: boolean;
+}
+
+/** The summary input of a live status answer. */
+export function summaryOf(s: LiveStatus): SummaryInput {
+  return { cib: s.cib, ws: s.ws, now: s.now, dcName: s.status.dcName, quorate: s.status.quorate };
+}
+
+/**
+ * The "Cluster Summary:" block, as crm_mon and pcs status print it (one implementation
+ * for both). `full` (pcs status --full, crm_mon -n...) adds the DC's node id.
+ */
+export function clusterSummary(s: SummaryInput, o: { full?: boolean } = {}): string[] {
   const version = property(s.cib, "dc-version") ?? "unknown";
-  const dc = s.status.dcName
-    ? `${s.status.dcName} (version ${version}) - partition ${s.status.quorate ? "with" : "WITHOUT"} quorum`
+  const dcNode = s.ws.nodes.find((n) => n.uname === s.dcName);
+  const dcId = o.full && dcNode ? ` (${dcNode.id})` : "";
+  const dc = s.dcName
+    ? `${s.dcName}${dcId} (version ${version}) - partition ${s.quorate ? "with" : "WITHOUT"} quorum`
     : "NONE";
   const a = s.cib.attrs;
   const by = [
@@ -301,7 +320,12 @@ export function failedActions(s: LiveStatus): string[] {
 
 /** The whole one-shot text, ending with a newline. */
 export function renderMonText(s: LiveStatus, o: MonOptions = {}): string {
-  const lines = [pacemakerdLine(s.now), ...clusterSummary(s), "", ...heading(renderNodeList(s.ws, ""))];
+  const lines = [
+    pacemakerdLine(s.now),
+    ...clusterSummary(summaryOf(s)),
+    "",
+    ...heading(renderNodeList(s.ws, "")),
+  ];
   lines.push("", ...(o.inactive ? heading(renderResources(s.ws, "")) : activeResources(s)));
   if (o.attributes) {
     const attrs = nodeAttributes(s);

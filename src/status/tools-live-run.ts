@@ -22,6 +22,7 @@ import { crmadminCommand } from "../cli/crmadmin.js";
 import { type Command, captureIO } from "../cli/io.js";
 import { pcsCommand } from "../cli/pcs.js";
 import { stonithAdminCommand } from "../cli/stonith_admin.js";
+import { TandemError } from "../core/errors.js";
 import { cibRequest } from "../daemon/protocol.js";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
@@ -192,7 +193,23 @@ export async function statusToolsLive(t: TestContext): Promise<void> {
       /\nFailed Resource Actions:\n {2}\* d1_monitor_1000 on n1 'not running' \(7\): call=\d+, status='complete', (exitreason='[^']*', )?last-rc-change='[^']+', queued=\d+ms, exec=\d+ms\n$/,
     );
     assert.match(await ok(crmMonCommand, "--output-as=xml"), /<failure op_key="d1_monitor_1000" node="n1"/);
-    const cleaned = await ok(crmResourceCommand, "--cleanup -r d1");
+    // A cleanup of another operation or of a resource that did not fail keeps the failure.
+    const before = (await cibRequest(socket, "cib.query", {})).version;
+    assert.equal(
+      await ok(crmResourceCommand, "--cleanup -r d1 -n start"),
+      "Cleaned up d1 on n1\n", // nothing asked of the controller: no "Waiting for" lines
+    );
+    await assert.rejects(run(crmResourceCommand, "--cleanup -r d1 -I 10s"), (e: unknown) => {
+      assert.ok(e instanceof TandemError && e.exitCode === 64);
+      assert.equal(
+        e.message,
+        "An interval can only be given together with an operation (see crm_resource --help)",
+      );
+      return true;
+    });
+    assert.deepEqual((await cibRequest(socket, "cib.query", {})).version, before);
+    assert.match(await ok(crmMonCommand, "-1"), /Failed Resource Actions/);
+    const cleaned = await ok(crmResourceCommand, "--cleanup -r d1 -n monitor -I 1s");
     assert.match(cleaned, /^Cleaned up d1 on n1\n/);
     await waitFor("the failure forgotten", async () => {
       const t3 = await ok(crmMonCommand, "-1 -f");
