@@ -57,6 +57,12 @@ export const ErrorCodes = {
   PCSD_DAEMON: "TANDEM_E_PCSD_DAEMON",
   /** pcsd: the TLS certificate or key cannot be created or loaded. */
   PCSD_TLS: "TANDEM_E_PCSD_TLS",
+  /** pcsd web dashboard: no session, or the session expired or was logged out (log in again). */
+  PCSD_SESSION: "TANDEM_E_PCSD_SESSION",
+  /** pcsd web dashboard: a state-changing request without the page's CSRF token (or from another origin). */
+  PCSD_CSRF: "TANDEM_E_PCSD_CSRF",
+  /** pcsd web dashboard: the pcs command behind a dashboard action failed (its error in the message). */
+  PCSD_ACTION_FAILED: "TANDEM_E_PCSD_ACTION_FAILED",
   /** cibadmin-style CIB operation: the object to change or replace does not exist (Pacemaker -6 ENXIO). */
   CIB_NOT_FOUND: "TANDEM_E_CIB_NOT_FOUND",
   /** cibadmin --create: an object with that tag and id already exists (Pacemaker -76 ENOTUNIQ). */

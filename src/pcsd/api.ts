@@ -222,7 +222,12 @@ export function httpStatusFor(code: string): number {
   switch (code) {
     case ErrorCodes.PCSD_AUTH_FAILED:
     case ErrorCodes.PCSD_TOKEN:
+    case ErrorCodes.PCSD_SESSION:
       return 401;
+    case ErrorCodes.PCSD_CSRF:
+      return 403;
+    case ErrorCodes.PCSD_ACTION_FAILED:
+      return 409;
     case ErrorCodes.PCSD_RATE_LIMITED:
       return 429;
     case ErrorCodes.PCSD_TOO_LARGE:

@@ -40,6 +40,7 @@ import { DEFAULT_RATE_LIMIT, LoginRateLimiter, type RateLimitPolicy } from "./ra
 import { type DaemonSupervisor, type SupervisorOptions, createSupervisor } from "./supervisor.js";
 import { ensureTlsIdentity } from "./tls.js";
 import { TokenStore } from "./tokens.js";
+import { type Dashboard, type DashboardOptions, createDashboard } from "./web/dashboard.js";
 
 export interface PcsdOptions {
   root: string;
@@ -53,6 +54,8 @@ export interface PcsdOptions {
   now?: () => number;
   logger?: Logger;
   openssl?: string;
+  /** Web dashboard settings (session policy, poll interval...); `false` turns it off. */
+  dashboard?: Partial<Pick<DashboardOptions, "sessions" | "pollMs" | "actionWaitMs">> | false;
 }
 
 export interface PcsdServer {
@@ -61,6 +64,8 @@ export interface PcsdServer {
   fingerprint256: string;
   paths: PcsdPaths;
   supervisor: DaemonSupervisor;
+  /** The web dashboard served at / (undefined when turned off). */
+  dashboard?: Dashboard;
   close(): Promise<void>;
 }
 
@@ -106,30 +111,35 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
     return null;
   };
 
+  /** The hacluster login, shared by `pcs host auth` and the dashboard: one rate limiter for both. */
+  const login = async (username: string, password: string, from: string): Promise<void> => {
+    const wait = limiter.retryAfterMs(from, username);
+    if (wait > 0) {
+      log.log("warning", "login refused: rate limited", { user: username, from, retryAfterMs: wait });
+      throw new TandemError(
+        ErrorCodes.PCSD_RATE_LIMITED,
+        `too many failed login attempts, try again in ${Math.ceil(wait / 1000)} s`,
+      );
+    }
+    // Counted as a failure before checking, so parallel attempts cannot skip the limit.
+    limiter.recordFailure(from, username);
+    if (!(await checkLogin(paths.passwd, username, password))) {
+      if (!existsSync(paths.passwd))
+        log.log("warning", "no password is set for hacluster: run 'tandem passwd hacluster' on this node");
+      log.log("warning", "failed login", {
+        user: username,
+        from,
+        failures: limiter.failures(from, username),
+      });
+      throw new TandemError(ErrorCodes.PCSD_AUTH_FAILED, "Username and/or password is incorrect");
+    }
+    limiter.recordSuccess(from, username);
+  };
+
   const handlers: { [E in EndpointName]: Handler<E> } = {
     version: async () => ({ api: API_VERSION, pcsdVersion: PCSD_VERSION, node: opts.nodeName }),
     auth: async ({ username, password }, from) => {
-      const wait = limiter.retryAfterMs(from, username);
-      if (wait > 0) {
-        log.log("warning", "login refused: rate limited", { user: username, from, retryAfterMs: wait });
-        throw new TandemError(
-          ErrorCodes.PCSD_RATE_LIMITED,
-          `too many failed login attempts, try again in ${Math.ceil(wait / 1000)} s`,
-        );
-      }
-      // Counted as a failure before checking, so parallel attempts cannot skip the limit.
-      limiter.recordFailure(from, username);
-      if (!(await checkLogin(paths.passwd, username, password))) {
-        if (!existsSync(paths.passwd))
-          log.log("warning", "no password is set for hacluster: run 'tandem passwd hacluster' on this node");
-        log.log("warning", "failed login", {
-          user: username,
-          from,
-          failures: limiter.failures(from, username),
-        });
-        throw new TandemError(ErrorCodes.PCSD_AUTH_FAILED, "Username and/or password is incorrect");
-      }
-      limiter.recordSuccess(from, username);
+      await login(username, password, from);
       const token = tokens.issue(username, from);
       log.log("notice", "login", { user: username, from });
       return { token, node: opts.nodeName };
@@ -270,9 +280,25 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
       req.on("error", reject);
     });
 
+  const dashboard =
+    opts.dashboard === false
+      ? undefined
+      : createDashboard({
+          ...opts.dashboard,
+          root: opts.root,
+          nodeName: opts.nodeName,
+          logger: log.child("web"),
+          login,
+          clusterName: () => localClusterName(paths),
+          now: opts.now,
+        });
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const from = req.socket.remoteAddress ?? "unknown";
     const path = (req.url ?? "").split("?")[0];
+    // Everything outside the API is the web dashboard's (pages, static files, /ui/api).
+    if (dashboard && !path.startsWith(`${API_PREFIX}/`) && path !== API_PREFIX)
+      return dashboard.handle(req, res, path, from);
     const name = routes.get(`${req.method} ${path}`);
     try {
       if (name === undefined) {
@@ -383,7 +409,9 @@ export async function startPcsd(opts: PcsdOptions): Promise<PcsdServer> {
     fingerprint256: identity.fingerprint256,
     paths,
     supervisor,
+    dashboard,
     async close() {
+      dashboard?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
