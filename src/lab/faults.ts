@@ -12,7 +12,7 @@ import { ipcRequest } from "../transport/ipc.js";
 import { type LabConfig, type LabNode, tandemdSocket } from "./config.js";
 import { ip } from "./netns.js";
 import { findProcesses, killAll, signalAll } from "./procs.js";
-import { runTool } from "./run.js";
+import { runOn, runTool } from "./run.js";
 import { startPcsd } from "./up.js";
 
 export const FAULT_KINDS = [
@@ -89,7 +89,7 @@ export async function injectFault(
     case "resource-fail":
       if (!rsc)
         throw new TandemError(ErrorCodes.USAGE, "resource-fail needs a resource name", { exitCode: 2 });
-      return resourceFail(node, rsc);
+      return resourceFail(lab, node, rsc);
   }
 }
 
@@ -114,15 +114,18 @@ function killNetns(ns: string): void {
 }
 
 /** Kills the service a resource runs (its pid file in the node's HA_RSCTMP), or removes its state. */
-function resourceFail(node: LabNode, rsc: string): string {
+async function resourceFail(lab: LabConfig, node: LabNode, rsc: string): Promise<string> {
   const dir = rsctmp(node);
   const files = existsSync(dir) ? readdirSync(dir) : [];
   const pidFile = files.find((f) => f.endsWith(`-${rsc}.pid`));
   if (pidFile) {
     const pid = Number(readFileSync(join(dir, pidFile), "utf8").trim());
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
+    // netns: the pid is the node's own (its PID namespace): killed from inside.
+    if (lab.mode === "netns" && node.netns) await runOn(lab, node, ["kill", "-KILL", String(pid)]);
+    else
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
     return `${node.name}: ${rsc}'s service (pid ${pid}) killed`;
   }
   const state = files.find((f) => f.endsWith(`-${rsc}.state`));

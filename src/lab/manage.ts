@@ -80,10 +80,19 @@ export async function labStatus(lab: LabConfig): Promise<LabStatus> {
   let dc: string | null = null;
   for (const n of lab.nodes) {
     const procs = findProcesses({ root: n.root });
-    let pcsd = readPid(join(n.root, "run/tandem/lab-pcsd.pid"));
-    if (pcsd !== undefined && !alive(pcsd)) pcsd = undefined;
-    let tandemd = readPid(join(n.root, "run/tandem/tandemd.pid"));
-    if (tandemd !== undefined && !alive(tandemd)) tandemd = undefined;
+    // Host pids from the process list (netns: the pid files hold the node's own pids).
+    const byCmd = (re: RegExp) => procs.find((p) => re.test(p.cmdline))?.pid;
+    let pcsd: number | undefined;
+    let tandemd: number | undefined;
+    if (lab.mode === "netns") {
+      pcsd = byCmd(/^\S*node\S* \S*\/bin\/pcsd\b/);
+      tandemd = byCmd(/^\S*node\S* (\S+ )*\S*\/bin\/tandemd\b/);
+    } else {
+      pcsd = readPid(join(n.root, "run/tandem/lab-pcsd.pid"));
+      if (pcsd !== undefined && !alive(pcsd)) pcsd = undefined;
+      tandemd = readPid(join(n.root, "run/tandem/tandemd.pid"));
+      if (tandemd !== undefined && !alive(tandemd)) tandemd = undefined;
+    }
     let state = "down";
     if (procs.length > 0 && procs.every((p) => p.state === "T" || p.state === "t")) state = "frozen";
     else if (tandemd !== undefined) {

@@ -11,8 +11,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCodes, TandemError } from "../core/errors.js";
-import { type LabConfig, type LabNode, labFile, labOcfRoot, MAX_NODES } from "./config.js";
-import { ip, listNetns } from "./netns.js";
+import { type LabConfig, type LabNode, labFile, labOcfRoot, MAX_NODES, nodeEnv } from "./config.js";
+import { ensureHolder, ip, listNetns } from "./netns.js";
 import { findProcesses } from "./procs.js";
 import { runTool } from "./run.js";
 import { bringUp, type UpOptions, type UpResult, waitForVip, writeNodeFiles } from "./up.js";
@@ -165,6 +165,8 @@ export async function labUpNetns(o: UpOptions): Promise<UpResult> {
     chmodSync(n.root, 0o755);
     for (const d of ["var", "var/www", "var/www/html"]) chmodSync(join(n.root, d), 0o755);
   }
+  // Every node's PID 1 (private /run and docroot, a reaper), started together.
+  await Promise.all(nodes.map((n) => ensureHolder(n, nodeEnv(lab, n))));
   await bringUp(lab, o, t0);
   const res: UpResult = { lab };
   if (o.scenario === "tutorial") {

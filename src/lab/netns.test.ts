@@ -1,11 +1,12 @@
 // The netns lab (root only): the tutorial for real — the distribution's IPaddr2 and
 // apache agents in one network namespace per node, the client in its own namespace —
 // passing the tutorial's failover check (the page on the virtual IP moves from node1
-// to node2 when node1's cluster is stopped, nobody answers twice), and lab down
-// removing every namespace.
+// to node2 when node1's cluster is stopped, nobody answers twice), each node in its own
+// PID and mount namespaces, and lab down removing every namespace.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +60,18 @@ describe("tandem lab --mode netns (real IPaddr2 and apache)", { skip: isRoot ? f
     };
     assert.equal(st.vip, "198.18.0.199");
     assert.equal(st.served_by, "node1");
+    // Each node has its own PID namespace (PID 1 = its holder, the reaper) and mounts:
+    // /var/www/html is the node's own docroot, /run a private tmpfs.
+    for (const node of ["node1", "node2"]) {
+      const init = await tandem(["lab", "exec", ...d, node, "--", "cat", "/proc/1/cmdline"]);
+      assert.match(init.out, /^bash\0-c\0/, init.err);
+      if (existsSync("/var/www/html")) {
+        const page = await tandem(["lab", "exec", ...d, node, "--", "cat", "/var/www/html/index.html"]);
+        assert.match(page.out, new RegExp(`My Test Site - ${node}\\b`), page.err);
+      }
+      const run = await tandem(["lab", "exec", ...d, node, "--", "stat", "-f", "-c", "%T", "/run"]);
+      assert.equal(run.out.trim(), "tmpfs", run.err);
+    }
     const f = await tandem(["lab", "failover", ...d, "--fault", "stop", "--json"]);
     assert.equal(f.code, 0, `${f.out}\n${f.err}`);
     const run = (
@@ -68,7 +81,9 @@ describe("tandem lab --mode netns (real IPaddr2 and apache)", { skip: isRoot ? f
     assert.equal(run.to, "node2");
     assert.equal(run.double_answers, 0);
     assert.ok(run.gap_s > 0);
-    const ns = listNetns().filter((n) => n.startsWith("tl"));
+    // This lab's namespaces (their prefix comes from DIR), not other tests' ones.
+    const prefix = `tl${createHash("sha256").update(dir).digest("hex").slice(0, 5)}-`;
+    const ns = listNetns().filter((n) => n.startsWith(prefix));
     assert.ok(ns.length >= 3, ns.join(" "));
     const down = await tandem(["lab", "down", ...d]);
     assert.equal(down.code, 0, down.err);

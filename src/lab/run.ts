@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { binDir, type LabConfig, type LabNode, nodeEnv } from "./config.js";
+import { holderPid } from "./netns.js";
 
 export interface RunResult {
   code: number;
@@ -19,10 +20,16 @@ export function toolArgv(program: string, args: string[]): string[] {
   return [process.execPath, join(binDir, program), ...args];
 }
 
-/** Wraps argv so it runs inside the node's network namespace (netns mode). */
+/**
+ * Wraps argv so it runs on the node (netns mode): inside the node's network, mount and
+ * PID namespaces (its holder's), or only its network namespace while the node is down.
+ */
 export function onNodeArgv(lab: LabConfig, node: LabNode, argv: string[]): string[] {
-  if (lab.mode === "netns" && node.netns) return ["ip", "netns", "exec", node.netns, ...argv];
-  return argv;
+  if (!(lab.mode === "netns" && node.netns)) return argv;
+  const holder = holderPid(node);
+  if (holder !== undefined)
+    return ["nsenter", "-t", String(holder), "-n", "-m", "-p", `--wd=${node.root}`, "--", ...argv];
+  return ["ip", "netns", "exec", node.netns, ...argv];
 }
 
 export function runOn(

@@ -27,6 +27,7 @@ import {
   vipUrl,
 } from "./config.js";
 import { probeVip } from "./client.js";
+import { ensureHolder } from "./netns.js";
 import { alive, findProcesses, sleep, spawnDetached } from "./procs.js";
 import { mapLimit, onNodeArgv, runOn, runTool, toolArgv } from "./run.js";
 
@@ -111,6 +112,7 @@ export function writeNodeFiles(lab: LabConfig, node: LabNode): void {
 export async function startPcsd(lab: LabConfig, node: LabNode): Promise<void> {
   const runtime = join(node.root, "run/tandem/pcsd.json");
   rmSync(runtime, { force: true });
+  if (lab.mode === "netns" && node.netns) await ensureHolder(node, nodeEnv(lab, node));
   const argv = onNodeArgv(
     lab,
     node,
