@@ -252,7 +252,9 @@ export function runSimulate(
   if (o.showScores) {
     out.push("Allocation Scores:", ...scoreLines(t.ws), "");
   }
-  out.push("Transition Summary:", ...formatSummary(t.summary), "");
+  out.push("Transition Summary:", ...formatSummary(t.summary));
+  // (-R alone ends with the summary, as Pacemaker's does)
+  if (o.simulate) out.push("");
   let revised: Cib | undefined;
   if (o.simulate) {
     out.push("Executing Cluster Transition:");

@@ -134,55 +134,233 @@ function applyReverseMandatory(t: Table, u: SchedResource, idx: ColocationIndex,
   }
 }
 
+/**
+ * A score scaled by a colocation factor, as Pacemaker computes it: in single
+ * precision, rounded half away from zero, and never rounded away to nothing
+ * (10 x 100/1000000 counts as 1).
+ */
 function multiply(score: number, factor: number): number {
   if (factor === 1) return score;
-  const v = score * factor;
-  if (v >= INFINITY) return INFINITY;
-  if (v <= -INFINITY) return -INFINITY;
-  // A small preference still counts: it never rounds away to nothing (as Pacemaker observes).
-  if (v > 0 && v < 1) return 1;
-  if (v < 0 && v > -1) return -1;
-  return Math.trunc(v);
+  const v = Math.fround(factor * score);
+  let w = v < 0 ? Math.trunc(v - 0.5) : Math.trunc(v + 0.5);
+  if (w === 0 && score !== 0) w = factor > 0 ? 1 : factor < 0 ? -1 : score > 0 ? -1 : 1;
+  if (w >= INFINITY) return INFINITY;
+  if (w <= -INFINITY) return -INFINITY;
+  return w;
 }
 
-/** Adds the preferences of not-yet-placed dependents (scaled by score/INFINITY). */
-function mergeDependents(
-  t: Table,
-  u: SchedResource,
-  idx: ColocationIndex,
-  ws: WorkingSet,
-  factor: number,
-  seen: Set<SchedResource>,
-  onlyPositive: boolean,
-): void {
-  seen.add(u);
-  for (const c of idx.byPrimary.get(u) ?? []) {
-    const d = c.dependent;
-    if (seen.has(d) || d.assignState === "done" || c.score === 0) continue;
-    if (d.kind !== "clone" && isDisabled(d)) continue;
-    const f = factor * (c.score / INFINITY);
-    const dt = baseTable(d, ws);
-    // (the dependent's own dependents count relative to it; scaled once below)
-    mergeDependents(dt, d, idx, ws, 1, new Set(seen), true);
-    const work: Table = new Map();
-    for (const [n, e] of t) work.set(n, { score: e.score, parts: [...e.parts] });
-    for (const n of ws.nodes) {
-      const dep = scoreIn(dt, n.uname);
-      if (f < 0 && dep < 0) continue;
-      let add = multiply(dep, f);
-      // Further away, only what the dependent wants (not what it must avoid) carries over.
-      if (onlyPositive && dep < 0) continue;
-      if (!work.has(n.uname)) continue;
-      if (add === 0) continue;
-      if (f < 0 && add <= -INFINITY) add = -INFINITY;
-      put(work, n.uname, `preference of ${c.dependentName} (colocated via ${c.id})`, add);
-    }
-    // A merge that would leave nowhere to run is ignored.
-    if (ws.nodes.some((n) => n.canRun && scoreIn(work, n.uname) >= 0)) {
-      t.clear();
-      for (const [n, e] of work) t.set(n, e);
-    }
+/**
+ * The factor a colocation of `score` applies to what it carries, reached
+ * through a colocation of factor `outer`: Pacemaker does not attenuate along
+ * a chain, it only keeps the sign (an anti-colocation turns what follows).
+ */
+function factorOf(outer: number, score: number): number {
+  return Math.fround((outer < 0 ? -score : score) / INFINITY);
+}
+
+/** Order key of a resource in colocation lists: higher priority, clones then groups first, then id. */
+function colocOrder(ra: SchedResource, na: string, rb: SchedResource, nb: string): number {
+  if (ra.priority !== rb.priority) return rb.priority - ra.priority;
+  const rank = (r: SchedResource) => (r.kind === "clone" ? 2 : r.kind === "group" ? 1 : 0);
+  if (rank(ra) !== rank(rb)) return rank(rb) - rank(ra);
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/** A resource's "this with" colocations in the order Pacemaker applies them (by primary). */
+function thisWith(u: SchedResource, idx: ColocationIndex): Colocation[] {
+  const list = idx.byDependent.get(u);
+  if (!list || list.length < 2) return list ?? [];
+  return [...list].sort((a, b) =>
+    colocOrder(a.primaryMember ?? a.primary, a.primaryName, b.primaryMember ?? b.primary, b.primaryName),
+  );
+}
+
+/**
+ * One resource whose preferences are merged into another's: `unit`, entered
+ * at member `member` (a group member named in a colocation, or the next
+ * member of a group), or as the group itself (`asGroup`).
+ */
+interface WithThis {
+  unit: SchedResource;
+  member: number;
+  asGroup: boolean;
+  score: number;
+  attr: string;
+  label: string;
+  /** For ordering. */
+  named: SchedResource;
+  name: string;
+}
+
+function entryFor(c: Colocation): WithThis {
+  const d = c.dependent;
+  const m =
+    d.kind === "group" && c.dependentName !== d.id
+      ? d.children.findIndex((x) => x.id === c.dependentName)
+      : -1;
+  return {
+    unit: d,
+    member: Math.max(0, m),
+    asGroup: d.kind === "group" && m < 0,
+    score: c.score,
+    attr: c.nodeAttribute,
+    label: `preference of ${c.dependentName} (colocated via ${c.id}): `,
+    named: m >= 0 ? d.children[m] : d,
+    name: c.dependentName,
+  };
+}
+
+function byDependentOrder(out: WithThis[]): WithThis[] {
+  if (out.length > 1) out.sort((a, b) => colocOrder(a.named, a.name, b.named, b.name));
+  return out;
+}
+
+/**
+ * What colocates with `d` (for a group: with its member `k`), in the order
+ * Pacemaker merges them (by dependent). A group's members are chained (each
+ * one with the one before it); what colocates with the group itself hangs
+ * off its last member, and only while the group is being placed.
+ */
+function withThis(d: SchedResource, k: number, idx: ColocationIndex): WithThis[] {
+  const out: WithThis[] = [];
+  if (d.kind !== "group" || d.children.length === 0) {
+    for (const c of idx.byPrimary.get(d) ?? []) out.push(entryFor(c));
+    return byDependentOrder(out);
   }
+  const last = d.children.length - 1;
+  if (k < last) {
+    const next = d.children[k + 1];
+    if (!isDisabled(next))
+      out.push({
+        unit: d,
+        member: k + 1,
+        asGroup: false,
+        score: INFINITY,
+        attr: "#uname",
+        label: `${next.id}: `,
+        named: next,
+        name: next.id,
+      });
+  }
+  for (const c of idx.byPrimary.get(d) ?? []) {
+    const m = c.primaryMember && c.primaryMember.parent === d ? d.children.indexOf(c.primaryMember) : -1;
+    if (m >= 0 ? m === k : k === last && d.assignState === "busy") out.push(entryFor(c));
+  }
+  return byDependentOrder(out);
+}
+
+/** What colocates with the group itself (merged after its members when entered as a group, while it is placed). */
+function withGroup(d: SchedResource, idx: ColocationIndex): WithThis[] {
+  if (d.assignState !== "busy") return [];
+  const out: WithThis[] = [];
+  for (const c of idx.byPrimary.get(d) ?? [])
+    if (!(c.primaryMember && c.primaryMember.parent === d)) out.push(entryFor(c));
+  return byDependentOrder(out);
+}
+
+/** The scores a resource brings into a merge: its table so far (while it is being placed), else its base. */
+function currentScores(d: SchedResource, k: number, ws: WorkingSet): Table {
+  // (once placed: the table it was placed with, merges included)
+  if (d.kind === "group" && k > 0) {
+    const m = d.children[k];
+    return (
+      m.working ??
+      (m.assignState === "done" || d.assignState === "done" ? m.allocation : undefined) ??
+      m.scores
+    );
+  }
+  return (
+    d.working ??
+    (d.assignState === "done" ? d.allocation : undefined) ??
+    baseTable(d, ws, d.kind === "group" ? 1 : undefined)
+  );
+}
+
+function anyAvailable(t: Table, ws: WorkingSet): boolean {
+  return ws.nodes.some((n) => n.canRun && scoreIn(t, n.uname) >= 0);
+}
+
+/** The best score of `own` over the available nodes that share `attr` with `node`. */
+function matchingScore(own: Table, attr: string, node: string, ws: WorkingSet): number {
+  if (attr === "#uname") return ws.nodeByName.get(node)?.canRun ? scoreIn(own, node) : -INFINITY;
+  let best = -INFINITY;
+  for (const n of ws.nodes)
+    if (n.canRun && sameAttr(ws, attr, n.uname, node)) best = Math.max(best, scoreIn(own, n.uname));
+  return best;
+}
+
+interface MergeCtx {
+  ws: WorkingSet;
+  idx: ColocationIndex;
+  /** Resources on the current merge path (a loop is cut where it comes back). */
+  stack: Set<SchedResource>;
+}
+
+function skipped(w: WithThis): boolean {
+  return w.unit.kind !== "clone" && isDisabled(w.unit);
+}
+
+/** Merges one entry (see WithThis) at `factor`. */
+function mergeEntry(target: Table, w: WithThis, factor: number, ctx: MergeCtx): Table {
+  const d = w.unit;
+  if (!w.asGroup) return mergeMember(target, d, w.member, w.attr, factor, w.label, ctx);
+  // A group: its first member (and the chain behind it), then what colocates with the group.
+  if (ctx.stack.has(d)) return target;
+  ctx.stack.add(d);
+  let out = mergeMember(target, d, 0, w.attr, factor, w.label, ctx);
+  for (const x of withGroup(d, ctx.idx))
+    if (!skipped(x)) out = mergeEntry(out, x, factorOf(factor, x.score), ctx);
+  ctx.stack.delete(d);
+  return out;
+}
+
+/**
+ * Adds what `d` (for a group: its member `k`) prefers, scaled by `factor`,
+ * and then, recursively, what colocates with it. A merge that would leave
+ * nowhere to run is rolled back with everything it brought.
+ */
+function mergeMember(
+  target: Table,
+  d: SchedResource,
+  k: number,
+  attr: string,
+  factor: number,
+  label: string,
+  ctx: MergeCtx,
+): Table {
+  const { ws, idx, stack } = ctx;
+  const r = d.kind === "group" && d.children.length > 0 ? d.children[k] : d;
+  if (stack.has(r)) return target;
+  const own = currentScores(d, k, ws);
+  const work: Table = new Map();
+  for (const [n, e] of target) work.set(n, { score: e.score, parts: [...e.parts] });
+  for (const [n, e] of work) {
+    const s = matchingScore(own, attr, n, ws);
+    if (factor < 0 && s < 0) continue; // a ban of a resource kept away is no attraction
+    const add = multiply(s, factor);
+    if (add === 0) continue;
+    e.parts.push({
+      source: `${label}${factor === 1 ? "" : `x${+factor.toPrecision(6)} of `}${s}`,
+      value: add,
+    });
+    e.score = addScores(e.score, add);
+  }
+  if (!anyAvailable(work, ws)) return target;
+  stack.add(r);
+  let out = work;
+  for (const w of withThis(d, k, idx))
+    if (w.unit === d || !skipped(w)) out = mergeEntry(out, w, factorOf(factor, w.score), ctx);
+  stack.delete(r);
+  return out;
+}
+
+/** Merges the preferences of what colocates with `u` (for a group: with its member `k`) into its table. */
+function mergeDependents(t: Table, u: SchedResource, idx: ColocationIndex, ws: WorkingSet, k = 0): Table {
+  const ctx: MergeCtx = { ws, idx, stack: new Set() };
+  let out = t;
+  for (const w of withThis(u, k, idx))
+    if (w.unit === u || !skipped(w)) out = mergeEntry(out, w, factorOf(1, w.score), ctx);
+  return out;
 }
 
 function pick(t: Table, ws: WorkingSet, current: string | undefined, prefer?: string): string | null {
@@ -211,6 +389,12 @@ function pick(t: Table, ws: WorkingSet, current: string | undefined, prefer?: st
       bestScore = s;
       bestCount = n.assignedCount;
     }
+  }
+  // Among nodes with the same positive score, the one it runs on wins
+  // (whatever the resource counts), as in Pacemaker.
+  if (best !== null && current !== undefined && current !== best && bestScore > 0) {
+    const cn = ws.nodeByName.get(current);
+    if (cn?.canRun && scoreIn(t, current) === bestScore) best = current;
   }
   if (prefer !== undefined && best !== null) {
     const pn = ws.nodeByName.get(prefer);
@@ -259,7 +443,8 @@ function currentNode(u: SchedResource): string | undefined {
   return undefined;
 }
 
-function noteAssigned(ws: WorkingSet, node: string | null, count = 1): void {
+function noteAssigned(ws: WorkingSet, node: string | null, count = 1, who?: SchedResource): void {
+  if (who) ws.assignLog?.push(`${who.id} ${node}`);
   if (!node) return;
   const n = ws.nodeByName.get(node);
   if (n) n.assignedCount += count;
@@ -272,65 +457,112 @@ function fixedPlacement(r: SchedResource): boolean {
   );
 }
 
-function assignPrimitiveLike(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
-  const kids = u.kind === "group" ? u.children : [u];
-  // A group is placed by its first member: the group's own constraints and
-  // the first member's scores, then its colocations, then the preferences of
-  // the later members one by one — each only if it leaves somewhere to run
-  // (a member that can run nowhere stops itself and those after it).
-  const t = baseTable(u, ws, 1);
-  for (const n of ws.nodes)
-    if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
-  for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
-  applyReverseMandatory(t, u, idx, ws);
-  mergeDependents(t, u, idx, ws, 1, new Set(), false);
-  let upTo = 1;
-  for (let k = 1; k < kids.length; k++) {
-    const member = kids[k];
-    if (isDisabled(member)) break;
-    const work: Table = new Map();
-    copyInto(work, t);
-    copyInto(work, member.scores, `${member.id}: `);
-    if (!ws.nodes.some((n) => n.canRun && scoreIn(work, n.uname) >= 0)) break;
-    t.clear();
-    for (const [n, e] of work) t.set(n, e);
-    upTo = k + 1;
-  }
+function assignPrimitive(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
+  // (its own scores and its colocations with what was placed before it are
+  // already in u.working, see assignUnit)
+  const post = u.working ?? initialTable(u, ws);
+  applyReverseMandatory(post, u, idx, ws);
+  const t = mergeDependents(post, u, idx, ws);
   u.allocation = t;
-  const current = currentNode(u);
   let node: string | null;
-  if (u.kind === "primitive" && fixedPlacement(u)) node = u.runningOn[0] ?? null;
+  if (fixedPlacement(u)) node = u.runningOn[0] ?? null;
   else if (isDisabled(u) || u.forceStop) {
     node = null;
     u.stopReason = u.forceStop ?? "disabled";
-  } else node = pickFor(u, t, ws, current);
+  } else node = pickFor(u, t, ws, currentNode(u));
   if (node === null && !u.stopReason) u.stopReason = "no node can run it";
   u.assigned = node;
-  if (u.kind === "group") {
-    let ok = node !== null;
-    let i = 0;
-    for (const c of u.children) {
-      if (fixedPlacement(c)) {
-        c.assigned = c.runningOn[0] ?? null;
-        if (c.assigned !== node) ok = false;
-      } else {
-        // A member needs a non-negative score together with the members after it
-        // (they are placed with it); the first member carries the whole group.
-        let rest = 0;
-        if (node)
-          for (let j = i; j < u.children.length; j++)
-            if (!isDisabled(u.children[j]))
-              rest = addScores(rest, u.children[j].scores.get(node)?.score ?? 0);
-        if (i >= upTo || isDisabled(c) || (node && i > 0 && rest < 0)) ok = false;
-        c.assigned = ok ? node : null;
-        if (!ok && !c.stopReason)
-          c.stopReason = isDisabled(c) ? "disabled" : "an earlier group member cannot run";
-      }
-      c.allocation = t;
-      i++;
-      noteAssigned(ws, c.assigned);
+  noteAssigned(ws, node, 1, u);
+}
+
+/** A unit's table before colocations: its scores (a group: with its first member's), unavailable nodes banned. */
+function initialTable(u: SchedResource, ws: WorkingSet): Table {
+  const t = u.kind === "clone" ? baseTable(u, ws) : baseTable(u, ws, 1);
+  if (u.kind === "clone") {
+    // (a clone's own table: its scores only, not its instances')
+    t.clear();
+    if (ws.options.symmetricCluster) for (const n of ws.nodes) t.set(n.uname, { score: 0, parts: [] });
+    copyInto(t, u.scores);
+  }
+  for (const n of ws.nodes)
+    if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
+  return t;
+}
+
+/**
+ * A group is placed member by member, as Pacemaker does: the first member
+ * with the group's own scores and colocations, each later member with the
+ * one before it (mandatory) and its own colocations. What each member sees
+ * of the members after it (and, from the last one, of what colocates with
+ * the group) comes in through the colocation chain (withThis).
+ */
+function assignGroup(g: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
+  const kids = g.children;
+  const stopAll = isDisabled(g) || g.forceStop !== undefined;
+  const mine = idx.byDependent.get(g) ?? [];
+  let prev: string | null = null;
+  for (let k = 0; k < kids.length; k++) {
+    const c = kids[k];
+    let t: Table;
+    if (k === 0) {
+      t = initialTable(g, ws);
+      g.working = t;
+    } else {
+      t = new Map();
+      if (ws.options.symmetricCluster) for (const n of ws.nodes) t.set(n.uname, { score: 0, parts: [] });
+      copyInto(t, c.scores);
+      for (const n of ws.nodes)
+        if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
     }
-  } else noteAssigned(ws, node);
+    c.working = t;
+    // This member's colocations (the first one's include the group's), by primary;
+    // a later member is also colocated (mandatory) with the member before it.
+    type Entry = { c?: Colocation; named: SchedResource; name: string };
+    const entries: Entry[] = mine
+      .filter((x) => x.dependentName === c.id || (k === 0 && x.dependentName === g.id))
+      .map((x) => ({ c: x, named: x.primaryMember ?? x.primary, name: x.primaryName }));
+    if (k > 0) entries.push({ named: kids[k - 1], name: kids[k - 1].id });
+    if (entries.length > 1) entries.sort((a, b) => colocOrder(a.named, a.name, b.named, b.name));
+    for (const e of entries) {
+      if (e.c) {
+        assignUnit(e.c.primary, ws, idx);
+        applyColocation(t, e.c, ws);
+      } else
+        for (const n of ws.nodes)
+          if (n.uname !== prev)
+            put(
+              t,
+              n.uname,
+              `group ${g.id}: with ${kids[k - 1].id} (${prev ? `on ${prev}` : "stopped"})`,
+              -INFINITY,
+            );
+    }
+    if (k === 0) applyReverseMandatory(t, g, idx, ws);
+    const merged = mergeDependents(t, g, idx, ws, k);
+    c.working = undefined;
+    let node: string | null;
+    if (fixedPlacement(c)) node = c.runningOn[0] ?? null;
+    else if (stopAll || isDisabled(c)) {
+      node = null;
+      c.stopReason = isDisabled(c) ? "disabled" : (g.forceStop ?? "disabled");
+    } else {
+      node = pickFor(c, merged, ws, currentNode(c));
+      if (node === null)
+        c.stopReason = k > 0 && prev === null ? "an earlier group member cannot run" : "no node can run it";
+    }
+    c.assigned = node;
+    c.allocation = merged;
+    if (k === 0) {
+      g.allocation = merged;
+      g.assigned = node;
+      g.tieBreak = c.tieBreak;
+      if (node === null)
+        g.stopReason = stopAll ? (g.forceStop ?? "disabled") : (c.stopReason ?? "no node can run it");
+    }
+    noteAssigned(ws, node, 1, c);
+    prev = node;
+  }
+  g.working = undefined;
 }
 
 function instanceCurrent(i: SchedResource): string | undefined {
@@ -338,14 +570,9 @@ function instanceCurrent(i: SchedResource): string | undefined {
 }
 
 function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
-  const t: Table = new Map();
-  if (ws.options.symmetricCluster) for (const n of ws.nodes) t.set(n.uname, { score: 0, parts: [] });
-  copyInto(t, u.scores);
-  for (const n of ws.nodes)
-    if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
-  for (const c of idx.byDependent.get(u) ?? []) applyColocation(t, c, ws);
-  applyReverseMandatory(t, u, idx, ws);
-  mergeDependents(t, u, idx, ws, 1, new Set(), false);
+  const post = u.working ?? initialTable(u, ws);
+  applyReverseMandatory(post, u, idx, ws);
+  const t = mergeDependents(post, u, idx, ws);
   u.allocation = t;
   const perNode = new Map<string, number>();
   const nodeMax = u.cloneNodeMax ?? 1;
@@ -415,9 +642,23 @@ function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
 function assignUnit(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
   if (u.assignState !== "none") return;
   u.assignState = "busy";
-  for (const c of idx.byDependent.get(u) ?? []) assignUnit(c.primary, ws, idx);
+  if (u.kind === "group") {
+    assignGroup(u, ws, idx);
+    u.assignState = "done";
+    undoLoopViolations(u, ws, idx);
+    return;
+  }
+  // Each primary is placed first, and its colocation applied, one by one
+  // (mandatory ones narrow what the next primary sees of this resource).
+  const t = initialTable(u, ws);
+  u.working = t;
+  for (const c of thisWith(u, idx)) {
+    assignUnit(c.primary, ws, idx);
+    applyColocation(t, c, ws);
+  }
   if (u.kind === "clone") assignClone(u, ws, idx);
-  else assignPrimitiveLike(u, ws, idx);
+  else assignPrimitive(u, ws, idx);
+  u.working = undefined;
   u.assignState = "done";
   undoLoopViolations(u, ws, idx);
 }

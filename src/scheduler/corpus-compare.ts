@@ -78,3 +78,24 @@ export function compareOutputs(expected: string, actual: string): Comparison {
     placementExtra: p.extra,
   };
 }
+
+/**
+ * Where each resource runs after the transition, read from `crm_simulate -R`
+ * output (ours or Pacemaker's): the current status ("Started NODE"), then the
+ * Transition Summary's Start / Move / Recover / Restart / Migrate / Stop.
+ * Resources that end up stopped are absent.
+ */
+export function placementFromOutput(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const raw of section(text, "Current cluster status:", ["Transition Summary:", "Allocation Scores:"])) {
+    const t = /^\* (\S+)\s+\([^)]*\):\s+Started (\S+)\s*$/.exec(norm(raw));
+    if (t) m.set(t[1], t[2]);
+  }
+  for (const l of summaryLines(text)) {
+    const t = /^\* (Start|Move|Recover|Restart|Migrate|Stop) (\S+) \( (?:(\S+) -> )?(\S+) \)/.exec(l);
+    if (!t) continue;
+    if (t[1] === "Stop") m.delete(t[2]);
+    else m.set(t[2], t[4]);
+  }
+  return m;
+}

@@ -165,7 +165,13 @@ test("property: mandatory colocations hold", () => {
     fc.property(cibArb, (g) => {
       const t = schedule(parseCib(toXml(g)), { now: 1000 });
       for (const c of t.colocations.all) {
-        const d = c.dependent.assigned;
+        // A group member named as the dependent is placed on its own (after the
+        // members before it): where that member runs.
+        const dm =
+          c.dependent.kind === "group"
+            ? c.dependent.children.find((x) => x.id === c.dependentName)
+            : undefined;
+        const d = dm ? dm.assigned : c.dependent.assigned;
         // Placed with a group member: where that member runs.
         const m = c.primaryMember;
         const p = m && m.parent?.kind === "group" ? m.assigned : c.primary.assigned;

@@ -14,6 +14,8 @@ import type { NodeHistory, Options, SchedNode, SchedResource, WorkingSet } from 
 export interface ScheduleInput {
   /** Seconds since the epoch; defaults to the CIB's execution-date, else 0. */
   now?: number;
+  /** Collects "RESOURCE NODE" lines in assignment order (diagnostics, see WorkingSet.assignLog). */
+  assignLog?: string[];
 }
 
 function parseOptions(cib: Cib, now: number): Options {
@@ -415,6 +417,7 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
     primitives: [],
     haveStonith: false,
     warnings: [],
+    assignLog: input.assignLog,
   };
   for (const def of cib.resources) ws.resources.push(buildResource(def, undefined, {}, ws));
   ws.haveStonith = ws.primitives.some((p) => p.isStonith);

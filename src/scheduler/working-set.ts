@@ -114,6 +114,8 @@ export interface SchedResource {
   scores: Map<string, NodeScore>;
   /** Final allocation scores (base + colocation + availability), set by assignment. */
   allocation?: Map<string, NodeScore>;
+  /** The table being built while the resource is placed (its primaries first). */
+  working?: Map<string, NodeScore>;
   /** Assignment result: a node uname, or null when it cannot run anywhere. */
   assigned: string | null;
   /** Set once assignment handled it (cycle guard). */
@@ -156,6 +158,8 @@ export interface WorkingSet {
   primitives: SchedResource[];
   /** A stonith resource is configured. */
   haveStonith: boolean;
+  /** When set, assignment appends "RESOURCE NODE" lines in the order it places resources (diagnostics). */
+  assignLog?: string[];
   /** Notes collected on the way (shown by crm_simulate as warnings). */
   warnings: string[];
 }
