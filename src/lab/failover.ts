@@ -261,8 +261,10 @@ async function enableFencing(lab: LabConfig, log: (t: string) => void): Promise<
     if (r.code !== 0)
       throw new TandemError(ErrorCodes.LAB, `pcs stonith create lab-fence: ${(r.stderr || r.stdout).trim()}`);
   }
-  // startup-fencing=false: tandemd has no dc-deadtime wait, so a node started while its
-  // peer runs would fence the peer before their membership merges (see docs/lab.md).
+  // startup-fencing=false: still needed (re-checked 2026-11-28 08:25): a node restarted
+  // while its peer runs becomes DC and schedules from its stale CIB copy right after the
+  // membership merge, before the join and the copy exchange complete, and fences the
+  // running peer (docs/lab.md, Fencing).
   const r = await runTool(lab, n1, "pcs", [
     "property",
     "set",
