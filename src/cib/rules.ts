@@ -97,6 +97,7 @@ function evalExpression(x: AttrExpression, ctx: RuleContext): boolean {
 
 function parseDateSeconds(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
+  s = s.trim().replace(/\s+([+-]\d\d:?\d\d|Z)$/, "$1"); // "... 09:30:00 +01:00" as crm_resource writes
   const t = Date.parse(s.includes("T") || s.includes(" ") ? s.replace(" ", "T") : `${s}T00:00:00Z`);
   return Number.isFinite(t) ? Math.floor(t / 1000) : undefined;
 }

@@ -5,7 +5,15 @@
 //                | -R [-r RSC] [-N NODE] | -Y -r RSC [-N NODE]
 // move/ban/clear write the cli-prefer-RSC / cli-ban-RSC-on-NODE location constraints.
 
-import { escapeAttr } from "../core/xml.js";
+import { elements, escapeAttr, parseXml, serializeXml } from "../core/xml.js";
+import {
+  cliBan,
+  cliPrefer,
+  isCliConstraint,
+  isExpired,
+  LIFETIME_HINT,
+  lifetimeEnd,
+} from "../pcs/cli-constraint.js";
 import { cibRequest } from "../daemon/protocol.js";
 import { renderResources } from "../scheduler/render-status.js";
 import type { SchedResource } from "../scheduler/working-set.js";
@@ -46,6 +54,9 @@ Options:
   -N, --node=NAME           Node name
   -n, --operation=OPERATION Operation whose failures to clear instead of all (with -C)
   -I, --interval=N          Interval of that operation (default 0) (with -C -n)
+  -u, --lifetime=TIMESPEC   Lifespan (ISO 8601 duration, e.g. PT10M) of the constraints
+                            created by --ban and --move
+  --expired                 With --clear: remove only the constraints whose lifetime ended
   -Q, --quiet               Be less descriptive in output
   -h, --help                Show help options
 `;
@@ -63,6 +74,8 @@ const SPEC = {
   node: { names: ["-N", "--node"], value: true },
   operation: { names: ["-n", "--operation"], value: true },
   interval: { names: ["-I", "--interval"], value: true },
+  lifetime: { names: ["-u", "--lifetime"], value: true },
+  expired: { names: ["--expired"] },
   quiet: { names: ["-Q", "--quiet"] },
   help: { names: ["-h", "--help", "-?"] },
 };
@@ -102,20 +115,20 @@ async function apply(io: CommandIO, op: Parameters<typeof cibRequest<"cib.apply"
   });
 }
 
-async function ban(io: CommandIO, rsc: string, node: string, quiet: boolean): Promise<number> {
+async function putConstraint(io: CommandIO, c: ReturnType<typeof cliBan>): Promise<void> {
+  await apply(io, { op: "modify", section: "constraints", allowCreate: true, xml: serializeXml(c) });
+}
+
+async function ban(io: CommandIO, rsc: string, node: string, quiet: boolean, end?: string): Promise<number> {
   const id = `cli-ban-${rsc}-on-${node}`;
-  await apply(io, {
-    op: "modify",
-    section: "constraints",
-    allowCreate: true,
-    xml: `<rsc_location id="${escapeAttr(id)}" rsc="${escapeAttr(rsc)}" role="Started" node="${escapeAttr(node)}" score="-INFINITY"/>`,
-  });
+  await putConstraint(io, cliBan(rsc, node, end));
   if (!quiet)
     io.stdout(
       `WARNING: Creating rsc_location constraint '${id}' with a score of -INFINITY for resource ${rsc} on ${node}.\n` +
         `\tThis will prevent ${rsc} from running on ${node} until the constraint is removed using the clear option or by editing the CIB with an appropriate tool\n` +
         `\tThis will be the case even if ${node} is the last node in the cluster\n`,
     );
+  if (end !== undefined && !quiet) io.stdout(`Migration will take effect until: ${end}\n`);
   return 0;
 }
 
@@ -156,6 +169,17 @@ export const crmResourceCommand: Command = async (argv, io) => {
       checkCleanupRequest(cleanupRequest);
     } catch (e) {
       throw usageError("crm_resource", (e as Error).message);
+    }
+  }
+  let end: string | undefined;
+  const lifetime = opts.get("lifetime") as string | undefined;
+  if (lifetime !== undefined) {
+    end = lifetimeEnd(lifetime, Date.now());
+    if (end === undefined) {
+      io.stderr(
+        `Invalid duration specified: ${lifetime}\n${LIFETIME_HINT}\nError performing operation: Invalid argument\n`,
+      );
+      return 64;
     }
   }
   const res = await statusOrFail(io, "CIB");
@@ -213,15 +237,11 @@ export const crmResourceCommand: Command = async (argv, io) => {
           io.stderr(`Error performing operation: Situation already as requested\n`);
           return 79;
         }
-        await apply(io, {
-          op: "modify",
-          section: "constraints",
-          allowCreate: true,
-          xml: `<rsc_location id="cli-prefer-${escapeAttr(id)}" rsc="${escapeAttr(id)}" role="Started" node="${escapeAttr(nodeName)}" score="INFINITY"/>`,
-        });
+        await putConstraint(io, cliPrefer(id, nodeName, end));
+        if (end !== undefined && !quiet) io.stdout(`Migration will take effect until: ${end}\n`);
         return 0;
       }
-      if (nodeName !== undefined) return ban(io, id, nodeName, quiet);
+      if (nodeName !== undefined) return ban(io, id, nodeName, quiet, end);
       const nodes = activeNodes(r!);
       if (nodes.length !== 1) {
         io.stderr(
@@ -229,17 +249,21 @@ export const crmResourceCommand: Command = async (argv, io) => {
         );
         return 64;
       }
-      return ban(io, id, nodes[0], quiet);
+      return ban(io, id, nodes[0], quiet, end);
     }
     case "clear": {
       const q = await cibRequest(socketOf(io.env), "cib.query", { section: "constraints" });
-      const ids = [...q.xml.matchAll(/<rsc_location\b[^>]*\bid="([^"]+)"/g)]
-        .map((m) => m[1])
-        .filter((c) =>
-          nodeName !== undefined
-            ? c === `cli-ban-${id}-on-${nodeName}` || c === `cli-prefer-${id}`
-            : c === `cli-prefer-${id}` || c.startsWith(`cli-ban-${id}-on-`),
-        );
+      const now = res.status.now;
+      const ids = elements(parseXml(q.xml), "rsc_location")
+        .filter(
+          (c) =>
+            isCliConstraint(c, id) &&
+            (nodeName === undefined ||
+              c.attrs.id === `cli-prefer-${id}` ||
+              c.attrs.id === `cli-ban-${id}-on-${nodeName}`) &&
+            (!opts.has("expired") || isExpired(c, now)),
+        )
+        .map((c) => c.attrs.id);
       for (const c of ids) {
         await apply(io, {
           op: "delete",

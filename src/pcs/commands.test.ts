@@ -278,7 +278,7 @@ test("resource move/ban/clear, live-only commands, failcount", async (t) => {
   await ok("resource move-with-constraint webserver node2");
   assert.match(
     read(),
-    /<rsc_location id="cli-prefer-webserver" rsc="webserver" node="node2" score="INFINITY"\/>/,
+    /<rsc_location id="cli-prefer-webserver" rsc="webserver" role="Started" node="node2" score="INFINITY"\/>/,
   );
   assert.match(
     await fails("resource move-with-constraint webserver node7"),

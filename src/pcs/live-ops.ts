@@ -16,7 +16,7 @@ import { findResource } from "./resources.js";
 import type { PcsContext, PcsHandler } from "./types.js";
 import { subcommandUsage } from "./usage.js";
 
-function requireLive(ctx: PcsContext): IpcCibSource {
+export function requireLive(ctx: PcsContext): IpcCibSource {
   if (ctx.options.values.has("-f"))
     throw new PcsError("Specified option '-f' is not supported in this command");
   const src = ctx.cib();
@@ -33,7 +33,7 @@ function waitTimeoutMs(ctx: PcsContext): number {
 }
 
 /** Where the primitives of a resource (or of its group/clone) run, from the daemon's status answer. */
-async function runningOn(src: IpcCibSource, id: string): Promise<string[]> {
+export async function runningOn(src: IpcCibSource, id: string): Promise<string[]> {
   const st = await cibRequest(src.socket, "status", {}, { timeoutMs: 30_000 });
   const cib = parseCib(st.cib);
   const rsc = findResource(cib, id);
@@ -47,7 +47,7 @@ async function runningOn(src: IpcCibSource, id: string): Promise<string[]> {
   return [...nodes].sort();
 }
 
-async function waitUntil(ctx: PcsContext, what: string, check: () => Promise<boolean>): Promise<void> {
+export async function waitUntil(ctx: PcsContext, what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + waitTimeoutMs(ctx);
   for (;;) {
     if (await check()) return;
@@ -59,6 +59,8 @@ async function waitUntil(ctx: PcsContext, what: string, check: () => Promise<boo
 /** `resource move RSC [NODE]` on a live cluster: pcs 0.11's move with autoclean. */
 export const resourceMoveLive: PcsHandler = async (ctx) => {
   const src = requireLive(ctx);
+  // With a lifetime the constraint has to stay (it expires by itself): pcs 0.10's move.
+  if (ctx.args.some((a) => a.startsWith("lifetime="))) return resourceMoveWithConstraint(ctx);
   const [id, node] = ctx.args;
   if (!id) throw new PcsUsageError(subcommandUsage("resource", "move"));
   const before = await runningOn(src, id);

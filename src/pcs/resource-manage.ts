@@ -4,6 +4,15 @@
 
 import { el, elements, type XmlElement, walkElements } from "../core/xml.js";
 import { configIds, findSection, readCib, removeElement, section, updateCib, validateNewId } from "./cib.js";
+import {
+  cliBan,
+  cliNode,
+  cliPrefer,
+  isCliConstraint,
+  isExpired,
+  LIFETIME_HINT,
+  lifetimeEnd,
+} from "./cli-constraint.js";
 import { PcsError, PcsUsageError, Reports } from "./errors.js";
 import { removeConstraintsOf } from "./resource.js";
 import { makeNvset } from "./resource-create.js";
@@ -238,55 +247,69 @@ function nodeNames(cib: XmlElement): string[] {
   return nodes ? elements(nodes, "node").map((n) => n.attrs.uname ?? n.attrs.id) : [];
 }
 
-function addCliConstraint(
-  cib: XmlElement,
-  id: string,
-  rsc: string,
-  node: string,
-  score: string,
-  role?: string,
-): void {
+function putCliConstraint(cib: XmlElement, c: XmlElement): void {
   const constraints = section(cib, "constraints");
-  const existing = elements(constraints, "rsc_location").find((c) => c.attrs.id === id);
+  const existing = elements(constraints, "rsc_location").find((x) => x.attrs.id === c.attrs.id);
   if (existing) removeElement(constraints, existing);
-  const attrs: Record<string, string> = { id, rsc };
-  if (role) attrs.role = role;
-  attrs.node = node;
-  attrs.score = score;
-  constraints.children.push(el("rsc_location", attrs));
+  constraints.children.push(c);
 }
 
-/** `move-with-constraint RSC [NODE]` and (on a live cluster) `move`: a cli-prefer constraint. */
+/** Splits `RSC [NODE] [lifetime=DURATION]`; the lifetime's end date, checked as crm_resource does. */
+function moveArgs(ctx: PcsContext, sub: string): { id: string; node?: string; end?: string } {
+  const lifetimes = ctx.args.filter((a) => a.startsWith("lifetime="));
+  const pos = ctx.args.filter((a) => !a.startsWith("lifetime="));
+  if (pos.length < 1 || pos.length > 2 || lifetimes.length > 1)
+    throw new PcsUsageError(subcommandUsage("resource", sub));
+  let end: string | undefined;
+  if (lifetimes.length === 1) {
+    const value = lifetimes[0].slice("lifetime=".length);
+    end = lifetimeEnd(value, Date.now());
+    if (end === undefined)
+      throw new PcsError(`Invalid duration specified: ${value}`, { details: [LIFETIME_HINT] });
+  }
+  return { id: pos[0], node: pos[1], end };
+}
+
+function lifetimeNote(end: string | undefined): string {
+  return end === undefined ? "" : `Migration will take effect until: ${end}\n`;
+}
+
+/** The node a resource (its first primitive) is active on, for move/ban without a node. */
+function currentNodes(cib: XmlElement, rsc: XmlElement): string[] {
+  const id = rsc.attrs.id;
+  return activeNodes(
+    cib,
+    rsc.name === "primitive" ? id : (elements(rsc).find((c) => c.name === "primitive")?.attrs.id ?? id),
+  );
+}
+
+/**
+ * `move-with-constraint RSC [NODE] [lifetime=D]` (and `move` with a lifetime, as pcs 0.10 did):
+ * a cli-prefer constraint, or without a node a cli-ban from the node it runs on.
+ */
 export const resourceMoveWithConstraint: PcsHandler = async (ctx) => {
-  if (ctx.args.length < 1 || ctx.args.length > 3)
-    throw new PcsUsageError(subcommandUsage("resource", "move"));
-  const [id, node] = ctx.args;
-  const lifetime = ctx.args.find((a) => a.startsWith("lifetime="));
-  if (lifetime) throw new PcsError("lifetime is not supported by tandem's pcs yet");
+  const { id, node, end } = moveArgs(ctx, "move");
   let msg = "";
   await updateCib(ctx, (cib) => {
     const rsc = findResource(cib, id);
     if (!rsc) throw new PcsError(`Resource '${id}' not found`);
     if (node === undefined) {
-      const current = activeNodes(
-        cib,
-        rsc.name === "primitive" ? id : (elements(rsc).find((c) => c.name === "primitive")?.attrs.id ?? id),
-      );
+      const current = currentNodes(cib, rsc);
       if (current.length === 0)
         throw new PcsError(
           `Resource '${id}' not moved: active in 0 locations.\nTo prevent '${id}' from running on a specific location, specify a node.`,
         );
-      const cid = `cli-ban-${id}-on-${current[0]}`;
-      addCliConstraint(cib, cid, id, current[0], "-INFINITY");
-      msg = banWarning(cid, id, current[0]);
+      const c = cliBan(id, current[0], end);
+      putCliConstraint(cib, c);
+      msg = banWarning(c.attrs.id, id, current[0]);
       return true;
     }
     if (!nodeNames(cib).includes(node) && !ctx.force)
       throw new PcsError(`Node '${node}' does not seem to be in the cluster, use --force to override`);
-    addCliConstraint(cib, `cli-prefer-${id}`, id, node, "INFINITY");
+    putCliConstraint(cib, cliPrefer(id, node, end));
     return true;
   });
-  if (msg) ctx.io.stderr(msg);
+  ctx.io.stderr(msg + lifetimeNote(end));
   return 0;
 };
 
@@ -298,18 +321,16 @@ function banWarning(cid: string, rsc: string, node: string): string {
   );
 }
 
+/** `ban RSC [NODE] [lifetime=D]`. */
 export const resourceBan: PcsHandler = async (ctx) => {
-  if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", "ban"));
-  const [id, nodeArg] = ctx.args;
+  const { id, node: nodeArg, end } = moveArgs(ctx, "ban");
   let msg = "";
   await updateCib(ctx, (cib) => {
     const rsc = findResource(cib, id);
     if (!rsc) throw new PcsError(`Resource '${id}' not found`);
     let node = nodeArg;
     if (node === undefined) {
-      const prim =
-        rsc.name === "primitive" ? id : (elements(rsc).find((c) => c.name === "primitive")?.attrs.id ?? id);
-      const current = activeNodes(cib, prim);
+      const current = currentNodes(cib, rsc);
       if (current.length !== 1)
         throw new PcsError(
           `Resource '${id}' not moved: active in ${current.length} locations.\nTo prevent '${id}' from running on a specific location, specify a node.`,
@@ -317,28 +338,31 @@ export const resourceBan: PcsHandler = async (ctx) => {
       node = current[0];
     } else if (!nodeNames(cib).includes(node) && !ctx.force)
       throw new PcsError(`Node '${node}' does not seem to be in the cluster, use --force to override`);
-    const cid = `cli-ban-${id}-on-${node}`;
-    addCliConstraint(cib, cid, id, node, "-INFINITY");
-    msg = banWarning(cid, id, node);
+    const c = cliBan(id, node, end);
+    putCliConstraint(cib, c);
+    msg = banWarning(c.attrs.id, id, node);
     return true;
   });
-  ctx.io.stderr(msg);
+  ctx.io.stderr(msg + lifetimeNote(end));
   return 0;
 };
 
 export const resourceClear: PcsHandler = async (ctx) => {
   if (ctx.args.length < 1) throw new PcsUsageError(subcommandUsage("resource", "clear"));
   const [id, node] = ctx.args;
+  const expiredOnly = ctx.options.flags.has("--expired");
   const removed: string[] = [];
   await updateCib(ctx, (cib) => {
     if (!findResource(cib, id)) throw new PcsError(`Resource '${id}' not found`);
     const constraints = findSection(cib, "constraints");
     if (!constraints) return false;
+    const now = Date.now();
     for (const c of elements(constraints, "rsc_location")) {
       const cid = c.attrs.id ?? "";
       const match =
-        (node === undefined || c.attrs.node === node) &&
-        (cid === `cli-prefer-${id}` || cid.startsWith(`cli-ban-${id}-on-`));
+        (node === undefined || cliNode(c) === node) &&
+        isCliConstraint(c, id) &&
+        (!expiredOnly || isExpired(c, now));
       if (match) {
         removeElement(constraints, c);
         removed.push(cid);
@@ -428,16 +452,3 @@ export const resourceFailcount: PcsHandler = async (ctx) => {
   ctx.io.stdout(`${lines.join("\n")}\n`);
   return 0;
 };
-
-/** Commands that act on the running cluster only (cleanup, refresh, restart, relocate). */
-export function liveOnly(what: string): PcsHandler {
-  return async (ctx: PcsContext) => {
-    if (ctx.options.values.has("-f"))
-      throw new PcsError("Specified option '-f' is not supported in this command");
-    const src = ctx.cib();
-    if (src.kind === "live") await src.load(); // fails with "unable to get cib" when no cluster runs
-    throw new PcsError(
-      `'pcs resource ${what}' needs the running cluster's controller, which tandem's pcs does not drive yet`,
-    );
-  };
-}

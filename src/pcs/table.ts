@@ -160,7 +160,10 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     load: async () => (await import("./live-ops.js")).resourceRestart,
     options: [F, "--wait"],
   },
-  "resource relocate": { load: async () => (await RM()).liveOnly("relocate"), options: [F] },
+  "resource relocate": {
+    load: async () => (await import("./relocate.js")).resourceRelocate,
+    options: [F, "--wait"],
+  },
 
   // constraint
   constraint: { load: async () => (await C()).constraintConfig, options: [F, "--full", "--all"] },

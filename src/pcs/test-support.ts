@@ -2,7 +2,8 @@
 // reference files captured stdout+stderr together), temp dirs, and the tutorial's
 // starting CIB derived from the reference cib.xml (resources and constraints removed).
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,4 +81,30 @@ export function tutorialStartCib(): string {
   }
   cib.attrs.epoch = "5";
   return serializeXml(cib);
+}
+
+/**
+ * A temp dir whose cib.xml is `cib` (default: the reference cluster's), and runners for
+ * `pcs -f cib.xml ...`: `ok` (exit 0, all output), `fails` (exit 1, file byte for byte
+ * unchanged, all output), `read` (the file).
+ */
+export function fileCluster(t: { after: (fn: () => void) => void }, cib = reference("cib.xml")) {
+  const dir = tempDir(t);
+  const file = join(dir, "cib.xml");
+  writeFileSync(file, cib);
+  const run = (cmd: string) => pcs(["-f", "cib.xml", ...words(cmd)], { cwd: dir });
+  const read = () => readFileSync(file, "utf8");
+  const fails = async (cmd: string): Promise<string> => {
+    const before = readFileSync(file);
+    const r = await run(cmd);
+    assert.equal(r.code, 1, `'${cmd}' should fail: ${r.all}`);
+    assert.ok(readFileSync(file).equals(before), `'${cmd}' changed the CIB`);
+    return r.all;
+  };
+  const ok = async (cmd: string): Promise<string> => {
+    const r = await run(cmd);
+    assert.equal(r.code, 0, `'${cmd}' failed: ${r.all}`);
+    return r.all;
+  };
+  return { dir, file, run, read, fails, ok };
 }
