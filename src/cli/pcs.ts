@@ -56,10 +56,11 @@ async function runPcs(argv: string[], io: CommandIO): Promise<number> {
     io.stdout(`${MAIN_USAGE}\n`);
     return 1;
   }
-  if (help) {
-    io.stdout(
-      positional.length > 1 ? subcommandUsage(group, positional.slice(1).join(" ")) : groupUsage(group),
-    );
+  // `pcs GROUP --help [SUB...]`, `pcs GROUP SUB... --help` and `pcs GROUP help [SUB...]`.
+  const helpWord = positional[1] === "help";
+  if (help || helpWord) {
+    const sub = positional.slice(helpWord ? 2 : 1).join(" ");
+    io.stdout(sub !== "" ? subcommandUsage(group, sub) : groupUsage(group));
     return 0;
   }
   const found = findCommand(positional);

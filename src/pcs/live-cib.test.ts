@@ -77,7 +77,10 @@ function standInCluster(start: string) {
       ...text.matchAll(/<primitive id="([^"]+)" class="([^"]+)" type="([^"]+)" provider="([^"]+)"/g),
     ];
     const prefer = new Map(
-      [...text.matchAll(/id="cli-prefer-([^"]+)" rsc="[^"]+" node="([^"]+)"/g)].map((m) => [m[1], m[2]]),
+      [...text.matchAll(/id="cli-prefer-([^"]+)" rsc="[^"]+"(?: role="[^"]+")? node="([^"]+)"/g)].map((m) => [
+        m[1],
+        m[2],
+      ]),
     );
     const coloc = [...text.matchAll(/<rsc_colocation rsc="([^"]+)" with-rsc="([^"]+)"/g)];
     const where = (id: string): string =>

@@ -103,7 +103,7 @@ test("pcs drives a real one-node tandemd", { timeout: 90_000 }, async (t) => {
       return /Failcounts for resource 'd1'/.test(f.stdout) ? f : undefined;
     });
     // bad cleanup requests: one error line, exit 1, nothing forgotten
-    const cibBefore = (await ok("cluster cib")).stdout;
+    const cibBefore = (await ok("cluster cib --config")).stdout;
     for (const [cmd, msg] of [
       ["resource cleanup nosuch", "Error: Resource 'nosuch' not found\n"],
       ["resource cleanup d1 node=n9", "Error: Node 'n9' not found\n"],
@@ -118,8 +118,8 @@ test("pcs drives a real one-node tandemd", { timeout: 90_000 }, async (t) => {
     }
     const refresh = await run("resource refresh d1 operation=monitor");
     assert.equal(refresh.code, 1);
-    assert.match(refresh.stderr, /^\nUsage: pcs resource /);
-    assert.equal((await ok("cluster cib")).stdout, cibBefore);
+    assert.match(refresh.stderr, /^\nUsage: pcs resource refresh\.\.\.\n {4}refresh /);
+    assert.equal((await ok("cluster cib --config")).stdout, cibBefore);
     // cleanup of an operation that did not fail: the failure stays
     assert.equal((await ok("resource cleanup d1 operation=start")).stdout, "Cleaned up d1 on n1\n");
     assert.match((await ok("resource failcount show d1")).stdout, /Failcounts for resource 'd1'/);

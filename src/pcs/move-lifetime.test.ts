@@ -103,7 +103,7 @@ describe("pcs resource move-with-constraint / ban lifetime=", () => {
     );
     assert.match(
       await c.fails("resource ban webserver node2 lifetime=P1D lifetime=P2D"),
-      /^\nUsage: pcs resource /,
+      /^\nUsage: pcs resource ban\.\.\.\n {4}ban <resource id> /,
     );
     assert.match(
       await c.fails("resource move-with-constraint nosuch node2 lifetime=P1D"),

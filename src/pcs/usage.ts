@@ -1,5 +1,8 @@
 // Usage texts printed for `pcs --help`, `pcs GROUP --help` and for wrong command lines,
-// laid out as pcs 0.11 prints them (the main text is pcs's own, word for word).
+// laid out as pcs 0.11 prints them (the main text is pcs's own, word for word; the
+// groups' texts are tandem's own words, in src/pcs/usage-text.ts, or the short lists below).
+
+import { USAGE_TEXT } from "./usage-text.js";
 
 export const MAIN_USAGE = `
 Usage: pcs [-f file] [-h] [commands]...
@@ -66,55 +69,8 @@ export const GROUPS = [
   "tag",
 ];
 
-/** Short usage per group: one line per subcommand (tandem's subset of pcs's). */
+/** Short usage of the smaller groups: a synopsis line, then its description lines indented. */
 export const GROUP_USAGE: Record<string, string[]> = {
-  property: [
-    "[config [--all | --defaults | <property>...]]",
-    "    List property settings (default: lists configured properties).",
-    "set <property>=[<value>] ... [--force]",
-    "    Set specific pacemaker properties (an empty value unsets it).",
-    "unset <property> ...",
-    "    Remove property from configuration.",
-    "defaults | describe | list",
-    "    Show default values / descriptions of cluster properties.",
-  ],
-  resource: [
-    "[status [<resource id>]] [--full] [--hide-inactive]",
-    "config [<resource id>]...",
-    "list | standards | providers | agents [standard[:provider]]",
-    "describe [<standard>:[<provider>:]]<type> [--full]",
-    "create <resource id> [<standard>:[<provider>:]]<type> [resource options]",
-    "    [op <operation action> <operation options> [<operation action> <operation options>]...]",
-    "    [meta <meta options>...] [clone [<clone id>] [<clone options>] | promotable ...]",
-    "    [--group <group id> [--before <resource id> | --after <resource id>]] [--disabled] [--no-default-ops]",
-    "delete | remove <resource id>",
-    "update <resource id> [resource options] [op [<action> <options>]...] [meta <meta options>...]",
-    "op add | op delete | op defaults [config | set | update] | defaults [config | set | update]",
-    "enable | disable <resource id>...",
-    "move <resource id> [destination node] | move-with-constraint | ban | clear",
-    "group add <group id> <resource id>... | group remove <group id> [<resource id>]... | group list",
-    "clone <resource id> [<clone id>] [clone options] | promotable | unclone",
-    "meta <resource id> <meta options>",
-    "cleanup | refresh | restart | relocate  (live cluster only)",
-    "failcount [show] <resource id> [<node>]",
-  ],
-  constraint: [
-    "[config] [--full] [--all]",
-    "location <resource> prefers <node>[=<score>] [<node>[=<score>]]...",
-    "location <resource> avoids <node>[=<score>] [<node>[=<score>]]...",
-    "location [config [resources | nodes]] [--full]",
-    "order [<action>] <resource id> then [<action>] <resource id> [options]",
-    "colocation add [<role>] <source resource id> [with] [<role>] <target resource id> [score] [options]",
-    "delete | remove <constraint id>...",
-    "ref <resource>...",
-  ],
-  stonith: [
-    "[status [--full]] | config [<stonith id>]...",
-    "list [filter] [--nodesc] | describe <stonith agent> [--full]",
-    "create <stonith id> <stonith device type> [stonith device options] [op ...] [meta ...] [--disabled]",
-    "delete | remove <stonith id> | update <stonith id> [options]",
-    "enable | disable <stonith id>...",
-  ],
   node: [
     "standby | unstandby [--all | <node>...]",
     "maintenance | unmaintenance [--all | <node>...]",
@@ -138,26 +94,6 @@ export const GROUP_USAGE: Record<string, string[]> = {
     "recipient delete | remove <recipient-id> ...",
   ],
   status: ["[status] [--full] | cluster | nodes | resources | corosync"],
-  cluster: [
-    "cib [filename] [scope=<scope> | --config]",
-    "cib-push <filename> [--config]",
-    "verify [-V] [filename]",
-    "standby | unstandby [<node>] | --all   (pcs 0.9 syntax; see 'pcs node')",
-    "auth [<host>...] [-u <username>] [-p <password>]   (pcs 0.9 syntax; see 'pcs host auth')",
-    "setup <cluster name> (<node name> [addr=<node address>]...)... [transport knet|udp|udpu",
-    "    [<transport options>]] [totem <totem options>] [quorum <quorum options>]",
-    "    [crypto <crypto options>] [--enable] [--start] [--force] [--no-cluster-uuid]",
-    "    [--corosync_conf <path> [--overwrite]]",
-    "    Also the pcs 0.9 syntax: setup --name <cluster name> <node>... [--transport udpu]",
-    "start | stop | enable | disable [--all | <node>...]",
-    "destroy [--all]",
-    "sync",
-    "node add <node name> [addr=<node address>]... [--start] [--enable] [--force]",
-    "node remove <node name>... [--force]",
-    "kill",
-    "corosync [<node>]",
-    "pcsd-status [<node>]...",
-  ],
   host: [
     "auth (<host name> [addr=<address>[:<port>]])... [-u <username>] [-p <password>]",
     "    Authenticate pcs/pcsd to pcsd on the hosts; asks for the user and password when",
@@ -168,30 +104,101 @@ export const GROUP_USAGE: Record<string, string[]> = {
   pcsd: ["status [<node>]...", "    Show whether pcsd on the nodes is online and authenticated."],
 };
 
-export function groupUsage(group: string): string {
-  const lines = GROUP_USAGE[group];
-  if (!lines) return `\nUsage: pcs ${group} [commands]...\n    (no usage text available)\n`;
-  const body = lines.map((l) => (l.startsWith("    ") ? `       ${l.trimStart()}` : `    ${l}`));
-  return `\nUsage: pcs ${group} [commands]...\n${body.join("\n")}\n`;
+/** One entry of a usage text: synopsis lines (first + continuations) and description lines. */
+interface Entry {
+  synopsis: string[];
+  description: string[];
+}
+
+/** The entries of a group: tandem's texts (usage-text.ts), else the short list above. */
+function entries(group: string): Entry[] {
+  const out: Entry[] = [];
+  const text = USAGE_TEXT[group];
+  if (text) {
+    for (const l of text.lines) {
+      if (l.startsWith("  ")) out[out.length - 1].description.push(l.slice(2));
+      else if (l.startsWith("+")) out[out.length - 1].synopsis.push(l.slice(1));
+      else out.push({ synopsis: [l], description: [] });
+    }
+    return out;
+  }
+  for (const l of GROUP_USAGE[group] ?? []) {
+    if (l.startsWith("    ")) out[out.length - 1].description.push(l.trimStart());
+    else out.push({ synopsis: [l], description: [] });
+  }
+  return out;
+}
+
+/** Words of `text` in lines of at most `first` (then `rest`) characters. */
+function wrap(text: string, first: number, rest: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  // Words, keeping "<clone id>" and the like in one piece.
+  const words: string[] = [];
+  for (const w of text.split(/\s+/).filter((x) => x !== "")) {
+    const prev = words[words.length - 1];
+    const open = (t: string) => (t.match(/</g)?.length ?? 0) - (t.match(/>/g)?.length ?? 0);
+    if (prev !== undefined && open(prev) > 0) words[words.length - 1] = `${prev} ${w}`;
+    else words.push(w);
+  }
+  for (const w of words) {
+    const width = out.length === 0 ? first : rest;
+    if (line !== "" && line.length + 1 + w.length > width) {
+      out.push(line);
+      line = w;
+    } else line = line === "" ? w : `${line} ${w}`;
+  }
+  if (line !== "") out.push(line);
+  return out;
 }
 
 /**
- * The usage printed for a subcommand used wrongly, as pcs does: "Usage: pcs GROUP SUB...",
- * then the usage lines of that subcommand (falling back to shorter command words).
+ * pcs's layout, 80 columns: synopsis at 4 spaces (continuations at 12), description at 8,
+ * a blank line between entries. Texts are re-wrapped to fit.
+ */
+function formatEntry(e: Entry): string {
+  const syn = wrap(e.synopsis.join(" "), 76, 68);
+  const desc = e.description.length > 0 ? wrap(e.description.join(" "), 72, 72) : [];
+  return [
+    `    ${syn[0]}`,
+    ...syn.slice(1).map((l) => `            ${l}`),
+    ...desc.map((l) => `        ${l}`),
+  ].join("\n");
+}
+
+/** `pcs GROUP --help` / `pcs GROUP help` / a wrong subcommand: the whole group's usage. */
+export function groupUsage(group: string): string {
+  const list = entries(group);
+  const title = USAGE_TEXT[group]?.title ?? GROUP_TITLES[group] ?? "";
+  if (list.length === 0) return `\nUsage: pcs ${group} [commands]...\n${title}\n\n`;
+  return `\nUsage: pcs ${group} [commands]...\n${title}\n\nCommands:\n${list.map(formatEntry).join("\n\n")}\n\n`;
+}
+
+/**
+ * The usage printed for a subcommand used wrongly (or `pcs GROUP SUB --help`), as pcs does:
+ * "Usage: pcs GROUP SUB...", then every entry whose synopsis starts with those words
+ * (falling back to fewer words, then to the whole group).
  */
 export function subcommandUsage(group: string, sub: string): string {
   let words = sub.split(" ").filter((w) => w !== "");
+  const list = entries(group);
   for (; words.length > 0; words = words.slice(0, -1)) {
     const key = words.join(" ");
-    // A matching line and the indented continuation lines under it.
-    const lines: string[] = [];
-    let on = false;
-    for (const l of GROUP_USAGE[group] ?? []) {
-      if (!l.startsWith(" ")) on = l === key || l.startsWith(`${key} `) || l.startsWith(`${key}|`);
-      if (on) lines.push(l);
-    }
-    if (lines.length > 0)
-      return `\nUsage: pcs ${group} ${sub}...\n${lines.map((l) => `    ${l}`).join("\n")}\n`;
+    const hits = list.filter((e) => e.synopsis[0].startsWith(key) || e.synopsis[0].includes(`| ${key}`));
+    if (hits.length > 0) return `\nUsage: pcs ${group} ${sub}...\n${hits.map(formatEntry).join("\n\n")}\n\n`;
   }
   return groupUsage(group);
 }
+
+/** Titles of the groups without a text in usage-text.ts. */
+const GROUP_TITLES: Record<string, string> = {
+  node: "Manage cluster nodes",
+  config: "View and manage cluster configuration",
+  tag: "Manage pacemaker tags",
+  alert: "Set pacemaker alerts",
+  status: "View current cluster and resource status",
+  host: "Manage hosts known to pcs/pcsd",
+  pcsd: "Manage pcs daemon",
+  quorum: "Manage cluster quorum settings",
+  acl: "Set pacemaker access control lists",
+};
