@@ -1,11 +1,21 @@
-// A private copy of the build (dist without tests, bin, agents, package.json) for the
+// A private copy of the build (dist without tests, and what package.json "files" ships:
+// bin, agents, pcsd's web assets; package.json) for the
 // tests that start real processes: other work in the same tree recompiles dist/ while
 // they run, and a process started in the middle of that would load half-written
 // modules. The tests import their body from the copy, so everything they start
 // (pcsd, tandemd, agents, tools) runs from it. The copy is taken while dist/ is quiet
 // (no file written in the last 1.5 s, none written during the copy), else retried.
 
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -36,7 +46,11 @@ export async function privateBuild(repoRoot: string): Promise<{ dir: string; rem
       filter: (src) => !src.endsWith(".test.js") && !src.endsWith(".map"),
     });
     if (newestMtime(dist) !== before) continue;
-    for (const d of ["bin", "agents"]) cpSync(join(repoRoot, d), join(dir, d), { recursive: true });
+    // Everything else the package ships (bin, agents, pcsd's web assets, ...), as installed.
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { files?: string[] };
+    for (const d of pkg.files ?? ["bin", "agents"])
+      if (d !== "dist" && !["README.md", "docs", "packaging"].includes(d) && existsSync(join(repoRoot, d)))
+        cpSync(join(repoRoot, d), join(dir, d), { recursive: true });
     copyFileSync(join(repoRoot, "package.json"), join(dir, "package.json"));
     return { dir, remove };
   }
