@@ -2,7 +2,7 @@
 // commands through the local tandemd, with Pacemaker 2.1.5's options and text:
 //   crm_resource -L | -W -r RSC | -M -r RSC [-N NODE] | -B -r RSC [-N NODE]
 //                | -U -r RSC [-N NODE] | -C [-r RSC] [-N NODE] [-n OP [-I INTERVAL]]
-//                | -R [-r RSC] [-N NODE] | -Y -r RSC [-N NODE]
+//                | -R [-r RSC] [-N NODE] | -Y [-r RSC] [-N NODE]
 // move/ban/clear write the cli-prefer-RSC / cli-ban-RSC-on-NODE location constraints.
 
 import { elements, escapeAttr, parseXml, serializeXml } from "../core/xml.js";
@@ -27,6 +27,7 @@ import {
 } from "../status/cleanup.js";
 import { statusOrFail } from "../status/connect.js";
 import { fromStatus, type LiveStatus, socketOf } from "../status/live.js";
+import { activeNodes, whyLines } from "../status/why.js";
 import type { Command, CommandIO } from "./io.js";
 
 const USAGE = `Usage:
@@ -37,7 +38,8 @@ Perform tasks related to Pacemaker cluster resources
 Queries:
   -L, --list                Display all cluster resources with status
   -W, --locate              Show node(s) currently running resource
-  -Y, --why                 Show why resources are not running
+  -Y, --why                 Show why resources are (not) running; with -r also tandem's
+                            explanation: every score per node and what the cluster does
 
 Commands:
   -C, --cleanup             Forget the failed operations and fail counts of the resource(s)
@@ -81,14 +83,6 @@ const SPEC = {
 };
 
 const COMMANDS = ["list", "locate", "why", "cleanup", "refresh", "move", "ban", "clear"] as const;
-
-/** Nodes a resource (or any member of a group/clone) is active on. */
-function activeNodes(r: SchedResource): string[] {
-  if (r.kind === "primitive") return [...r.runningOn];
-  const out: string[] = [];
-  for (const c of r.children) for (const n of activeNodes(c)) if (!out.includes(n)) out.push(n);
-  return out;
-}
 
 function findResource(s: LiveStatus, id: string): SchedResource | undefined {
   const walk = (rs: SchedResource[]): SchedResource | undefined => {
@@ -149,7 +143,7 @@ export const crmResourceCommand: Command = async (argv, io) => {
   const rscId = opts.get("rsc") as string | undefined;
   const nodeName = opts.get("node") as string | undefined;
   const quiet = opts.has("quiet");
-  if (["locate", "why", "move", "ban", "clear"].includes(cmd) && rscId === undefined) {
+  if (["locate", "move", "ban", "clear"].includes(cmd) && rscId === undefined) {
     io.stderr(`crm_resource: Must supply a resource id with -r\n`);
     return 64;
   }
@@ -208,26 +202,7 @@ export const crmResourceCommand: Command = async (argv, io) => {
       return 0;
     }
     case "why": {
-      const nodes = activeNodes(r!);
-      const lines: string[] = [];
-      const where = nodeName ? ` on ${nodeName}` : "";
-      const runs = nodeName ? nodes.includes(nodeName) : nodes.length > 0;
-      lines.push(`Resource ${id} is ${runs ? "running" : "not running"}${where}`);
-      for (let x: SchedResource | undefined = r; x; x = x.parent)
-        if (x.targetRole === "stopped") lines.push(`Configuration specifies '${x.id}' should remain stopped`);
-      if (!r!.managed) lines.push(`Resource ${id} is unmanaged`);
-      const prims = r!.kind === "primitive" ? [r!] : s.ws.primitives.filter((p) => isUnder(p, r!));
-      for (const p of prims)
-        for (const [n, h] of p.history)
-          if (h.failCount > 0 && (!nodeName || n === nodeName))
-            lines.push(
-              `Resource ${p.id} has failed ${h.failCount >= 1_000_000 ? "INFINITY" : h.failCount} times on ${n}`,
-            );
-      for (const n of s.ws.nodes)
-        if ((!nodeName || n.uname === nodeName) && !n.online) lines.push(`Node ${n.uname} is offline`);
-        else if ((!nodeName || n.uname === nodeName) && n.standby)
-          lines.push(`Node ${n.uname} is in standby`);
-      io.stdout(`${lines.join("\n")}\n`);
+      io.stdout(`${whyLines(s, r, nodeName, { explain: !quiet }).join("\n")}\n`);
       return 0;
     }
     case "move":
@@ -284,8 +259,3 @@ export const crmResourceCommand: Command = async (argv, io) => {
     }
   }
 };
-
-function isUnder(p: SchedResource, top: SchedResource): boolean {
-  for (let x: SchedResource | undefined = p; x; x = x.parent) if (x === top) return true;
-  return false;
-}
