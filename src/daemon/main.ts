@@ -12,7 +12,6 @@ import type { XmlElement } from "../core/xml.js";
 import { CibDiskStore } from "../cib/persist.js";
 import { basicValidator } from "../cib/store.js";
 import { validateCib } from "../cib/validate.js";
-import { interimScheduler } from "../controller/interim-scheduler.js";
 import { policyScheduler } from "../controller/policy.js";
 import type { SchedulerFn } from "../controller/types.js";
 import { Executor } from "../executor/executor.js";
@@ -24,6 +23,7 @@ import { type ClusterGroup, SoloGroup } from "./group.js";
 import { Fencer } from "./fencer.js";
 import { type ExecutorPort, NodeDaemon } from "./node.js";
 import { type NodePaths, nodePaths } from "./paths.js";
+import { appliedTandemdV8Flags } from "./v8-flags.js";
 
 export interface DaemonOptions {
   root: string;
@@ -142,13 +142,22 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     env: { HA_RSCTMP: paths.rscTmp, TANDEM_ROOT: paths.root },
     logger: log.child("executor"),
   });
-  const scheduler =
-    opts.scheduler ?? (process.env.TANDEM_SCHEDULER === "interim" ? interimScheduler : policyScheduler);
-  if (scheduler === interimScheduler)
+  let scheduler = opts.scheduler ?? policyScheduler;
+  if (!opts.scheduler && process.env.TANDEM_SCHEDULER === "interim") {
+    // Loaded only when asked for: a node that runs the real scheduler never needs it.
+    scheduler = (await import("../controller/interim-scheduler.js")).interimScheduler;
     log.log(
       "warning",
       "TANDEM_SCHEDULER=interim: using the interim placement (no colocation/order/groups/clones)",
     );
+  }
+  const v8Flags = appliedTandemdV8Flags();
+  log.log(
+    "info",
+    v8Flags
+      ? `V8 flags: ${v8Flags.join(" ") || "none"}${process.env.TANDEMD_V8_FLAGS !== undefined ? " (TANDEMD_V8_FLAGS)" : ""}`
+      : "V8 flags: Node's defaults (not started by bin/tandemd)",
+  );
 
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => {
