@@ -6,7 +6,9 @@
 // apt when running as root). Prints per input: median wall time of each and
 // the ratio, median CPU time (user+sys) of each and its ratio (steadier on a
 // loaded machine), peak RSS of each, and how many resources we place where
-// real Pacemaker placed them (the anchor's *-placement.txt, scratch inputs).
+// the real crm_simulate of the same run places them (status + Transition
+// Summary of both outputs; when the real one did not run or finish, against
+// the anchor's *-placement.txt for scratch inputs, marked "(anchor)").
 //
 // Usage: node bench/scheduler/run.mjs [--runs N] [--real-timeout SECONDS]
 //          [--no-real] [--only SUBSTRING] [--json] [--commit REF]
@@ -98,16 +100,19 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Resource -> node from the Transition Summary ("* Start rsc ( node )", "* Move rsc ( a -> b )"). */
-function placementFrom(output) {
-  const m = new Map();
-  for (const line of output.split("\n")) {
-    const t = /^\s*\* (Start|Move|Recover|Restart|Migrate)\s+(\S+)\s+\(\s*(?:\S+\s*->\s*)?(\S+?)\s*\)/.exec(
-      line,
-    );
-    if (t) m.set(t[2], t[3]);
-  }
-  return m;
+/** Resource -> node after the transition (current status + Transition Summary), as the tests read it. */
+let placementFromOutput;
+async function loadPlacementReader() {
+  const mod = await import(join(repoRoot, "dist", "scheduler", "corpus-compare.js"));
+  placementFromOutput = mod.placementFromOutput;
+}
+
+/** How many resources two placements put on the same node (resources placed by either). */
+function agreement(a, b) {
+  const keys = new Set([...a.keys(), ...b.keys()]);
+  let same = 0;
+  for (const k of keys) if (a.get(k) === b.get(k)) same++;
+  return { same, total: keys.size };
 }
 
 function readPlacement(file) {
@@ -194,6 +199,7 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(cibDir)) fail(`anchor CIBs not found at ${cibDir}`);
   const ours = ensureOurs(o);
+  await loadPlacementReader();
   const realSkipped = ensureReal(o);
   const inputs = readdirSync(cibDir)
     .filter((f) => f.endsWith(".xml") && (o.only === undefined || f.includes(o.only)))
@@ -231,15 +237,8 @@ async function main() {
         cpu: median(runs.map((r) => r.cpu ?? Number.NaN)),
         rssMiB: Math.max(...runs.map((r) => r.rssMiB ?? 0)),
       };
-      const placementFile = join(cibDir, `${name.replace(/-(scratch|steady)$/, "")}-placement.txt`);
-      if (name.endsWith("-scratch") && existsSync(placementFile)) {
-        const want = readPlacement(placementFile);
-        const got = placementFrom(runs[0].out);
-        let same = 0;
-        for (const [rsc, node] of want) if (got.get(rsc) === node) same++;
-        row.placement = { same, total: want.size };
-      }
     }
+    let realOut;
     if (!realSkipped) {
       const realRuns = [];
       for (let i = 0; i < o.runs; i++) {
@@ -254,12 +253,23 @@ async function main() {
         }
         realRuns.push(r);
       }
+      if (realRuns.length > 0) realOut = realRuns[0].out;
       if (realRuns.length > 0 && !row.realTimedOut)
         row.real = {
           wall: median(realRuns.map((r) => r.wall)),
           cpu: median(realRuns.map((r) => r.cpu ?? Number.NaN)),
           rssMiB: Math.max(...realRuns.map((r) => r.rssMiB ?? 0)),
         };
+    }
+    // Placement agreement: against the real tool's output of the same run; when
+    // it did not run, against the anchor's recorded placement (scratch inputs).
+    if (runs.length > 0) {
+      const ours = placementFromOutput(runs[0].out);
+      const placementFile = join(cibDir, `${name.replace(/-(scratch|steady)$/, "")}-placement.txt`);
+      if (realOut !== undefined)
+        row.placement = { ...agreement(ours, placementFromOutput(realOut)), against: "real" };
+      else if (name.endsWith("-scratch") && existsSync(placementFile))
+        row.placement = { ...agreement(ours, readPlacement(placementFile)), against: "anchor" };
     }
     rows.push(row);
     printRow(row, rows.length === 1);
@@ -282,7 +292,7 @@ const COLS = [
   ["cpu ratio", 10],
   ["ours MiB", 9],
   ["real MiB", 9],
-  ["placed as real", 16],
+  ["placed as real", 18],
 ];
 
 function printRow(row, header) {
@@ -315,7 +325,9 @@ function printRow(row, header) {
     cpuRatio,
     row.ours?.rssMiB ? row.ours.rssMiB.toFixed(0) : "-",
     row.real?.rssMiB ? row.real.rssMiB.toFixed(0) : "-",
-    row.placement ? `${row.placement.same}/${row.placement.total}` : "-",
+    row.placement
+      ? `${row.placement.same}/${row.placement.total}${row.placement.against === "anchor" ? " (anchor)" : ""}`
+      : "-",
   ];
   console.log(cells.map((c, i) => pad(c, COLS[i][1])).join(" "));
   if (row.oursError) console.log(`  ours failed: ${row.oursError}`);
