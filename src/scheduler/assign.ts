@@ -84,16 +84,11 @@ function applyColocation(t: Table, c: Colocation, ws: WorkingSet): void {
         : []
       : unitNodes(c.primary);
   const label = `colocation ${c.id} with ${c.primaryName}`;
+  const must = `${label} (must be with it, which is ${where.length ? `on ${where.join(" ")}` : "stopped"})`;
   for (const n of ws.nodes) {
     const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
     if (c.score >= INFINITY) {
-      if (!match)
-        put(
-          t,
-          n.uname,
-          `${label} (must be with it, which is ${where.length ? `on ${where.join(" ")}` : "stopped"})`,
-          -INFINITY,
-        );
+      if (!match) put(t, n.uname, must, -INFINITY);
     } else if (match && c.score !== 0) {
       // An advisory colocation that would leave nowhere to run is rolled back.
       if (Math.abs(c.score) < INFINITY && !advisoryLeavesRoom(t, c, where, ws)) return;
@@ -108,30 +103,6 @@ function advisoryLeavesRoom(t: Table, c: Colocation, where: string[], ws: Workin
     const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
     return addScores(scoreIn(t, n.uname), match ? c.score : 0) >= 0;
   });
-}
-
-/**
- * In a colocation loop the dependent may have been placed first; a mandatory
- * (anti-)colocation is then enforced from the primary's side.
- */
-function applyReverseMandatory(t: Table, u: SchedResource, idx: ColocationIndex, ws: WorkingSet): void {
-  for (const c of idx.byPrimary.get(u) ?? []) {
-    if (c.dependent.assignState !== "done" || Math.abs(c.score) < INFINITY) continue;
-    const where = unitNodes(c.dependent);
-    if (where.length === 0) continue;
-    for (const n of ws.nodes) {
-      const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
-      if (c.score > 0 && !match)
-        put(
-          t,
-          n.uname,
-          `colocation ${c.id}: ${c.dependentName} was placed first on ${where.join(" ")} (loop)`,
-          -INFINITY,
-        );
-      if (c.score < 0 && match)
-        put(t, n.uname, `colocation ${c.id}: ${c.dependentName} was placed first here (loop)`, -INFINITY);
-    }
-  }
 }
 
 /**
@@ -190,6 +161,8 @@ interface WithThis {
   /** For ordering. */
   named: SchedResource;
   name: string;
+  /** Colocated with the group itself (seen from its last member). */
+  groupLevel?: boolean;
 }
 
 function entryFor(c: Colocation): WithThis {
@@ -222,6 +195,18 @@ function byDependentOrder(out: WithThis[]): WithThis[] {
  * off its last member, and only while the group is being placed.
  */
 function withThis(d: SchedResource, k: number, idx: ColocationIndex): WithThis[] {
+  const key = d.kind === "group" ? (d.children[k] ?? d) : d;
+  let all = idx.withThisCache?.get(key) as WithThis[] | undefined;
+  if (!all) {
+    all = computeWithThis(d, k, idx);
+    if (!idx.withThisCache) idx.withThisCache = new Map();
+    idx.withThisCache.set(key, all);
+  }
+  // (what colocates with a group itself counts only while the group is being placed)
+  return d.kind === "group" && d.assignState !== "busy" ? all.filter((w) => !w.groupLevel) : all;
+}
+
+function computeWithThis(d: SchedResource, k: number, idx: ColocationIndex): WithThis[] {
   const out: WithThis[] = [];
   if (d.kind !== "group" || d.children.length === 0) {
     for (const c of idx.byPrimary.get(d) ?? []) out.push(entryFor(c));
@@ -244,7 +229,7 @@ function withThis(d: SchedResource, k: number, idx: ColocationIndex): WithThis[]
   }
   for (const c of idx.byPrimary.get(d) ?? []) {
     const m = c.primaryMember && c.primaryMember.parent === d ? d.children.indexOf(c.primaryMember) : -1;
-    if (m >= 0 ? m === k : k === last && d.assignState === "busy") out.push(entryFor(c));
+    if (m >= 0 ? m === k : k === last) out.push({ ...entryFor(c), groupLevel: m < 0 });
   }
   return byDependentOrder(out);
 }
@@ -263,17 +248,20 @@ function currentScores(d: SchedResource, k: number, ws: WorkingSet): Table {
   // (once placed: the table it was placed with, merges included)
   if (d.kind === "group" && k > 0) {
     const m = d.children[k];
-    return (
-      m.working ??
-      (m.assignState === "done" || d.assignState === "done" ? m.allocation : undefined) ??
-      m.scores
-    );
+    return m.working ?? m.allocation ?? m.scores;
   }
-  return (
-    d.working ??
-    (d.assignState === "done" ? d.allocation : undefined) ??
-    baseTable(d, ws, d.kind === "group" ? 1 : undefined)
-  );
+  return d.working ?? d.allocation ?? cachedBase(d, ws);
+}
+
+/** baseTable(d) (a group: with its first member), computed once per run: read only. */
+let baseCache = new Map<SchedResource, Table>();
+function cachedBase(d: SchedResource, ws: WorkingSet): Table {
+  let t = baseCache.get(d);
+  if (!t) {
+    t = baseTable(d, ws, d.kind === "group" ? 1 : undefined);
+    baseCache.set(d, t);
+  }
+  return t;
 }
 
 function anyAvailable(t: Table, ws: WorkingSet): boolean {
@@ -332,18 +320,17 @@ function mergeMember(
   const r = d.kind === "group" && d.children.length > 0 ? d.children[k] : d;
   if (stack.has(r)) return target;
   const own = currentScores(d, k, ws);
+  // (the parts lists are shared with `target` and replaced, never changed in place)
   const work: Table = new Map();
-  for (const [n, e] of target) work.set(n, { score: e.score, parts: [...e.parts] });
-  for (const [n, e] of work) {
+  for (const [n, e] of target) {
     const s = matchingScore(own, attr, n, ws);
-    if (factor < 0 && s < 0) continue; // a ban of a resource kept away is no attraction
-    const add = multiply(s, factor);
-    if (add === 0) continue;
-    e.parts.push({
-      source: `${label}${factor === 1 ? "" : `x${+factor.toPrecision(6)} of `}${s}`,
-      value: add,
-    });
-    e.score = addScores(e.score, add);
+    // (a ban of a resource kept away is no attraction)
+    const add = factor < 0 && s < 0 ? 0 : multiply(s, factor);
+    if (add === 0) work.set(n, e);
+    else {
+      const source = `${label}${factor === 1 ? "" : `x${+factor.toPrecision(6)} of `}${s}`;
+      work.set(n, { score: addScores(e.score, add), parts: [...e.parts, { source, value: add }] });
+    }
   }
   if (!anyAvailable(work, ws)) return target;
   stack.add(r);
@@ -461,7 +448,6 @@ function assignPrimitive(u: SchedResource, ws: WorkingSet, idx: ColocationIndex)
   // (its own scores and its colocations with what was placed before it are
   // already in u.working, see assignUnit)
   const post = u.working ?? initialTable(u, ws);
-  applyReverseMandatory(post, u, idx, ws);
   const t = mergeDependents(post, u, idx, ws);
   u.allocation = t;
   let node: string | null;
@@ -537,7 +523,6 @@ function assignGroup(g: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
               -INFINITY,
             );
     }
-    if (k === 0) applyReverseMandatory(t, g, idx, ws);
     const merged = mergeDependents(t, g, idx, ws, k);
     c.working = undefined;
     let node: string | null;
@@ -553,6 +538,7 @@ function assignGroup(g: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
     c.assigned = node;
     c.allocation = merged;
     if (k === 0) {
+      g.working = undefined;
       g.allocation = merged;
       g.assigned = node;
       g.tieBreak = c.tieBreak;
@@ -571,7 +557,6 @@ function instanceCurrent(i: SchedResource): string | undefined {
 
 function assignClone(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
   const post = u.working ?? initialTable(u, ws);
-  applyReverseMandatory(post, u, idx, ws);
   const t = mergeDependents(post, u, idx, ws);
   u.allocation = t;
   const perNode = new Map<string, number>();
@@ -645,7 +630,6 @@ function assignUnit(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): voi
   if (u.kind === "group") {
     assignGroup(u, ws, idx);
     u.assignState = "done";
-    undoLoopViolations(u, ws, idx);
     return;
   }
   // Each primary is placed first, and its colocation applied, one by one
@@ -660,39 +644,12 @@ function assignUnit(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): voi
   else assignPrimitive(u, ws, idx);
   u.working = undefined;
   u.assignState = "done";
-  undoLoopViolations(u, ws, idx);
-}
-
-function unassign(r: SchedResource, ws: WorkingSet, reason: string): void {
-  for (const x of [r, ...r.children, ...r.children.flatMap((c) => c.children)]) {
-    if (x.kind === "primitive" && x.assigned) {
-      const n = ws.nodeByName.get(x.assigned);
-      if (n) n.assignedCount--;
-    }
-    x.assigned = null;
-    x.stopReason = reason;
-  }
-}
-
-/** A dependent placed before its primary (in a loop) that the primary's placement contradicts cannot run. */
-function undoLoopViolations(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
-  for (const c of idx.byPrimary.get(u) ?? []) {
-    if (c.score < INFINITY || c.dependent.assignState !== "done" || c.dependent.kind === "clone") continue;
-    const d = c.dependent.assigned;
-    if (d === null) continue;
-    const where = unitNodes(u);
-    if (!where.some((w) => sameAttr(ws, c.nodeAttribute, d, w)))
-      unassign(
-        c.dependent,
-        ws,
-        `colocation ${c.id} with ${c.primaryName} cannot hold (${c.primaryName} is ${where.length ? `on ${where.join(" ")}` : "stopped"})`,
-      );
-  }
 }
 
 /** Stage 4 entry point. Returns the colocation index (the property tests check it). */
 export function assignResources(ws: WorkingSet): ColocationIndex {
   const idx = indexColocations(ws);
+  baseCache = new Map();
   for (const u of assignmentOrder(ws, idx)) assignUnit(u, ws, idx);
   return idx;
 }

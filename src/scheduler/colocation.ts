@@ -22,6 +22,8 @@ export interface ColocationIndex {
   all: Colocation[];
   byDependent: Map<SchedResource, Colocation[]>;
   byPrimary: Map<SchedResource, Colocation[]>;
+  /** Assignment's ordered "what colocates with this" lists (assign.ts), built on first use. */
+  withThisCache?: Map<SchedResource, unknown>;
 }
 
 /**

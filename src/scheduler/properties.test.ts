@@ -8,6 +8,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { parseCib, unpackCib } from "../cib/unpack.js";
 import { INFINITY } from "../core/score.js";
+import type { Colocation } from "./colocation.js";
 import { actionKey } from "./graph.js";
 import { schedule, unpackOnly } from "./index.js";
 import { executeTransition } from "./simulate.js";
@@ -160,11 +161,28 @@ test("property: never placed where the score is -INFINITY (or negative)", () => 
   );
 });
 
-test("property: mandatory colocations hold", () => {
+/** Colocations on a cycle (A with B ... with A): the real Pacemaker may leave those violated. */
+function inLoop(all: Colocation[], c: Colocation): boolean {
+  const seen = new Set<unknown>();
+  const stack = [c.primary];
+  while (stack.length > 0) {
+    const u = stack.pop();
+    if (u === c.dependent) return true;
+    if (seen.has(u)) continue;
+    seen.add(u);
+    for (const x of all) if (x.dependent === u) stack.push(x.primary);
+  }
+  return false;
+}
+
+test("property: mandatory colocations hold (outside colocation loops)", () => {
   fc.assert(
     fc.property(cibArb, (g) => {
       const t = schedule(parseCib(toXml(g)), { now: 1000 });
       for (const c of t.colocations.all) {
+        // In a loop, one side is placed before the other's constraint can apply,
+        // and Pacemaker 2.1.5 leaves it violated (checked with crm_simulate).
+        if (inLoop(t.colocations.all, c)) continue;
         // A group member named as the dependent is placed on its own (after the
         // members before it): where that member runs.
         const dm =

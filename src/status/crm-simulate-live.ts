@@ -5,7 +5,6 @@
 
 import { crmSimulateCommand, parseSimulateArgs } from "../cli/crm_simulate.js";
 import type { Command } from "../cli/io.js";
-import { readLiveCib } from "./live-cib.js";
 
 /** argv without -L / --live-check (also inside bundled flags such as -sL), plus -p. */
 export function withoutLive(argv: string[]): string[] {
@@ -34,6 +33,8 @@ export const crmSimulateLiveCommand: Command = async (argv, io) => {
   const args = withoutLive(argv);
   const o = parseSimulateArgs(args);
   if (o === "help" || o.live || o.xmlFile !== undefined) return crmSimulateCommand(argv, io);
+  // (loaded only here: the IPC client is not needed to read a file)
+  const { readLiveCib } = await import("./live-cib.js");
   const cib = await readLiveCib(io.env);
   return crmSimulateCommand(args, { ...io, readStdin: async () => cib.text });
 };
