@@ -58,8 +58,14 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-/** Grace after the agent exits for its pipes to drain (a daemon child may hold them open). */
-const DRAIN_MS = 30;
+/**
+ * Grace after the agent exits for its pipes to drain, when something it started still
+ * holds them open (IPaddr2's start leaves its gratuitous-ARP sender running in the
+ * background on the agent's stderr for a second). What the agent wrote before it
+ * exited is already in the pipe and is read in the event-loop turn that sees the exit,
+ * so a few ms suffice; each ms here is a ms of the failover gap (IPaddr2 start).
+ */
+const DRAIN_MS = 5;
 
 export function runProcess(spec: RunSpec, clock: Clock): RunningProcess {
   const startedAt = clock.now();

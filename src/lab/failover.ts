@@ -10,6 +10,7 @@ import { cibRequest } from "../daemon/protocol.js";
 import { type LabConfig, type LabNode, nodeLogDir, tandemdSocket, vipUrl } from "./config.js";
 import { HEAL_OF, injectFault } from "./faults.js";
 import { vipClient } from "./client.js";
+import { type AgentAction, type Breakdown, breakdown, collectActions } from "./breakdown.js";
 import { analyzeSwitch, median, nowMs, type Sample } from "./poller.js";
 import { findProcesses, sleep } from "./procs.js";
 import { runTool } from "./run.js";
@@ -38,9 +39,30 @@ export interface FailoverRun {
   faultOutput: string;
   samples: Sample[];
   events: ClusterEvent[];
-  failback?: { from: string; to: string; gapMs?: number; doubleAnswers: number };
+  failback?: {
+    from: string;
+    to: string;
+    gapMs?: number;
+    doubleAnswers: number;
+    lastOldEnd?: number;
+    firstNewEnd?: number;
+    split?: GapSplit;
+  };
+  /** The gap split into agent run time and idle (cluster) time. */
+  split?: GapSplit;
   healMs?: number;
   error?: string;
+}
+
+export interface GapSplit extends Breakdown {
+  actions: AgentAction[];
+}
+
+/** The agents' time and the idle time within [from, to], with the actions involved. */
+function splitGap(lab: LabConfig, from?: number, to?: number): GapSplit | undefined {
+  if (from === undefined || to === undefined || to <= from) return undefined;
+  const actions = collectActions(lab, from, to);
+  return { ...breakdown(actions, from, to), actions };
 }
 
 export interface FailoverResult {
@@ -219,13 +241,22 @@ export async function runFailover(
   if (sw.to !== null && sw.firstNewEnd !== undefined && sw.to !== fromName) {
     const fb = analyzeSwitch(run.samples, sw.to, sw.firstNewEnd);
     if (fb.to !== null)
-      run.failback = { from: sw.to, to: fb.to, gapMs: fb.gapMs, doubleAnswers: fb.doubleAnswers };
+      run.failback = {
+        from: sw.to,
+        to: fb.to,
+        gapMs: fb.gapMs,
+        doubleAnswers: fb.doubleAnswers,
+        lastOldEnd: fb.lastOldEnd,
+        firstNewEnd: fb.firstNewEnd,
+      };
   }
   if (o.heal)
     log(
       `  healed in ${s3(run.healMs)} s${run.failback ? `; failback ${run.failback.from} -> ${run.failback.to}, gap ${s3(run.failback.gapMs)} s` : ""}\n`,
     );
   run.events = collectEvents(lab, tFault - 1000, Math.max(tEnd, nowMs()) + 200);
+  run.split = splitGap(lab, run.lastOldEnd, run.firstNewEnd);
+  if (run.failback) run.failback.split = splitGap(lab, run.failback.lastOldEnd, run.failback.firstNewEnd);
   return run;
 }
 
@@ -295,8 +326,10 @@ export function failoverJson(res: FailoverResult) {
             to: r.failback.to,
             gap_s: r.failback.gapMs === undefined ? null : r.failback.gapMs / 1000,
             double_answers: r.failback.doubleAnswers,
+            ...splitJson(r.failback.split, r.tFault),
           }
         : null,
+      ...splitJson(r.split, r.tFault),
       heal_s: r.healMs === undefined ? null : r.healMs / 1000,
       events: r.events.map((e) => ({ t_s: (e.t - r.tFault) / 1000, node: e.node, text: e.text })),
       error: r.error ?? null,
@@ -304,6 +337,24 @@ export function failoverJson(res: FailoverResult) {
     gap_s: gaps.length
       ? { min: Math.min(...gaps), median: median(gaps), max: Math.max(...gaps) }
       : { min: null, median: null, max: null },
+  };
+}
+
+/** The gap's split for --json: agents_s, idle_s and the actions (s after the fault). */
+function splitJson(sp: GapSplit | undefined, tFault: number) {
+  if (!sp) return { agents_s: null, idle_s: null, actions: [] };
+  const s = (t: number) => Math.round(t - tFault) / 1000;
+  return {
+    agents_s: sp.agentsMs / 1000,
+    idle_s: sp.idleMs / 1000,
+    actions: sp.actions.map((a) => ({
+      node: a.node,
+      rsc: a.rsc,
+      op: a.op,
+      rc: a.rc,
+      start_s: s(a.t0),
+      end_s: s(a.t1),
+    })),
   };
 }
 
@@ -315,9 +366,13 @@ export function formatSummary(res: FailoverResult): string {
     lines.push(
       `  client-visible gap: ${s3(r.gapMs)} s   (${r.failedRequests} failed requests, ${r.doubleAnswers} answered by two nodes)`,
     );
+    if (r.split)
+      lines.push(
+        `  of which resource agents ran ${s3(r.split.agentsMs)} s, no agent running ${s3(r.split.idleMs)} s (scheduling, messages, dispatch, polling)`,
+      );
     if (r.failback)
       lines.push(
-        `  failback after heal: ${r.failback.from} -> ${r.failback.to}, gap ${s3(r.failback.gapMs)} s`,
+        `  failback after heal: ${r.failback.from} -> ${r.failback.to}, gap ${s3(r.failback.gapMs)} s${r.failback.split ? ` (agents ${s3(r.failback.split.agentsMs)} s, none running ${s3(r.failback.split.idleMs)} s)` : ""}`,
       );
     lines.push("  timeline (s after the fault)      client                          cluster");
     const rows: { t: number; client?: string; cluster?: string }[] = [];
@@ -327,6 +382,9 @@ export function formatSummary(res: FailoverResult): string {
     const firstFail = r.samples.find((s) => !s.ok && s.t0 >= r.tFault);
     if (firstFail) rows.push({ t: firstFail.t1, client: `first failed request (${firstFail.error ?? ""})` });
     if (r.firstNewEnd) rows.push({ t: r.firstNewEnd, client: `first answer from ${r.to}` });
+    // Each action's start (its end is the executor's result line among the events).
+    for (const a of r.split?.actions ?? [])
+      rows.push({ t: a.t0, cluster: `${a.node} executor: ${a.op} ${a.rsc} begins` });
     // The terminal shows the failover itself; the heal's events are in --json and the report.
     const until = (r.firstNewEnd ?? r.tFaultDone ?? r.tFault) + 1000;
     for (const e of r.events) if (e.t <= until) rows.push({ t: e.t, cluster: `${e.node} ${e.text}` });
