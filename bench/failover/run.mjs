@@ -7,7 +7,8 @@
 //
 // node bench/failover/run.mjs [--runs N] [--only a,b,...] [--out FILE]
 //   parts: loopback, netns, netns-web (tandem's web server as apache), pacemaker, keepalived, up
-// tandem runs from a private snapshot of bin/ dist/ agents/ (other builds in the work
+// node bench/failover/run.mjs --only up --up-nodes 2,16,32   (lab up -> serving, per step)
+// tandem runs from a private snapshot of what package.json ships (bin/ dist/ agents/ ...): other builds in the work
 // tree do not disturb it). The anchors' poller is curl every 50 ms (0.5 s timeout),
 // tandem's a GET every 20 ms (0.25 s timeout); the gap is defined the same way (end of
 // the last good answer from the old node -> end of the first from the new one).
@@ -37,14 +38,17 @@ const opt = (name, dflt) => {
 };
 const RUNS = Number(opt("--runs", "5"));
 const ONLY = new Set(opt("--only", "loopback,netns,netns-web,pacemaker,keepalived,up").split(","));
+const UP_NODES = opt("--up-nodes", "2,32").split(",").map(Number);
 const OUT = opt("--out", join(repoRoot, "bench/results", `failover-${Date.now()}.json`));
 const isRoot = process.getuid?.() === 0;
 
 // ---- a private copy of tandem ----
 const snap = mkdtempSync(join(tmpdir(), "tandem-bench-failover-"));
 chmodSync(snap, 0o755);
-for (const d of ["bin", "dist", "agents", "package.json"])
-  cpSync(join(repoRoot, d), join(snap, d), { recursive: true });
+// Everything the package ships (pcsd's web assets live under src/), and package.json.
+const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+for (const d of [...(pkg.files ?? ["bin", "dist", "agents"]), "package.json"])
+  if (existsSync(join(repoRoot, d))) cpSync(join(repoRoot, d), join(snap, d), { recursive: true });
 symlinkSync(join(repoRoot, "node_modules"), join(snap, "node_modules"));
 process.on("exit", () => rmSync(snap, { recursive: true, force: true }));
 const tandemBin = join(snap, "bin/tandem");
@@ -101,16 +105,23 @@ function tandemLab(mode, extra = []) {
     }
     const gaps = j.runs.map((x) => x.gap_s).filter((x) => x !== null);
     const fb = j.runs.map((x) => x.failback?.gap_s).filter((x) => x !== null && x !== undefined);
+    const num = (xs) => xs.filter((x) => x !== null && x !== undefined);
     out[name] = {
       gaps,
       median: median(gaps),
       failback_gaps: fb,
       failback_median: median(fb),
+      // The gap split: resource agents running vs no agent running (the cluster's part).
+      agents_s: num(j.runs.map((x) => x.agents_s)),
+      idle_s: num(j.runs.map((x) => x.idle_s)),
+      idle_median: median(num(j.runs.map((x) => x.idle_s))),
+      failback_idle_median: median(num(j.runs.map((x) => x.failback?.idle_s))),
+      loadavg: loadavg(),
       double_answers: j.runs.reduce((a, x) => a + x.double_answers + (x.failback?.double_answers ?? 0), 0),
       errors: j.runs.map((x) => x.error).filter(Boolean),
     };
     log(
-      `tandem ${mode} ${name}: gaps ${gaps.map((g) => g.toFixed(3)).join(" ")} median ${out[name].median?.toFixed(3)}; failback median ${out[name].failback_median?.toFixed(3)}`,
+      `tandem ${mode} ${name}: gaps ${gaps.map((g) => g.toFixed(3)).join(" ")} median ${out[name].median?.toFixed(3)} (no agent running: median ${out[name].idle_median?.toFixed(3)}); failback ${fb.map((g) => g.toFixed(3)).join(" ")} median ${out[name].failback_median?.toFixed(3)}; load ${loadavg()[0].toFixed(1)}`,
     );
   }
   tandem(["lab", "down", "--dir", dir]);
@@ -188,20 +199,35 @@ function upTime(n) {
   const r = tandem(["lab", "up", "--nodes", String(n), "--dir", dir]);
   const wall = (Date.now() - t0) / 1000;
   const m = /served by (node\d+) \((\d+\.\d) s after/.exec(r.out);
+  // The progress lines "[ 5/12   7.1s] $ pcs cluster start --all": when each step began.
+  const steps = [
+    ...r.out.matchAll(/^\[\s*\d+\/\d+\s+([\d.]+)s\] \$ (.*?)\s*(\(on .*|\(started on .*)?$/gm),
+  ].map((x) => ({
+    at_s: Number(x[1]),
+    step: x[2].slice(0, 60),
+  }));
+  const formed = /cluster formed \(([\d.]+) s\)/.exec(r.out);
   tandem(["lab", "down", "--dir", dir]);
   if (r.code !== 0) {
     log(`lab up --nodes ${n} failed: ${r.err.slice(-400)}`);
-    return { error: r.err.trim().split("\n").pop(), wall_s: wall };
+    return { error: r.err.trim().split("\n").pop(), wall_s: wall, steps, loadavg: loadavg() };
   }
-  return { serving_s: m ? Number(m[2]) : null, served_by: m?.[1] ?? null, wall_s: wall };
+  return {
+    serving_s: m ? Number(m[2]) : null,
+    served_by: m?.[1] ?? null,
+    formed_s: formed ? Number(formed[1]) : null,
+    wall_s: wall,
+    steps,
+    loadavg: loadavg(),
+  };
 }
 
 if (ONLY.has("up"))
-  for (const n of [2, 32]) {
+  for (const n of UP_NODES) {
     log(`lab up --nodes ${n}`);
     results.up[n] = upTime(n);
     log(
-      `lab up --nodes ${n}: serving after ${results.up[n].serving_s} s (command ${results.up[n].wall_s.toFixed(1)} s)`,
+      `lab up --nodes ${n}: serving after ${results.up[n].serving_s} s (cluster formed ${results.up[n].formed_s ?? "-"} s; command ${results.up[n].wall_s.toFixed(1)} s; steps ${results.up[n].steps.map((x) => x.at_s).join(" ")}; load ${loadavg()[0].toFixed(1)})`,
     );
   }
 if (ONLY.has("loopback")) results.tandem.loopback = tandemLab("loopback");
@@ -243,7 +269,15 @@ for (const s of ["graceful", "crash"])
     );
   }
 for (const [n, u] of Object.entries(results.up))
-  lines.push(`lab up --nodes ${n}: serving after ${u.serving_s ?? "-"} s`);
+  lines.push(
+    `lab up --nodes ${n}: serving after ${u.serving_s ?? "-"} s${u.error ? ` (${u.error})` : ""}, cluster formed ${u.formed_s ?? "-"} s`,
+  );
+for (const [mode, m] of Object.entries(results.tandem))
+  for (const [s, x] of Object.entries(m ?? {}))
+    if (x?.idle_median !== undefined)
+      lines.push(
+        `tandem ${mode} ${s}: no agent running during the gap: median ${f(x.idle_median)} s (failback ${f(x.failback_idle_median)} s)`,
+      );
 const dbl = [results.tandem.loopback, results.tandem.netns, results.tandem.netns_web]
   .flatMap((m) => (m ? Object.values(m) : []))
   .reduce((a, x) => a + (x?.double_answers ?? 0), 0);
