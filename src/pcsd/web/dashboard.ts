@@ -11,9 +11,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ErrorCodes, TandemError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
+import { nodePaths } from "../../daemon/paths.js";
 import { httpStatusFor, obj, str } from "../api.js";
 import { PCSD_USER } from "../password.js";
 import { actionRequest, runAction } from "./actions.js";
+import { CibWatch } from "./cib-watch.js";
 import { SnapshotFeed } from "./feed.js";
 import {
   CSRF_HEADER,
@@ -67,6 +69,8 @@ export interface Dashboard {
   /** Handles a request that is not for /api/v1 (always answers). */
   handle(req: IncomingMessage, res: ServerResponse, path: string, from: string): Promise<void>;
   sessions: SessionStore;
+  /** Live-feed streams open now. */
+  streamCount(): number;
   close(): void;
 }
 
@@ -105,7 +109,12 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const loginPage = readFileSync(join(dir, "login.html"), "utf8");
   const dashboardPage = readFileSync(join(dir, "index.html"), "utf8");
   const read = opts.snapshot ?? (() => clusterSnapshot(opts.root, opts.nodeName, opts.clusterName()));
-  const feed = new SnapshotFeed(read, opts.pollMs ?? 2000);
+  // With a CIB watch the poll is only a safety net (membership changes also reach the CIB).
+  const feed: SnapshotFeed = new SnapshotFeed(
+    read,
+    opts.pollMs ?? 2000,
+    opts.snapshot ? undefined : new CibWatch(nodePaths(opts.root).socket, () => feed.poke()),
+  );
   const streams = new Set<ServerResponse>();
   // Actions run one at a time: two clicks never interleave their CIB read-modify-write.
   let queue: Promise<unknown> = Promise.resolve();
@@ -226,7 +235,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const page = (template: string, values: Record<string, string>) =>
     template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => escapeHtml(values[k] ?? ""));
 
-  const events = (req: IncomingMessage, res: ServerResponse, id: string) => {
+  const events = (res: ServerResponse, id: string) => {
     if (streams.size >= MAX_EVENT_STREAMS)
       throw new TandemError(
         ErrorCodes.PCSD_RATE_LIMITED,
@@ -261,7 +270,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     const ping = setInterval(() => {
       if (stillLoggedIn()) res.write(": ping\n\n");
     }, 15_000);
-    req.on("close", end);
+    // The response closes when the browser goes away (or pcsd ends the stream).
+    res.on("close", end);
     res.on("error", end);
   };
 
@@ -327,7 +337,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     },
     "GET /ui/api/events": async (req, res) => {
       const { id } = requireSession(req);
-      events(req, res, id);
+      events(res, id);
     },
     "POST /ui/api/action": async (req, res, from) => {
       checkPost(req);
@@ -343,7 +353,12 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         from,
       });
       if (result.exitCode !== 0) {
-        const text = (result.stderr || result.stdout).trim().replace(/^Error: /, "");
+        // pcs's error lines, without the "Error: " prefixes and its generic closing line.
+        const text = (result.stderr || result.stdout)
+          .split("\n")
+          .map((l) => l.replace(/^Error: /, "").trim())
+          .filter((l) => l !== "" && !l.startsWith("Errors have occurred, therefore pcs is unable"))
+          .join("; ");
         throw new TandemError(
           ErrorCodes.PCSD_ACTION_FAILED,
           `${result.command}: ${text || `exit ${result.exitCode}`}`,
@@ -355,6 +370,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   return {
     sessions,
+    streamCount: () => streams.size,
     async handle(req, res, path, from) {
       try {
         const route = routes[`${req.method} ${path}`];

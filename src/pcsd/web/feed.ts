@@ -21,6 +21,8 @@ export class SnapshotFeed {
   constructor(
     private readonly read: () => Promise<ClusterSnapshot>,
     private readonly intervalMs: number,
+    /** Started while someone watches: calls `poke` when the cluster changes (CIB events). */
+    private readonly watch?: { start(): void; stop(): void },
   ) {}
 
   /** Adds a listener; it gets the latest snapshot at once (if any), then every change. */
@@ -51,6 +53,7 @@ export class SnapshotFeed {
 
   close(): void {
     this.closed = true;
+    this.watch?.stop();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.listeners.clear();
@@ -58,6 +61,7 @@ export class SnapshotFeed {
 
   private loop(): void {
     this.running = true;
+    this.watch?.start();
     this.tick();
   }
 
@@ -79,6 +83,7 @@ export class SnapshotFeed {
         this.inFlight = false;
         if (this.closed || this.listeners.size === 0) {
           this.running = false;
+          this.watch?.stop();
           // Nobody watches: the next subscriber must not get a stale picture.
           this.last = undefined;
           this.lastKey = "";
@@ -89,7 +94,8 @@ export class SnapshotFeed {
             this.timer = undefined;
             this.tick();
           },
-          this.again ? 0 : this.intervalMs,
+          // A burst of CIB events (each operation result is one) costs a read per 150 ms at most.
+          this.again ? 150 : this.intervalMs,
         );
       });
   }

@@ -217,6 +217,11 @@ describe("pcsd web dashboard (HTTP)", () => {
       req.end();
     });
     assert.equal(JSON.parse(first).node, "node1");
+    // The browser went away: pcsd drops the stream.
+    const t0 = Date.now();
+    while (node.server.dashboard?.streamCount() !== 0 && Date.now() - t0 < 10_000)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(node.server.dashboard?.streamCount(), 0);
   });
 
   it("ends sessions at logout and after the idle time", async () => {

@@ -153,9 +153,17 @@ function renderResources(s) {
     const actions = el("td", { class: "actions" });
     if (r.disabled) actions.append(actionButton("Enable", "resource-enable", "enable", configId));
     else actions.append(actionButton("Disable", "resource-disable", "disable", configId));
+    const clear = actionButton("Clear", "resource-clear", "clear", placed);
+    // Clear removes what move/ban left: nothing to clear, nothing to click.
+    if (
+      !s.constraints.some(
+        (c) => c.cli && (c.id === `cli-prefer-${placed}` || c.id.startsWith(`cli-ban-${placed}-on-`)),
+      )
+    )
+      clear.disabled = true;
     actions.append(
       moveControls(r, placed, s.nodes),
-      actionButton("Clear", "resource-clear", "clear", placed),
+      clear,
       actionButton("Cleanup", "resource-cleanup", "cleanup", configId),
     );
     return el(
