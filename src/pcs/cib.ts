@@ -67,6 +67,7 @@ export function section(cib: XmlElement, name: string): XmlElement {
       "rsc_defaults",
       "alerts",
       "tags",
+      "acls",
     ];
     const idx = order.indexOf(name);
     let at = conf.children.length;

@@ -11,7 +11,7 @@ import { subcommandUsage } from "./usage.js";
 export const BOOTSTRAP_SET_ID = "cib-bootstrap-options";
 
 /** The first cluster_property_set (pcs uses cib-bootstrap-options), created if missing. */
-function bootstrapSet(cib: XmlElement): XmlElement {
+export function bootstrapSet(cib: XmlElement): XmlElement {
   const crm = section(cib, "crm_config");
   const sets = elements(crm, "cluster_property_set");
   let set = sets.find((s) => s.attrs.id === BOOTSTRAP_SET_ID) ?? sets[0];

@@ -165,6 +165,9 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     options: [F, "--wait"],
   },
 
+  // acl (one handler; it dispatches on role/user/group/permission ...)
+  acl: { load: async () => (await import("./acl.js")).aclCommand, options: [F] },
+
   // constraint
   constraint: { load: async () => (await C()).constraintConfig, options: [F, "--full", "--all"] },
   "constraint config": { load: async () => (await C()).constraintConfig, options: [F, "--full", "--all"] },
