@@ -60,6 +60,7 @@ export function readCorosync(
     if (where === "nodelist.node" && kv[1] === "name") out.nodes.push(kv[2]);
     if (where === "quorum" && QUORUM_OPTIONS.includes(kv[1])) out.quorum.push([kv[1], kv[2]]);
   }
+  out.quorum.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)); // pcs lists them sorted
   return out;
 }
 

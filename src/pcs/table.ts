@@ -329,6 +329,10 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     options: ["--corosync_conf"],
   },
   "quorum status": { load: async () => (await import("./quorum.js")).quorumStatus, options: [] },
+  "quorum update": {
+    load: async () => (await import("./cluster/quorum-update.js")).quorumUpdate,
+    options: ["--corosync_conf", "--skip-offline", FORCE, "--request-timeout"],
+  },
   "status nodes": { load: async () => (await import("./status.js")).statusNodes, options: [F] },
   "status resources": {
     load: async () => (await import("./status.js")).statusResources,

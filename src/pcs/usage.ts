@@ -101,6 +101,14 @@ export const GROUP_USAGE: Record<string, string[]> = {
     "deauth [<host name>...]",
     "    Remove the hosts' tokens (all hosts when none are given).",
   ],
+  quorum: [
+    "[config] [--corosync_conf <path>]",
+    "    Show the quorum options of corosync.conf.",
+    "status",
+    "    Show quorum runtime status (votes, members) of the local node.",
+    "update [auto_tie_breaker=[0|1]] [last_man_standing=[0|1]] [last_man_standing_window=[<time in ms>]] [wait_for_all=[0|1]] [--skip-offline] [--corosync_conf <path>]",
+    "    Change (or with an empty value remove) quorum options of corosync.conf on every node. The cluster must be stopped: tandemd reads the options when it starts. two_node is kept in step with the node count and auto_tie_breaker.",
+  ],
   pcsd: ["status [<node>]...", "    Show whether pcsd on the nodes is online and authenticated."],
 };
 

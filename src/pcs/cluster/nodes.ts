@@ -21,7 +21,7 @@ import {
   resolveHostName,
 } from "./common.js";
 
-function localConf(ctx: PcsContext): { conf: CorosyncConf; text: string } {
+export function localConf(ctx: PcsContext): { conf: CorosyncConf; text: string } {
   const paths = pathsOf(ctx.io);
   let text: string;
   try {
@@ -39,7 +39,7 @@ function localConf(ctx: PcsContext): { conf: CorosyncConf; text: string } {
 const nodeName = (n: CorosyncConf["nodes"][number]) => n.name ?? n.rings[0];
 
 /** two_node: 1 exactly for two nodes without auto_tie_breaker (pcs keeps it in step). */
-function adjustTwoNode(conf: CorosyncConf): void {
+export function adjustTwoNode(conf: CorosyncConf): void {
   if (conf.nodes.length === 2 && conf.quorum.auto_tie_breaker !== "1") conf.quorum.two_node = "1";
   else delete conf.quorum.two_node;
 }
@@ -47,7 +47,7 @@ function adjustTwoNode(conf: CorosyncConf): void {
 type Step = (ctx: PcsContext, targets: PcsdTarget[]) => Promise<void>;
 
 /** Sends corosync.conf to the targets, printing pcs's lines; throws after printing failures. */
-function sendConf(text: string): Step {
+export function sendConf(text: string): Step {
   return async (ctx, targets) => {
     ctx.io.stdout("Sending updated corosync.conf to nodes...\n");
     const data = Buffer.from(text, "utf8").toString("base64");
