@@ -55,7 +55,7 @@ export interface PcsdOptions {
   logger?: Logger;
   openssl?: string;
   /** Web dashboard settings (session policy, poll interval...); `false` turns it off. */
-  dashboard?: Partial<Pick<DashboardOptions, "sessions" | "pollMs" | "actionWaitMs">> | false;
+  dashboard?: Partial<Pick<DashboardOptions, "sessions" | "pollMs" | "actionWaitMs" | "snapshot">> | false;
 }
 
 export interface PcsdServer {

@@ -280,6 +280,29 @@ describe("the dashboard on a live cluster", { timeout: 300_000 }, () => {
     await page.waitForSelector(`${home}[data-state="online"]`);
     assert.doesNotMatch(pcsCli(node2.root, ["node", "attribute"]), /standby=on/);
 
+    // Move d1 back to its first node with the row's node list and Move (d2 follows it).
+    await page.selectOption(`${d1} ${sel("resourceMoveTarget")}`, firstHome);
+    await page.click(`${d1} ${sel("resourceMove")}`);
+    await page
+      .locator(`${sel("actionResult")}[data-state="ok"]`)
+      .filter({ hasText: `pcs resource move d1 ${firstHome}` })
+      .waitFor();
+    await waitFor("d1 back on its first node in the page", async () => {
+      return (await page.textContent(`${d1} ${sel("resourceNodes")}`)) === firstHome;
+    });
+    assert.match(
+      pcsCli(node2.root, ["status"]),
+      new RegExp(`\\* d1\\t\\(ocf:tandem:Dummy\\):\\t Started ${firstHome}\\n`),
+    );
+
+    // Disable and enable d2: the role follows, the button flips.
+    const d2 = `${sel("resource")}[data-resource="d2"]`;
+    await page.click(`${d2} ${sel("resourceDisable")}`);
+    await page.waitForSelector(`${d2}[data-role="Stopped"] ${sel("resourceEnable")}`);
+    assert.match(pcsCli(node2.root, ["resource", "config", "d2"]), /target-role=Stopped/);
+    await page.click(`${d2} ${sel("resourceEnable")}`);
+    await page.waitForSelector(`${d2}[data-role="Started"] ${sel("resourceDisable")}`);
+
     // Log out: back to the login page, and the old session is dead.
     await page.click(sel("logout"));
     await page.waitForURL(`${base}/login`);
