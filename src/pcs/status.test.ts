@@ -135,3 +135,24 @@ test("pcs quorum config reads corosync.conf's quorum options", async (t) => {
   const none = await pcs(["quorum"], { cwd: dir, env: { TANDEM_ROOT: dir } });
   assert.equal(none.code, 1);
 });
+
+test("pcs status after a failure: crm_mon's Failed Resource Actions; --full also the Migration Summary", async (t) => {
+  const { failedCib } = await import("../status/test-status.js");
+  const { fromStatus } = await import("../status/live.js");
+  const { failedActions, migrationSummary } = await import("../status/text.js");
+  const { statusOf } = await import("../status/test-status.js");
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "cib.xml"), failedCib());
+  const run = async (cmd: string) => (await pcs(["-f", "cib.xml", ...words(cmd)], { cwd: dir })).stdout;
+  // the same lines crm_mon prints for this CIB
+  const s = fromStatus(statusOf(failedCib(), "2026-11-28T04:33:32Z"));
+  const failed = failedActions(s);
+  assert.equal(failed[0], "Failed Resource Actions:");
+  const plain = await run("status");
+  assert.ok(plain.endsWith(`\n\n${failed.join("\n")}\n`), plain);
+  assert.doesNotMatch(plain, /Migration Summary/);
+  const full = await run("status --full");
+  const migration = migrationSummary(s).map((l) => l.replace("* Node: node1:", "* Node: node1 (1):"));
+  assert.deepEqual(migration.slice(0, 2), ["Migration Summary:", "  * Node: node1 (1):"]);
+  assert.ok(full.includes(`\n\n${migration.join("\n")}\n\n${failed.join("\n")}\n\nTickets:\n`), full);
+});

@@ -9,7 +9,7 @@ import { child, elements, type XmlElement } from "../core/xml.js";
 import { cibRequest, type StatusResult } from "../daemon/protocol.js";
 import { unpackOnly, type WorkingSet } from "../scheduler/index.js";
 import { renderNodeList, renderResources } from "../scheduler/render-status.js";
-import { clusterSummary, pacemakerdLine } from "../status/text.js";
+import { clusterSummary, failedActions, migrationSummary, pacemakerdLine } from "../status/text.js";
 import { clusterNotRunningError, NoClusterCibSource, parseCib } from "./cib-source.js";
 import { PcsError, PcsUsageError } from "./errors.js";
 import { IpcCibSource } from "./live-cib.js";
@@ -107,7 +107,19 @@ export const statusFull: PcsHandler = async (ctx) => {
   const full = ctx.options.flags.has("--full");
   const lines = [`Cluster name: ${clusterName(ctx, s)}`, ...pacemakerd(s), ...summaryLines(s, full, "")];
   lines.push("", ...nodeLines(s, full), "", ...visibleResources(s.ws));
-  if (full) lines.push("", "Migration Summary:", "", "Tickets:");
+  // crm_mon's order: Migration Summary (--full), Failed Resource Actions (when any), Tickets (--full).
+  if (full) {
+    const ids = new Map(s.ws.nodes.map((n) => [n.uname, n.id]));
+    lines.push(
+      "",
+      ...migrationSummary(s).map((l) =>
+        l.replace(/^ {2}\* Node: (.+):$/, (_m, n) => `  * Node: ${n} (${ids.get(n)}):`),
+      ),
+    );
+  }
+  const failed = failedActions(s);
+  if (failed.length > 0) lines.push("", ...failed);
+  if (full) lines.push("", "Tickets:");
   if (s.live) lines.push(...(await pcsdSections(ctx.io, full ? ["pcsd", "daemon"] : ["daemon"])));
   ctx.io.stdout(`${lines.join("\n")}\n`);
   return 0;

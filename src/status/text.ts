@@ -32,6 +32,9 @@ function property(cib: XmlElement, name: string): string | undefined {
   return undefined;
 }
 
+/** The part of a status the CIB-only sections need (a live answer or a CIB file). */
+export type CibView = Pick<LiveStatus, "cib" | "ws">;
+
 /** "Status of pacemakerd: ..." (crm_mon and pcs status, live cluster only). */
 export function pacemakerdLine(now: number): string {
   const iso = new Date(now)
@@ -240,18 +243,18 @@ const OP_STATUS_TEXT: Record<number, string> = {
 };
 export const opStatusText = (s: number) => OP_STATUS_TEXT[s] ?? "unknown";
 
-function failInfo(s: LiveStatus, rsc: string, node: string): { count: number; last: number } | undefined {
+function failInfo(s: CibView, rsc: string, node: string): { count: number; last: number } | undefined {
   const r = s.ws.primitives.find((p) => p.id === rsc || p.configId === rsc);
   const h = r?.history.get(node);
   return h && h.failCount > 0 ? { count: h.failCount, last: h.lastFailure } : undefined;
 }
 
-function threshold(s: LiveStatus, rsc: string): number {
+function threshold(s: CibView, rsc: string): number {
   const r = s.ws.primitives.find((p) => p.id === rsc || p.configId === rsc);
   return Math.min(r?.migrationThreshold ?? 1_000_000, 1_000_000);
 }
 
-function rscHeader(s: LiveStatus, rsc: string, node: string): string {
+function rscHeader(s: CibView, rsc: string, node: string): string {
   const f = failInfo(s, rsc, node);
   const fc = f
     ? ` fail-count=${f.count >= 1_000_000 ? "INFINITY" : f.count}${f.last > 0 ? ` last-failure='${formatCibTime(f.last * 1000)}'` : ""}`
@@ -292,7 +295,7 @@ export function operationsSection(s: LiveStatus, timing: boolean): string[] {
 }
 
 /** "Migration Summary:" (-f): resources with a fail count, per node. */
-export function migrationSummary(s: LiveStatus): string[] {
+export function migrationSummary(s: CibView): string[] {
   const out = ["Migration Summary:"];
   for (const n of [...s.ws.nodes].sort((a, b) => sortByName(a.uname, b.uname))) {
     const lines: string[] = [];
@@ -304,7 +307,7 @@ export function migrationSummary(s: LiveStatus): string[] {
 }
 
 /** "Failed Resource Actions:" (from the RSC_last_failure_0 entries); empty when none. */
-export function failedActions(s: LiveStatus): string[] {
+export function failedActions(s: CibView): string[] {
   const failed = operationHistory(s.cib).filter((o) => o.id.endsWith("_last_failure_0"));
   if (failed.length === 0) return [];
   const out = ["Failed Resource Actions:"];
