@@ -83,7 +83,8 @@ class Unpacker {
       const e = stack.pop()!;
       const id = e.attrs.id;
       if (id !== undefined && !this.byId.has(id) && e.attrs["id-ref"] === undefined) this.byId.set(id, e);
-      for (const c of e.children) if (c.type === "element") stack.push(c);
+      const kids = e.children;
+      for (let i = 0; i < kids.length; i++) if (kids[i].type === "element") stack.push(kids[i] as XmlElement);
     }
   }
 

@@ -29,14 +29,21 @@ export function el(name: string, attrs: Record<string, string> = {}, children: X
 /** Child elements (optionally only those with a given tag name). */
 export function elements(parent: XmlElement, name?: string): XmlElement[] {
   const out: XmlElement[] = [];
-  for (const c of parent.children)
+  const kids = parent.children;
+  for (let i = 0; i < kids.length; i++) {
+    const c = kids[i];
     if (c.type === "element" && (name === undefined || c.name === name)) out.push(c);
+  }
   return out;
 }
 
 /** First child element with that name, if any. */
 export function child(parent: XmlElement, name: string): XmlElement | undefined {
-  for (const c of parent.children) if (c.type === "element" && c.name === name) return c;
+  const kids = parent.children;
+  for (let i = 0; i < kids.length; i++) {
+    const c = kids[i];
+    if (c.type === "element" && c.name === name) return c;
+  }
   return undefined;
 }
 
@@ -255,7 +262,7 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
         if (raw.indexOf("<") >= 0) fail(`'<' in value of attribute '${aname}'`, i + 1);
         if (Object.hasOwn(attrs, aname)) fail(`duplicate attribute '${aname}'`, aStart);
         const at = i;
-        attrs[aname] = decodeEntities(raw, () => where(at));
+        attrs[aname] = raw.indexOf("&") < 0 ? raw : decodeEntities(raw, () => where(at));
         i = end + 1;
       }
       if (done) break;

@@ -5,32 +5,45 @@
 
 import { addScores, INFINITY } from "../core/score.js";
 import { type Colocation, type ColocationIndex, indexColocations } from "./colocation.js";
+import { ZERO_SCORE } from "./scores.js";
 import type { NodeScore, SchedResource, WorkingSet } from "./working-set.js";
 
 type Table = Map<string, NodeScore>;
 
+// Table entries are never changed in place: a change replaces the entry, so
+// tables share the entries they have in common (and the resources' scores).
+const ZERO: NodeScore = ZERO_SCORE;
+
 function put(t: Table, node: string, source: string, value: number): void {
-  let e = t.get(node);
-  if (!e) {
-    e = { score: 0, parts: [] };
-    t.set(node, e);
-  }
-  e.parts.push({ source, value });
-  e.score = addScores(e.score, value);
+  const e = t.get(node);
+  const part = { source, value };
+  t.set(
+    node,
+    e ? { score: addScores(e.score, value), parts: [...e.parts, part] } : { score: value, parts: [part] },
+  );
 }
 
 function copyInto(t: Table, from: Table, prefix = ""): void {
-  for (const [node, e] of from) {
-    let d = t.get(node);
-    if (!d) {
-      d = { score: 0, parts: [] };
-      t.set(node, d);
+  // (forEach and index loops: no iterator objects, this runs for every table)
+  from.forEach((e, node) => {
+    const d = t.get(node);
+    if (e.parts.length === 0) {
+      if (!d) t.set(node, ZERO);
+      return;
     }
-    for (const p of e.parts) {
-      d.parts.push({ source: prefix + p.source, value: p.value });
-      d.score = addScores(d.score, p.value);
+    if ((!d || d.parts.length === 0) && prefix === "") {
+      t.set(node, e);
+      return;
     }
-  }
+    let score = d?.score ?? 0;
+    const parts = d ? d.parts.slice() : [];
+    for (let i = 0; i < e.parts.length; i++) {
+      const p = e.parts[i];
+      parts.push(prefix === "" ? p : { source: prefix + p.source, value: p.value });
+      score = addScores(score, p.value);
+    }
+    t.set(node, { score, parts });
+  });
 }
 
 function isDisabled(r: SchedResource): boolean {
@@ -40,7 +53,7 @@ function isDisabled(r: SchedResource): boolean {
 /** Base preferences of a unit, before colocation: own scores (+ members' for groups). */
 export function baseTable(u: SchedResource, ws: WorkingSet, upTo?: number): Table {
   const t: Table = new Map();
-  if (ws.options.symmetricCluster) for (const n of ws.nodes) t.set(n.uname, { score: 0, parts: [] });
+  if (ws.options.symmetricCluster) for (let i = 0; i < ws.nodes.length; i++) t.set(ws.nodes[i].uname, ZERO);
   copyInto(t, u.scores);
   if (u.kind === "group") {
     const kids = upTo === undefined ? u.children : u.children.slice(0, upTo);
@@ -85,8 +98,11 @@ function applyColocation(t: Table, c: Colocation, ws: WorkingSet): void {
       : unitNodes(c.primary);
   const label = `colocation ${c.id} with ${c.primaryName}`;
   const must = `${label} (must be with it, which is ${where.length ? `on ${where.join(" ")}` : "stopped"})`;
-  for (const n of ws.nodes) {
-    const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
+  const nodes = ws.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    let match = false;
+    for (let j = 0; j < where.length && !match; j++) match = sameAttr(ws, c.nodeAttribute, n.uname, where[j]);
     if (c.score >= INFINITY) {
       if (!match) put(t, n.uname, must, -INFINITY);
     } else if (match && c.score !== 0) {
@@ -322,7 +338,7 @@ function mergeMember(
   const own = currentScores(d, k, ws);
   // (the parts lists are shared with `target` and replaced, never changed in place)
   const work: Table = new Map();
-  for (const [n, e] of target) {
+  target.forEach((e, n) => {
     const s = matchingScore(own, attr, n, ws);
     // (a ban of a resource kept away is no attraction)
     const add = factor < 0 && s < 0 ? 0 : multiply(s, factor);
@@ -331,12 +347,15 @@ function mergeMember(
       const source = `${label}${factor === 1 ? "" : `x${+factor.toPrecision(6)} of `}${s}`;
       work.set(n, { score: addScores(e.score, add), parts: [...e.parts, { source, value: add }] });
     }
-  }
+  });
   if (!anyAvailable(work, ws)) return target;
   stack.add(r);
   let out = work;
-  for (const w of withThis(d, k, idx))
+  const list = withThis(d, k, idx);
+  for (let i = 0; i < list.length; i++) {
+    const w = list[i];
     if (w.unit === d || !skipped(w)) out = mergeEntry(out, w, factorOf(factor, w.score), ctx);
+  }
   stack.delete(r);
   return out;
 }
@@ -345,8 +364,11 @@ function mergeMember(
 function mergeDependents(t: Table, u: SchedResource, idx: ColocationIndex, ws: WorkingSet, k = 0): Table {
   const ctx: MergeCtx = { ws, idx, stack: new Set() };
   let out = t;
-  for (const w of withThis(u, k, idx))
+  const list = withThis(u, k, idx);
+  for (let i = 0; i < list.length; i++) {
+    const w = list[i];
     if (w.unit === u || !skipped(w)) out = mergeEntry(out, w, factorOf(1, w.score), ctx);
+  }
   return out;
 }
 
@@ -354,7 +376,9 @@ function pick(t: Table, ws: WorkingSet, current: string | undefined, prefer?: st
   let best: string | null = null;
   let bestScore = -INFINITY;
   let bestCount = 0;
-  for (const n of ws.nodes) {
+  const nodes = ws.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
     if (!n.canRun) continue;
     const s = scoreIn(t, n.uname);
     if (s < 0) continue;
@@ -463,16 +487,26 @@ function assignPrimitive(u: SchedResource, ws: WorkingSet, idx: ColocationIndex)
 
 /** A unit's table before colocations: its scores (a group: with its first member's), unavailable nodes banned. */
 function initialTable(u: SchedResource, ws: WorkingSet): Table {
+  // (a clone's own table: its scores only, not its instances')
   const t = u.kind === "clone" ? baseTable(u, ws) : baseTable(u, ws, 1);
-  if (u.kind === "clone") {
-    // (a clone's own table: its scores only, not its instances')
-    t.clear();
-    if (ws.options.symmetricCluster) for (const n of ws.nodes) t.set(n.uname, { score: 0, parts: [] });
-    copyInto(t, u.scores);
-  }
-  for (const n of ws.nodes)
-    if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
+  banUnavailable(t, ws);
   return t;
+}
+
+/** A member's own table (later group members): its scores, unavailable nodes banned. */
+function ownTable(r: SchedResource, ws: WorkingSet): Table {
+  const t: Table = new Map();
+  if (ws.options.symmetricCluster) for (let i = 0; i < ws.nodes.length; i++) t.set(ws.nodes[i].uname, ZERO);
+  copyInto(t, r.scores);
+  banUnavailable(t, ws);
+  return t;
+}
+
+function banUnavailable(t: Table, ws: WorkingSet): void {
+  for (let i = 0; i < ws.nodes.length; i++) {
+    const n = ws.nodes[i];
+    if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
+  }
 }
 
 /**
@@ -493,13 +527,7 @@ function assignGroup(g: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
     if (k === 0) {
       t = initialTable(g, ws);
       g.working = t;
-    } else {
-      t = new Map();
-      if (ws.options.symmetricCluster) for (const n of ws.nodes) t.set(n.uname, { score: 0, parts: [] });
-      copyInto(t, c.scores);
-      for (const n of ws.nodes)
-        if (!n.canRun) put(t, n.uname, n.unavailableReason ?? "node unavailable", -INFINITY);
-    }
+    } else t = ownTable(c, ws);
     c.working = t;
     // This member's colocations (the first one's include the group's), by primary;
     // a later member is also colocated (mandatory) with the member before it.
@@ -513,15 +541,11 @@ function assignGroup(g: SchedResource, ws: WorkingSet, idx: ColocationIndex): vo
       if (e.c) {
         assignUnit(e.c.primary, ws, idx);
         applyColocation(t, e.c, ws);
-      } else
-        for (const n of ws.nodes)
-          if (n.uname !== prev)
-            put(
-              t,
-              n.uname,
-              `group ${g.id}: with ${kids[k - 1].id} (${prev ? `on ${prev}` : "stopped"})`,
-              -INFINITY,
-            );
+      } else {
+        const why = `group ${g.id}: with ${kids[k - 1].id} (${prev ? `on ${prev}` : "stopped"})`;
+        for (let i = 0; i < ws.nodes.length; i++)
+          if (ws.nodes[i].uname !== prev) put(t, ws.nodes[i].uname, why, -INFINITY);
+      }
     }
     const merged = mergeDependents(t, g, idx, ws, k);
     c.working = undefined;

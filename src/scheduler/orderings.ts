@@ -298,7 +298,9 @@ export function propagate(ws: WorkingSet, set: ActionSet): void {
   for (let qi = 0; qi < queue.length; qi++) {
     const a = queue[qi];
     queued.delete(a);
-    for (const e of a.before) {
+    // (index loops: no iterator objects in this hot loop)
+    for (let bi = 0; bi < a.before.length; bi++) {
+      const e = a.before[bi];
       const t = e.then;
       if (e.flags & RUNNABLE_LEFT) {
         const blocked = t.anyRunnable
@@ -327,7 +329,8 @@ export function propagate(ws: WorkingSet, set: ActionSet): void {
         push(t);
       }
     }
-    for (const e of a.after) {
+    for (let ai = 0; ai < a.after.length; ai++) {
+      const e = a.after[ai];
       const f = e.first;
       if (e.flags & ASYM_RUNNABLE && !f.runnable && a.required && a.runnable) {
         a.runnable = false;

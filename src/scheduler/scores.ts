@@ -7,20 +7,28 @@
 import type { LocationConstraint } from "../cib/model.js";
 import { evaluateRule, ruleScore } from "../cib/rules.js";
 import { addScores, formatScore, INFINITY } from "../core/score.js";
-import type { SchedResource, WorkingSet } from "./working-set.js";
+import type { NodeScore, SchedResource, WorkingSet } from "./working-set.js";
+
+/**
+ * The entry of a node nothing was said about. Score entries are never changed
+ * in place (a contribution replaces the entry), so tables can share them.
+ */
+export const ZERO_SCORE: NodeScore = Object.freeze({
+  score: 0,
+  parts: Object.freeze([]) as unknown as NodeScore["parts"],
+});
 
 export function addPart(r: SchedResource, node: string, source: string, value: number): void {
-  let e = r.scores.get(node);
-  if (!e) {
-    e = { score: 0, parts: [] };
-    r.scores.set(node, e);
-  }
-  e.parts.push({ source, value });
-  e.score = addScores(e.score, value);
+  const e = r.scores.get(node);
+  const part = { source, value };
+  r.scores.set(
+    node,
+    e ? { score: addScores(e.score, value), parts: [...e.parts, part] } : { score: value, parts: [part] },
+  );
 }
 
 function ensure(r: SchedResource, node: string): void {
-  if (!r.scores.has(node)) r.scores.set(node, { score: 0, parts: [] });
+  if (!r.scores.has(node)) r.scores.set(node, ZERO_SCORE);
 }
 
 /** Location constraints indexed by the (configured) resource id they name. */
@@ -67,14 +75,16 @@ function applyLocation(r: SchedResource, c: LocationConstraint, ws: WorkingSet):
 }
 
 function scoreResource(r: SchedResource, ws: WorkingSet, locs: Map<string, LocationConstraint[]>): void {
-  if (ws.options.symmetricCluster) for (const n of ws.nodes) ensure(r, n.uname);
+  if (ws.options.symmetricCluster) for (let i = 0; i < ws.nodes.length; i++) ensure(r, ws.nodes[i].uname);
   // Instances take the clone's constraints through assignment; their own id is the child's.
   const isInstance = r.parent?.kind === "clone" || r.parent?.parent?.kind === "clone";
   for (const c of locs.get(r.configId) ?? []) applyLocation(r, c, ws);
   void isInstance;
   if (r.kind !== "primitive") return;
   const opts = ws.options;
-  for (const n of ws.nodes) {
+  if (r.history.size === 0) return;
+  for (let i = 0; i < ws.nodes.length; i++) {
+    const n = ws.nodes[i];
     const h = r.history.get(n.uname);
     if (!h) continue;
     if (h.active && r.stickiness !== 0 && r.managed) addPart(r, n.uname, "resource-stickiness", r.stickiness);

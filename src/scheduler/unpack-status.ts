@@ -457,12 +457,18 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
   }
   for (const r of ws.primitives) {
     r.runningOn = [];
-    for (const n of nodes) {
-      const h = r.history.get(n.uname);
-      if (h?.active) r.runningOn.push(n.uname);
+    if (r.history.size > 0) {
+      for (let i = 0; i < nodes.length; i++) {
+        const h = r.history.get(nodes[i].uname);
+        if (h?.active) r.runningOn.push(nodes[i].uname);
+      }
+      // on-fail=stop: a current failure keeps the resource stopped.
+      let stopOnFail = false;
+      r.history.forEach((h) => {
+        if (h.failed && h.stopOnFail) stopOnFail = true;
+      });
+      if (stopOnFail) r.forceStop = "on-fail=stop";
     }
-    // on-fail=stop: a current failure keeps the resource stopped.
-    if ([...r.history.values()].some((h) => h.failed && h.stopOnFail)) r.forceStop = "on-fail=stop";
     // What runs on a node in maintenance is left alone.
     if (r.runningOn.some((n) => ws.nodeByName.get(n)?.maintenance)) r.managed = false;
     const live = r.runningOn.filter((n) => !ws.nodeByName.get(n)?.unclean);
