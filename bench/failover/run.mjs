@@ -8,8 +8,8 @@
 // node bench/failover/run.mjs [--runs N] [--only a,b,...] [--out FILE]
 //   parts: loopback, netns, netns-web (tandem's web server as apache), pacemaker, keepalived, up
 // node bench/failover/run.mjs --only up --up-nodes 2,16,32   (lab up -> serving, per step)
-// tandem runs from a private snapshot of what package.json ships (bin/ dist/ agents/ ...): other builds in the work
-// tree do not disturb it). The anchors' poller is curl every 50 ms (0.5 s timeout),
+// tandem runs from a private snapshot of what package.json ships (bin/ dist/ agents/ ...), so other builds in the work
+// tree do not disturb it. The anchors' poller is curl every 50 ms (0.5 s timeout),
 // tandem's a GET every 20 ms (0.25 s timeout); the gap is defined the same way (end of
 // the last good answer from the old node -> end of the first from the new one).
 

@@ -28,7 +28,7 @@ import {
   vipAddress,
   vipUrl,
 } from "./config.js";
-import { probeVip } from "./client.js";
+import { probeVip, vipClient } from "./client.js";
 import { ensureHolder } from "./netns.js";
 import { alive, findProcesses, sleep, spawnDetached } from "./procs.js";
 import { mapLimit, onNodeArgv, runTool, toolArgv } from "./run.js";
@@ -234,16 +234,32 @@ export async function waitForCluster(
 /** Waits until the VIP answers with a node's page; returns that node. */
 export async function waitForVip(lab: LabConfig, timeoutMs: number, notNode?: string): Promise<string> {
   const deadline = Date.now() + timeoutMs;
+  const fail = (last: string) =>
+    new TandemError(ErrorCodes.LAB, `${vipUrl(lab)} did not serve in ${timeoutMs / 1000} s (last: ${last})`);
+  if (lab.mode === "netns" && lab.clientNetns) {
+    // One polling process in the client namespace, not one Node process per probe.
+    const c = vipClient(lab);
+    c.start();
+    try {
+      for (;;) {
+        await sleep(20);
+        const good = c.samples.find((a) => a.ok && a.node && a.node !== notNode);
+        if (good?.node) return good.node;
+        if (Date.now() > deadline) {
+          const a = c.samples[c.samples.length - 1];
+          throw fail(a ? (a.error ?? `HTTP answer from ${a.node ?? "?"}`) : "no answer");
+        }
+      }
+    } finally {
+      await c.stop();
+    }
+  }
   let last = "";
   for (;;) {
     const a = await probeVip(lab, 300);
     if (a.ok && a.node && a.node !== notNode) return a.node;
     last = a.error ?? `HTTP ${a.status} from ${a.node ?? "?"}`;
-    if (Date.now() > deadline)
-      throw new TandemError(
-        ErrorCodes.LAB,
-        `${vipUrl(lab)} did not serve in ${timeoutMs / 1000} s (last: ${last})`,
-      );
+    if (Date.now() > deadline) throw fail(last);
     await sleep(20);
   }
 }
