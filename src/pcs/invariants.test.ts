@@ -42,7 +42,23 @@ const command = fc.oneof(
     "resource group add g2 web",
     "resource utilization vip cpu=2",
     "node attribute node1 rack=1",
+    "acl role create r1 read xpath /cib write id web",
+    "acl role create r2 deny id nosuch",
+    "acl user create alice r1",
+    "acl group create ops r1 r9",
+    "acl role assign r1 to group ops",
+    "acl role delete r1",
+    "acl permission add r1 read id vip",
+    "acl permission delete r1-read",
+    "acl enable",
+    "resource clear web --expired",
   ),
+  fc
+    .tuple(fc.constantFrom(...RSC), fc.constantFrom(...NODE), fc.constantFrom("PT1H", "P1D", "1h"))
+    .map(([r, n, l]) => `resource ban ${r} ${n} lifetime=${l}`),
+  fc
+    .tuple(fc.constantFrom(...RSC), fc.constantFrom(...NODE), fc.constantFrom("PT10M", "soon"))
+    .map(([r, n, l]) => `resource move-with-constraint ${r} ${n} lifetime=${l}`),
   fc
     .tuple(fc.constantFrom(...RSC), fc.constantFrom(...RSC))
     .map(([a, b]) => `constraint colocation add ${a} with ${b}`),
