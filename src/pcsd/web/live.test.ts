@@ -1,5 +1,5 @@
-// The dashboard against a real two-node cluster on loopback: two pcsd, each supervising the
-// real tandemd, set up and started with pcs, running ocf:tandem:Dummy resources.
+// The dashboard against a real two-node cluster on loopback: two `bin/pcsd` processes, each
+// supervising the real tandemd, set up and started with pcs, running ocf:tandem:Dummy resources.
 // 1. Every dashboard action changes the CIB exactly as its pcs command does (the same
 //    command run with -f on a copy of the CIB before gives the same configuration).
 // 2. In real Chromium (Debian's /usr/bin/chromium driven by playwright-core): log in, see both
@@ -18,10 +18,9 @@ import { captureIO } from "../../cli/io.js";
 import { pcsCommand } from "../../cli/pcs.js";
 import { ErrorCodes } from "../../core/errors.js";
 import { child, parseXml, serializeXml } from "../../core/xml.js";
-import { defaultDaemonCommand } from "../supervisor.js";
-import { TEST_PASSWORD, type TestNode, startTestNode, stopTestNodes } from "../testkit.js";
+import { TEST_PASSWORD } from "../testkit.js";
 import { sel } from "./marks.js";
-import { login, web } from "./test-support.js";
+import { login, type PcsdProcess, spawnPcsd, web } from "./test-support.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -74,14 +73,13 @@ async function rowAttr(page: Page, selector: string, attr: string): Promise<stri
 }
 
 describe("the dashboard on a live cluster", { timeout: 300_000 }, () => {
-  let n1: TestNode | undefined;
-  let n2: TestNode | undefined;
+  let n1: PcsdProcess | undefined;
+  let n2: PcsdProcess | undefined;
   let firstHome = "";
   before(async () => {
     // Addresses of its own: other suites run clusters on 127.x at the same time.
     const net = `127.93.${1 + Math.floor(Math.random() * 250)}`;
-    n1 = await startTestNode("node1", `${net}.1`, { daemon: defaultDaemonCommand() });
-    n2 = await startTestNode("node2", `${net}.2`, { daemon: defaultDaemonCommand() });
+    [n1, n2] = await Promise.all([spawnPcsd("node1", `${net}.1`), spawnPcsd("node2", `${net}.2`)]);
     const hosts = [
       "node1",
       `addr=${n1.addr}:${n1.server.port}`,
@@ -115,7 +113,7 @@ describe("the dashboard on a live cluster", { timeout: 300_000 }, () => {
       return m && st.includes(`* d2\t(ocf:tandem:Dummy):\t Started ${m[1]}\n`) ? m[1] : undefined;
     });
   });
-  after(() => stopTestNodes(n1, n2));
+  after(() => Promise.all([n1?.stop(), n2?.stop()]));
 
   it("changes the CIB exactly as the pcs command does", async () => {
     const node = n1!;

@@ -3,7 +3,22 @@
 
 import assert from "node:assert/strict";
 import { request } from "node:https";
-import { TEST_PASSWORD, type TestNode } from "../testkit.js";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { nodePaths } from "../../daemon/paths.js";
+import { pcsdPaths } from "../paths.js";
+import { setPassword } from "../password.js";
+import { pidAlive } from "../supervisor.js";
+import { TEST_PASSWORD, TEST_SCRYPT_COST } from "../testkit.js";
+
+/** Where a pcsd answers (a TestNode of src/pcsd/testkit.ts, or a PcsdProcess). */
+export interface WebNode {
+  addr: string;
+  server: { port: number };
+}
 
 export interface Reply {
   status: number;
@@ -13,7 +28,7 @@ export interface Reply {
 }
 
 export function web(
-  n: TestNode,
+  n: WebNode,
   method: string,
   path: string,
   opts: { body?: string | object; cookies?: string[]; headers?: Record<string, string> } = {},
@@ -64,7 +79,7 @@ export function metaCsrf(html: string): string {
 
 /** Opens the login page and logs in; returns the session cookie pair and the dashboard's token. */
 export async function login(
-  n: TestNode,
+  n: WebNode,
   password = TEST_PASSWORD,
 ): Promise<{ session: string; csrf: string }> {
   const page = await web(n, "GET", "/login");
@@ -78,4 +93,60 @@ export async function login(
   const dash = await web(n, "GET", "/", { cookies: [session] });
   assert.equal(dash.status, 200);
   return { session, csrf: metaCsrf(dash.text) };
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** `bin/pcsd` as a process of its own, with its own TANDEM_ROOT; it runs the real tandemd. */
+export interface PcsdProcess extends WebNode {
+  name: string;
+  root: string;
+  proc: ChildProcess;
+  /** SIGTERM (pcsd stops its tandemd), then the root is removed; SIGKILL for what is left. */
+  stop(): Promise<void>;
+}
+
+export async function spawnPcsd(name: string, addr: string): Promise<PcsdProcess> {
+  const root = mkdtempSync(join(tmpdir(), `tandem-web-${name}-`));
+  await setPassword(pcsdPaths(root).passwd, "hacluster", TEST_PASSWORD, TEST_SCRYPT_COST);
+  let stderr = "";
+  const proc = spawn(
+    process.execPath,
+    [join(repoRoot, "bin/pcsd"), "--root", root, "--bind", addr, "--port", "0", "--name", name],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  proc.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const runtime = pcsdPaths(root).pcsdRuntime;
+  const end = Date.now() + 60_000;
+  while (!existsSync(runtime)) {
+    if (proc.exitCode !== null || Date.now() > end) {
+      proc.kill("SIGKILL");
+      throw new Error(`pcsd ${name} did not start: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const port = (JSON.parse(readFileSync(runtime, "utf8")) as { port: number }).port;
+  return {
+    name,
+    root,
+    addr,
+    server: { port },
+    proc,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGTERM");
+        const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      // A pcsd that was killed leaves its daemon (own process group) behind.
+      const pidFile = nodePaths(root).pidFile;
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) : 0;
+      if (pid > 1 && pidAlive(pid)) process.kill(-pid, "SIGKILL");
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
