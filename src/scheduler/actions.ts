@@ -121,7 +121,11 @@ function defaultTimeout(r: SchedResource, task: string, interval: number): numbe
 function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): RscActions {
   const next = r.assigned;
   const quorum = quorumBlocksStarts(ws);
-  const managed = r.managed && !r.blocked && ![...r.history.values()].some((h) => h.blocked);
+  let historyBlocked = false;
+  r.history.forEach((h) => {
+    if (h.blocked) historyBlocked = true;
+  });
+  const managed = r.managed && !r.blocked && !historyBlocked;
   const healthyOnNext = next !== null && r.history.get(next)?.active === true && !r.history.get(next)?.failed;
   const multiple = r.runningOn.filter((n) => !ws.nodeByName.get(n)?.unclean).length > 1;
   const start = newAction(set, {
@@ -174,6 +178,7 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
       newAction(set, { rsc: r, task: "stop", interval: 0, pseudo: true, required: false, runnable: true }),
     );
   const probes: Action[] = [];
+  const probeTimeout = defaultTimeout(r, "monitor", 0);
   if (!r.orphan && !ws.options.maintenanceMode)
     for (let k = ws.nodes.length - 1; k >= 0; k--) {
       // (in reverse node order, as crm_simulate lists probes)
@@ -194,7 +199,7 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
           required: true,
           runnable: true,
           probe: true,
-          timeout: defaultTimeout(r, "monitor", 0),
+          timeout: probeTimeout,
         }),
       );
     }

@@ -5,66 +5,9 @@
 
 import { addScores, INFINITY } from "../core/score.js";
 import { type Colocation, type ColocationIndex, indexColocations } from "./colocation.js";
-import { ZERO_SCORE } from "./scores.js";
-import type { NodeScore, SchedResource, WorkingSet } from "./working-set.js";
-
-type Table = Map<string, NodeScore>;
-
-// Table entries are never changed in place: a change replaces the entry, so
-// tables share the entries they have in common (and the resources' scores).
-const ZERO: NodeScore = ZERO_SCORE;
-
-function put(t: Table, node: string, source: string, value: number): void {
-  const e = t.get(node);
-  const part = { source, value };
-  t.set(
-    node,
-    e ? { score: addScores(e.score, value), parts: [...e.parts, part] } : { score: value, parts: [part] },
-  );
-}
-
-function copyInto(t: Table, from: Table, prefix = ""): void {
-  // (forEach and index loops: no iterator objects, this runs for every table)
-  from.forEach((e, node) => {
-    const d = t.get(node);
-    if (e.parts.length === 0) {
-      if (!d) t.set(node, ZERO);
-      return;
-    }
-    if ((!d || d.parts.length === 0) && prefix === "") {
-      t.set(node, e);
-      return;
-    }
-    let score = d?.score ?? 0;
-    const parts = d ? d.parts.slice() : [];
-    for (let i = 0; i < e.parts.length; i++) {
-      const p = e.parts[i];
-      parts.push(prefix === "" ? p : { source: prefix + p.source, value: p.value });
-      score = addScores(score, p.value);
-    }
-    t.set(node, { score, parts });
-  });
-}
-
-function isDisabled(r: SchedResource): boolean {
-  return r.targetRole === "stopped";
-}
-
-/** Base preferences of a unit, before colocation: own scores (+ members' for groups). */
-export function baseTable(u: SchedResource, ws: WorkingSet, upTo?: number): Table {
-  const t: Table = new Map();
-  if (ws.options.symmetricCluster) for (let i = 0; i < ws.nodes.length; i++) t.set(ws.nodes[i].uname, ZERO);
-  copyInto(t, u.scores);
-  if (u.kind === "group") {
-    const kids = upTo === undefined ? u.children : u.children.slice(0, upTo);
-    for (const c of kids) if (!isDisabled(c)) copyInto(t, c.scores, `${c.id}: `);
-  }
-  return t;
-}
-
-function scoreIn(t: Table, node: string): number {
-  return t.get(node)?.score ?? -INFINITY;
-}
+import { colocOrder, mergeDependents, resetMergeCache, thisWith } from "./colocation-merge.js";
+import { baseTable, copyInto, isDisabled, put, sameAttr, scoreIn, type Table, ZERO } from "./score-table.js";
+import type { SchedResource, WorkingSet } from "./working-set.js";
 
 /** Nodes a unit ended up on (a clone: every instance's node). */
 export function unitNodes(u: SchedResource): string[] {
@@ -76,13 +19,6 @@ export function unitNodes(u: SchedResource): string[] {
   // A group is where its first member is (a group whose first member cannot run runs nowhere).
   if (u.kind === "group") return u.children[0]?.assigned ? [u.children[0].assigned] : [];
   return u.assigned ? [u.assigned] : [];
-}
-
-function sameAttr(ws: WorkingSet, attr: string, a: string, b: string): boolean {
-  if (attr === "#uname") return a === b;
-  const va = ws.nodeByName.get(a)?.attrs[attr];
-  const vb = ws.nodeByName.get(b)?.attrs[attr];
-  return va !== undefined && va === vb;
 }
 
 function applyColocation(t: Table, c: Colocation, ws: WorkingSet): void {
@@ -119,257 +55,6 @@ function advisoryLeavesRoom(t: Table, c: Colocation, where: string[], ws: Workin
     const match = where.some((w) => sameAttr(ws, c.nodeAttribute, n.uname, w));
     return addScores(scoreIn(t, n.uname), match ? c.score : 0) >= 0;
   });
-}
-
-/**
- * A score scaled by a colocation factor, as Pacemaker computes it: in single
- * precision, rounded half away from zero, and never rounded away to nothing
- * (10 x 100/1000000 counts as 1).
- */
-function multiply(score: number, factor: number): number {
-  if (factor === 1) return score;
-  const v = Math.fround(factor * score);
-  let w = v < 0 ? Math.trunc(v - 0.5) : Math.trunc(v + 0.5);
-  if (w === 0 && score !== 0) w = factor > 0 ? 1 : factor < 0 ? -1 : score > 0 ? -1 : 1;
-  if (w >= INFINITY) return INFINITY;
-  if (w <= -INFINITY) return -INFINITY;
-  return w;
-}
-
-/**
- * The factor a colocation of `score` applies to what it carries, reached
- * through a colocation of factor `outer`: Pacemaker does not attenuate along
- * a chain, it only keeps the sign (an anti-colocation turns what follows).
- */
-function factorOf(outer: number, score: number): number {
-  return Math.fround((outer < 0 ? -score : score) / INFINITY);
-}
-
-/** Order key of a resource in colocation lists: higher priority, clones then groups first, then id. */
-function colocOrder(ra: SchedResource, na: string, rb: SchedResource, nb: string): number {
-  if (ra.priority !== rb.priority) return rb.priority - ra.priority;
-  const rank = (r: SchedResource) => (r.kind === "clone" ? 2 : r.kind === "group" ? 1 : 0);
-  if (rank(ra) !== rank(rb)) return rank(rb) - rank(ra);
-  return na < nb ? -1 : na > nb ? 1 : 0;
-}
-
-/** A resource's "this with" colocations in the order Pacemaker applies them (by primary). */
-function thisWith(u: SchedResource, idx: ColocationIndex): Colocation[] {
-  const list = idx.byDependent.get(u);
-  if (!list || list.length < 2) return list ?? [];
-  return [...list].sort((a, b) =>
-    colocOrder(a.primaryMember ?? a.primary, a.primaryName, b.primaryMember ?? b.primary, b.primaryName),
-  );
-}
-
-/**
- * One resource whose preferences are merged into another's: `unit`, entered
- * at member `member` (a group member named in a colocation, or the next
- * member of a group), or as the group itself (`asGroup`).
- */
-interface WithThis {
-  unit: SchedResource;
-  member: number;
-  asGroup: boolean;
-  score: number;
-  attr: string;
-  label: string;
-  /** For ordering. */
-  named: SchedResource;
-  name: string;
-  /** Colocated with the group itself (seen from its last member). */
-  groupLevel?: boolean;
-}
-
-function entryFor(c: Colocation): WithThis {
-  const d = c.dependent;
-  const m =
-    d.kind === "group" && c.dependentName !== d.id
-      ? d.children.findIndex((x) => x.id === c.dependentName)
-      : -1;
-  return {
-    unit: d,
-    member: Math.max(0, m),
-    asGroup: d.kind === "group" && m < 0,
-    score: c.score,
-    attr: c.nodeAttribute,
-    label: `preference of ${c.dependentName} (colocated via ${c.id}): `,
-    named: m >= 0 ? d.children[m] : d,
-    name: c.dependentName,
-  };
-}
-
-function byDependentOrder(out: WithThis[]): WithThis[] {
-  if (out.length > 1) out.sort((a, b) => colocOrder(a.named, a.name, b.named, b.name));
-  return out;
-}
-
-/**
- * What colocates with `d` (for a group: with its member `k`), in the order
- * Pacemaker merges them (by dependent). A group's members are chained (each
- * one with the one before it); what colocates with the group itself hangs
- * off its last member, and only while the group is being placed.
- */
-function withThis(d: SchedResource, k: number, idx: ColocationIndex): WithThis[] {
-  const key = d.kind === "group" ? (d.children[k] ?? d) : d;
-  let all = idx.withThisCache?.get(key) as WithThis[] | undefined;
-  if (!all) {
-    all = computeWithThis(d, k, idx);
-    if (!idx.withThisCache) idx.withThisCache = new Map();
-    idx.withThisCache.set(key, all);
-  }
-  // (what colocates with a group itself counts only while the group is being placed)
-  return d.kind === "group" && d.assignState !== "busy" ? all.filter((w) => !w.groupLevel) : all;
-}
-
-function computeWithThis(d: SchedResource, k: number, idx: ColocationIndex): WithThis[] {
-  const out: WithThis[] = [];
-  if (d.kind !== "group" || d.children.length === 0) {
-    for (const c of idx.byPrimary.get(d) ?? []) out.push(entryFor(c));
-    return byDependentOrder(out);
-  }
-  const last = d.children.length - 1;
-  if (k < last) {
-    const next = d.children[k + 1];
-    if (!isDisabled(next))
-      out.push({
-        unit: d,
-        member: k + 1,
-        asGroup: false,
-        score: INFINITY,
-        attr: "#uname",
-        label: `${next.id}: `,
-        named: next,
-        name: next.id,
-      });
-  }
-  for (const c of idx.byPrimary.get(d) ?? []) {
-    const m = c.primaryMember && c.primaryMember.parent === d ? d.children.indexOf(c.primaryMember) : -1;
-    if (m >= 0 ? m === k : k === last) out.push({ ...entryFor(c), groupLevel: m < 0 });
-  }
-  return byDependentOrder(out);
-}
-
-/** What colocates with the group itself (merged after its members when entered as a group, while it is placed). */
-function withGroup(d: SchedResource, idx: ColocationIndex): WithThis[] {
-  if (d.assignState !== "busy") return [];
-  const out: WithThis[] = [];
-  for (const c of idx.byPrimary.get(d) ?? [])
-    if (!(c.primaryMember && c.primaryMember.parent === d)) out.push(entryFor(c));
-  return byDependentOrder(out);
-}
-
-/** The scores a resource brings into a merge: its table so far (while it is being placed), else its base. */
-function currentScores(d: SchedResource, k: number, ws: WorkingSet): Table {
-  // (once placed: the table it was placed with, merges included)
-  if (d.kind === "group" && k > 0) {
-    const m = d.children[k];
-    return m.working ?? m.allocation ?? m.scores;
-  }
-  return d.working ?? d.allocation ?? cachedBase(d, ws);
-}
-
-/** baseTable(d) (a group: with its first member), computed once per run: read only. */
-let baseCache = new Map<SchedResource, Table>();
-function cachedBase(d: SchedResource, ws: WorkingSet): Table {
-  let t = baseCache.get(d);
-  if (!t) {
-    t = baseTable(d, ws, d.kind === "group" ? 1 : undefined);
-    baseCache.set(d, t);
-  }
-  return t;
-}
-
-function anyAvailable(t: Table, ws: WorkingSet): boolean {
-  return ws.nodes.some((n) => n.canRun && scoreIn(t, n.uname) >= 0);
-}
-
-/** The best score of `own` over the available nodes that share `attr` with `node`. */
-function matchingScore(own: Table, attr: string, node: string, ws: WorkingSet): number {
-  if (attr === "#uname") return ws.nodeByName.get(node)?.canRun ? scoreIn(own, node) : -INFINITY;
-  let best = -INFINITY;
-  for (const n of ws.nodes)
-    if (n.canRun && sameAttr(ws, attr, n.uname, node)) best = Math.max(best, scoreIn(own, n.uname));
-  return best;
-}
-
-interface MergeCtx {
-  ws: WorkingSet;
-  idx: ColocationIndex;
-  /** Resources on the current merge path (a loop is cut where it comes back). */
-  stack: Set<SchedResource>;
-}
-
-function skipped(w: WithThis): boolean {
-  return w.unit.kind !== "clone" && isDisabled(w.unit);
-}
-
-/** Merges one entry (see WithThis) at `factor`. */
-function mergeEntry(target: Table, w: WithThis, factor: number, ctx: MergeCtx): Table {
-  const d = w.unit;
-  if (!w.asGroup) return mergeMember(target, d, w.member, w.attr, factor, w.label, ctx);
-  // A group: its first member (and the chain behind it), then what colocates with the group.
-  if (ctx.stack.has(d)) return target;
-  ctx.stack.add(d);
-  let out = mergeMember(target, d, 0, w.attr, factor, w.label, ctx);
-  for (const x of withGroup(d, ctx.idx))
-    if (!skipped(x)) out = mergeEntry(out, x, factorOf(factor, x.score), ctx);
-  ctx.stack.delete(d);
-  return out;
-}
-
-/**
- * Adds what `d` (for a group: its member `k`) prefers, scaled by `factor`,
- * and then, recursively, what colocates with it. A merge that would leave
- * nowhere to run is rolled back with everything it brought.
- */
-function mergeMember(
-  target: Table,
-  d: SchedResource,
-  k: number,
-  attr: string,
-  factor: number,
-  label: string,
-  ctx: MergeCtx,
-): Table {
-  const { ws, idx, stack } = ctx;
-  const r = d.kind === "group" && d.children.length > 0 ? d.children[k] : d;
-  if (stack.has(r)) return target;
-  const own = currentScores(d, k, ws);
-  // (the parts lists are shared with `target` and replaced, never changed in place)
-  const work: Table = new Map();
-  target.forEach((e, n) => {
-    const s = matchingScore(own, attr, n, ws);
-    // (a ban of a resource kept away is no attraction)
-    const add = factor < 0 && s < 0 ? 0 : multiply(s, factor);
-    if (add === 0) work.set(n, e);
-    else {
-      const source = `${label}${factor === 1 ? "" : `x${+factor.toPrecision(6)} of `}${s}`;
-      work.set(n, { score: addScores(e.score, add), parts: [...e.parts, { source, value: add }] });
-    }
-  });
-  if (!anyAvailable(work, ws)) return target;
-  stack.add(r);
-  let out = work;
-  const list = withThis(d, k, idx);
-  for (let i = 0; i < list.length; i++) {
-    const w = list[i];
-    if (w.unit === d || !skipped(w)) out = mergeEntry(out, w, factorOf(factor, w.score), ctx);
-  }
-  stack.delete(r);
-  return out;
-}
-
-/** Merges the preferences of what colocates with `u` (for a group: with its member `k`) into its table. */
-function mergeDependents(t: Table, u: SchedResource, idx: ColocationIndex, ws: WorkingSet, k = 0): Table {
-  const ctx: MergeCtx = { ws, idx, stack: new Set() };
-  let out = t;
-  const list = withThis(u, k, idx);
-  for (let i = 0; i < list.length; i++) {
-    const w = list[i];
-    if (w.unit === u || !skipped(w)) out = mergeEntry(out, w, factorOf(1, w.score), ctx);
-  }
-  return out;
 }
 
 function pick(t: Table, ws: WorkingSet, current: string | undefined, prefer?: string): string | null {
@@ -463,9 +148,13 @@ function noteAssigned(ws: WorkingSet, node: string | null, count = 1, who?: Sche
 
 /** Unmanaged and blocked primitives stay exactly where they are. */
 function fixedPlacement(r: SchedResource): boolean {
-  return (
-    r.kind === "primitive" && (!r.managed || r.blocked || [...r.history.values()].some((h) => h.blocked))
-  );
+  if (r.kind !== "primitive") return false;
+  if (!r.managed || r.blocked) return true;
+  let blocked = false;
+  r.history.forEach((h) => {
+    if (h.blocked) blocked = true;
+  });
+  return blocked;
 }
 
 function assignPrimitive(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): void {
@@ -673,7 +362,7 @@ function assignUnit(u: SchedResource, ws: WorkingSet, idx: ColocationIndex): voi
 /** Stage 4 entry point. Returns the colocation index (the property tests check it). */
 export function assignResources(ws: WorkingSet): ColocationIndex {
   const idx = indexColocations(ws);
-  baseCache = new Map();
+  resetMergeCache();
   for (const u of assignmentOrder(ws, idx)) assignUnit(u, ws, idx);
   return idx;
 }
