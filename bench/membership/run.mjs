@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 // Membership benchmark with real node processes on loopback (dist/transport/node-main.js):
-//  (a) failure detection: kill -9 one node, time until every survivor installed a new
-//      configuration without it, at 2, 3, 8 and 32 nodes;
+//  (a) ring formation (all nodes started at once) and failure detection: kill -9 one node,
+//      time until every survivor installed a new configuration without it, at 2, 3, 8, 16
+//      and 32 nodes;
 //  (b) ordered-message (CPG, agreed) throughput and latency at 2, 3 and 8 nodes;
-//  (c) resident memory per node;
-//  (d) soak: both cores kept busy (stress-ng if installed, else busy-loop processes) while a
-//      3-node cluster idles; counts membership changes (each one is false: nothing failed).
+//  (c) resident memory per node (at every size of (a), and after (b));
+//  (d) soak (only with --soak or --only d): both cores kept busy (stress-ng if installed, else
+//      busy-loop processes) while a 3-node cluster idles; counts membership changes (each one
+//      is false: nothing failed) and samples the load average.
+// The node processes raise their own priority as tandemd does (corosync.conf `system`:
+// SCHED_RR when permitted, else nice -20; see src/transport/priority.ts); `--sched normal`
+// runs them at normal priority instead, for comparison.
 // When the real corosync is installed and we are root, (a) also runs real corosync 3 with the
 // same token/consensus in network namespaces (bench/membership/real-corosync.mjs) and the
 // ratio is printed.
 //
-// Usage: node bench/membership/run.mjs [--sizes 2,3,8,32] [--runs N] [--soak-seconds S]
-//          [--msgs N] [--no-real] [--only a,b,c,d] [--json FILE]
+// Usage: node bench/membership/run.mjs [--sizes 2,3,8,16,32] [--runs N] [--soak]
+//          [--soak-seconds S] [--msgs N] [--no-real] [--only a,b,c,d] [--sched normal]
+//          [--json FILE]
 
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -33,19 +39,25 @@ const { LoopbackCluster } = await import(join(snapshot, "transport/harness.js"))
 
 function parseArgs(argv) {
   const o = {
-    sizes: [2, 3, 8, 32],
+    sizes: [2, 3, 8, 16, 32],
     runs: 3,
     soakSeconds: 600,
     msgs: 20000,
     real: true,
-    only: "abcd",
+    only: "abc",
+    sched: "default",
     json: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--sizes") o.sizes = argv[++i].split(",").map(Number);
     else if (a === "--runs") o.runs = Number(argv[++i]);
-    else if (a === "--soak-seconds") o.soakSeconds = Number(argv[++i]);
+    else if (a === "--soak-seconds") {
+      o.soakSeconds = Number(argv[++i]);
+      if (!o.only.includes("d")) o.only += "d";
+    } else if (a === "--soak") {
+      if (!o.only.includes("d")) o.only += "d";
+    } else if (a === "--sched") o.sched = argv[++i];
     else if (a === "--msgs") o.msgs = Number(argv[++i]);
     else if (a === "--no-real") o.real = false;
     else if (a === "--only") o.only = argv[++i].replaceAll(",", "");
@@ -54,6 +66,10 @@ function parseArgs(argv) {
       console.error(`unknown option ${a}`);
       process.exit(2);
     }
+  }
+  if (o.sched !== "default" && o.sched !== "normal") {
+    console.error(`--sched must be default or normal: got '${o.sched}'`);
+    process.exit(2);
   }
   return o;
 }
@@ -77,22 +93,16 @@ const results = {
   real: null,
 };
 
+const system = opts.sched === "normal" ? { sched_rr: "no", priority: "0" } : undefined;
+
+/** Starts n nodes at once (tandem's default timeouts); resolves once all are in one ring. */
 async function formed(n) {
-  // corosync.conf(5) recommends send_join for big clusters: it spreads the join burst.
-  const totem = n > 16 ? { send_join: "80" } : {};
-  const c = new LoopbackCluster({ nodes: n, logLevel: "notice", totem });
+  const c = new LoopbackCluster({ nodes: n, logLevel: "notice", system });
   try {
-    if (n <= 8) {
-      await c.startAll();
-      await c.waitForMembers(c.ids, c.ids, 30_000 + n * 1000);
-    } else {
-      // Big clusters are started 4 nodes at a time, each batch joining the ring formed so far.
-      for (let i = 0; i < n; i += 4) {
-        const upto = c.ids.slice(0, i + 4);
-        await Promise.all(upto.slice(i).map((id) => c.start(id)));
-        await c.waitForMembers(upto, upto, 30_000);
-      }
-    }
+    await c.startAll();
+    const t0 = wallNow();
+    await c.waitForMembers(c.ids, c.ids, 30_000 + n * 1000);
+    c.formMs = wallNow() - t0;
   } catch (e) {
     await c.destroy();
     throw e;
@@ -104,10 +114,17 @@ async function formed(n) {
 async function detection(n, runs) {
   const times = [];
   const firsts = [];
+  const forms = [];
+  let rss = [];
+  let scheduling = "";
   for (let r = 0; r < runs; r++) {
     const c = await formed(n);
+    forms.push(c.formMs);
     try {
-      await sleep(300);
+      await sleep(1000);
+      const before = await Promise.all(c.ids.map((id) => c.status(id)));
+      rss = before.map((s) => +(s.rssBytes / 1048576).toFixed(1));
+      scheduling = before[0].scheduling?.policy ?? "?";
       const victim = n;
       const survivors = c.ids.filter((id) => id !== victim);
       const t0 = wallNow();
@@ -120,12 +137,16 @@ async function detection(n, runs) {
       await c.destroy();
     }
   }
+  results.memory.push({ nodes: n, phase: "idle ring", rssMiB: rss });
   return {
     nodes: n,
     runs,
+    scheduling,
+    formMs: forms.map((x) => Math.round(x)),
     allSurvivorsMs: times,
     medianMs: median(times),
     firstSurvivorMedianMs: median(firsts),
+    rssMedianMiB: median(rss),
   };
 }
 
@@ -206,15 +227,26 @@ async function soak(seconds) {
       for (let i = 0; i < 2; i++)
         hogs.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
     const t0 = wallNow();
-    await sleep(seconds * 1000);
+    const loads = [];
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) {
+      await sleep(Math.min(10_000, end - Date.now()));
+      loads.push(loadavg()[0]);
+    }
     const after = await Promise.all(c.ids.map((id) => c.status(id)));
     const changes = after.map((s) => s.history.filter((h) => h.t > t0).length);
     return {
       nodes: 3,
       seconds,
       load: stress ? "stress-ng --cpu 2" : "2 busy-loop processes",
+      scheduling: after[0].scheduling?.policy ?? "?",
       falseChanges: changes.reduce((a, b) => a + b, 0),
       perNode: changes,
+      loadavg1: {
+        min: +Math.min(...loads).toFixed(1),
+        mean: +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1),
+        max: +Math.max(...loads).toFixed(1),
+      },
     };
   } finally {
     for (const h of hogs) h.kill("SIGKILL");
@@ -223,21 +255,58 @@ async function soak(seconds) {
 }
 
 const only = (k) => opts.only.includes(k);
+const realScript = join(dirname(fileURLToPath(import.meta.url)), "real-corosync.mjs");
+const realAvailable =
+  opts.real && process.getuid?.() === 0 && existsSync("/usr/sbin/corosync") && existsSync(realScript);
+const load1 = () => loadavg()[0].toFixed(1);
 if (only("a")) {
+  const realDetection = realAvailable ? (await import(realScript)).realDetection : null;
+  if (opts.real && !realAvailable)
+    console.log(
+      "real corosync: not run (needs root, /usr/sbin/corosync and bench/membership/real-corosync.mjs)",
+    );
+  if (realDetection) results.real = [];
+  // Per size: tandem, then the real corosync with the same timeouts (similar machine load).
   for (const n of opts.sizes) {
     let r;
     try {
-      r = await detection(n, n >= 32 ? Math.min(opts.runs, 2) : opts.runs);
+      r = await detection(n, opts.runs);
+      results.detection.push(r);
+      console.log(
+        `(a) ${String(n).padStart(2)} nodes: formed ${median(r.formMs)} ms after start (runs ${r.formMs.join(", ")}); ` +
+          `new configuration on all survivors after kill -9: median ${r.medianMs.toFixed(0)} ms ` +
+          `(runs ${r.allSurvivorsMs.map((x) => x.toFixed(0)).join(", ")}), first survivor ${r.firstSurvivorMedianMs.toFixed(0)} ms; ` +
+          `RSS/node ${r.rssMedianMiB} MiB; ${r.scheduling}; load ${load1()}`,
+      );
     } catch (e) {
       results.detection.push({ nodes: n, error: e.message.slice(0, 300) });
       console.log(`(a) ${String(n).padStart(2)} nodes: FAILED: ${e.message.slice(0, 300)}`);
+    }
+    if (!realDetection) continue;
+    let c;
+    try {
+      c = await realDetection(n, opts.runs);
+    } catch (e) {
+      results.real.push({ nodes: n, error: e.message.slice(0, 300) });
+      console.log(`(a) real corosync ${n} nodes: FAILED: ${e.message.slice(0, 300)}`);
       continue;
     }
-    results.detection.push(r);
+    results.real.push(c);
+    c.rssMiB = [median(c.rssMiB)];
+    const ours = results.detection.find((d) => d.nodes === n && d.medianMs !== undefined);
+    c.ratio = ours ? +(c.medianMs / ours.medianMs).toFixed(2) : null;
     console.log(
-      `(a) ${String(n).padStart(2)} nodes: new configuration on all survivors after kill -9: median ${r.medianMs.toFixed(0)} ms ` +
-        `(runs ${r.allSurvivorsMs.map((x) => x.toFixed(0)).join(", ")}), first survivor ${r.firstSurvivorMedianMs.toFixed(0)} ms`,
+      `(a) real corosync ${String(n).padStart(2)} nodes, same timeouts (token ${c.token} ms, token_coefficient 10): median ${c.medianMs.toFixed(0)} ms (runs ${c.runsMs
+        .map((x) => x.toFixed(0))
+        .join(", ")}); corosync/tandem = ${c.ratio ?? "n/a"}; RSS/node ${c.rssMiB[0]} MiB; load ${load1()}`,
     );
+  }
+  console.log("(a) summary: nodes | tandem median ms | corosync median ms | corosync/tandem");
+  for (const n of opts.sizes) {
+    const t = results.detection.find((d) => d.nodes === n);
+    const c = results.real?.find((d) => d.nodes === n);
+    const fmt = (x) => (x?.medianMs !== undefined ? x.medianMs.toFixed(0) : x ? "failed" : "-");
+    console.log(`    ${String(n).padStart(2)} | ${fmt(t)} | ${fmt(c)} | ${c?.ratio ?? "-"}`);
   }
 }
 if (only("b")) {
@@ -245,7 +314,7 @@ if (only("b")) {
     const r = await throughput(n, opts.msgs);
     results.throughput.push(r);
     console.log(
-      `(b) ${n} nodes: ${r.msgsPerSec} msgs/s (${r.messages} x ${r.bytes} B, agreed order); latency light load p50 ${r.lightLatencyMs.p50} ms p99 ${r.lightLatencyMs.p99} ms; burst p50 ${r.burstLatencyMs.p50} ms p99 ${r.burstLatencyMs.p99} ms`,
+      `(b) ${n} nodes: ${r.msgsPerSec} msgs/s (${r.messages} x ${r.bytes} B, agreed order); latency light load p50 ${r.lightLatencyMs.p50} ms p99 ${r.lightLatencyMs.p99} ms; burst p50 ${r.burstLatencyMs.p50} ms p99 ${r.burstLatencyMs.p99} ms; load ${load1()}`,
     );
   }
 }
@@ -253,47 +322,17 @@ if (only("c")) {
   for (const n of [3]) {
     const r = await memory(n);
     results.memory.push(r);
-    console.log(`(c) ${n} nodes idle: RSS per node ${r.rssMiB.join(", ")} MiB`);
   }
-  for (const m of results.memory.filter((x) => x.phase !== "idle"))
-    console.log(`(c) ${m.nodes} nodes ${m.phase}: RSS per node ${m.rssMiB.join(", ")} MiB`);
+  for (const m of results.memory)
+    console.log(`(c) ${m.nodes} nodes, ${m.phase}: RSS per node ${m.rssMiB.join(", ")} MiB`);
 }
 if (only("d")) {
   const r = await soak(opts.soakSeconds);
   results.soak = r;
   console.log(
-    `(d) soak ${r.seconds} s, ${r.load}, ${r.nodes} nodes: ${r.falseChanges} false membership changes (${r.perNode.join(", ")})`,
+    `(d) soak ${r.seconds} s, ${r.load}, ${r.nodes} nodes (${r.scheduling}): ${r.falseChanges} false membership changes ` +
+      `(${r.perNode.join(", ")}); load average (1 min) min ${r.loadavg1.min} mean ${r.loadavg1.mean} max ${r.loadavg1.max}`,
   );
-}
-if (opts.real && only("a")) {
-  const realScript = join(dirname(fileURLToPath(import.meta.url)), "real-corosync.mjs");
-  if (process.getuid?.() !== 0 || !existsSync("/usr/sbin/corosync") || !existsSync(realScript)) {
-    console.log(
-      "real corosync: not run (needs root, /usr/sbin/corosync and bench/membership/real-corosync.mjs)",
-    );
-  } else {
-    const { realDetection } = await import(realScript);
-    results.real = [];
-    for (const n of opts.sizes) {
-      let r;
-      try {
-        r = await realDetection(n, n >= 32 ? Math.min(opts.runs, 2) : opts.runs);
-      } catch (e) {
-        results.real.push({ nodes: n, error: e.message.slice(0, 300) });
-        console.log(`(a) real corosync ${n} nodes: FAILED: ${e.message.slice(0, 300)}`);
-        continue;
-      }
-      results.real.push(r);
-      const ours = results.detection.find((d) => d.nodes === n && d.medianMs !== undefined);
-      const ratio = ours ? (r.medianMs / ours.medianMs).toFixed(2) : "n/a (tandem did not form the ring)";
-      r.rssMiB = [median(r.rssMiB)];
-      console.log(
-        `(a) real corosync ${n} nodes, same timeouts (token ${r.token} ms): median ${r.medianMs.toFixed(0)} ms (runs ${r.runsMs
-          .map((x) => x.toFixed(0))
-          .join(", ")}); corosync/tandem = ${ratio}; corosync RSS per node (median) ${r.rssMiB[0]} MiB`,
-      );
-    }
-  }
 }
 results.loadavg = loadavg().map((x) => +x.toFixed(1));
 console.log(

@@ -18,6 +18,7 @@ import { Executor } from "../executor/executor.js";
 import type { AgentSpec, ExecRequest as RealExecRequest } from "../executor/types.js";
 import { type ClusterConfig, loadClusterConfig } from "../transport/cluster-config.js";
 import { readAuthkey } from "../transport/crypto.js";
+import { applyScheduling, DEFAULT_SCHEDULING } from "../transport/priority.js";
 import { type IpcHandler, type IpcServer, serveIpc } from "../transport/ipc.js";
 import { type ClusterGroup, SoloGroup } from "./group.js";
 import { Fencer } from "./fencer.js";
@@ -115,6 +116,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     );
   }
   const cluster = loadClusterConfig(confText);
+  applyScheduling(cluster.scheduling ?? DEFAULT_SCHEDULING, log); // as corosync: SCHED_RR or nice -20
   const nodeId = localNode(cluster, opts);
   const nodes = new Map(cluster.nodes.map((n) => [n.nodeid, n.name]));
   const uname = nodes.get(nodeId)!;

@@ -7,6 +7,7 @@
 import { RingLog } from "./ringlog.js";
 import {
   enterGather,
+  joinResendInterval,
   onCommitToken,
   onJoin,
   onMergeDetect,
@@ -264,7 +265,7 @@ export class Totem {
       case "join":
         if (this.state === "gather") {
           sendJoin(this);
-          this.setTimer("join", this.timeouts.join);
+          this.setTimer("join", joinResendInterval(this));
         }
         break;
       case "send_join":

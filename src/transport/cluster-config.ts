@@ -6,6 +6,7 @@
 import { isIP } from "node:net";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { type CorosyncConf, MAX_LINKS, parseCorosyncConf } from "./corosync-conf.js";
+import { type SchedulingConfig, schedulingFromSections } from "./priority.js";
 
 /** totem options that are integers (milliseconds or counts), by corosync.conf(5) name. */
 export const TOTEM_NUMERIC_OPTIONS = [
@@ -71,6 +72,8 @@ export interface ClusterConfig {
   configVersion: number;
   /** Every totem option as written in the file (for the `totem.*` cmap keys). */
   totemOptions?: Record<string, string>;
+  /** Process scheduling (corosync's `system { sched_rr priority }`); absent = corosync's defaults. */
+  scheduling?: SchedulingConfig;
 }
 
 export const DEFAULT_PORT = 5405;
@@ -165,6 +168,7 @@ export function toClusterConfig(conf: CorosyncConf): ClusterConfig {
     crypto: { cipher: conf.totem.crypto_cipher ?? "none", hash: conf.totem.crypto_hash ?? "none" },
     quorum,
     totemOptions: { ...conf.totem },
+    scheduling: schedulingFromSections(conf.other),
     configVersion:
       conf.totem.config_version !== undefined
         ? intOption("totem", "config_version", conf.totem.config_version)

@@ -23,6 +23,8 @@ export interface NodeStatus {
   history: Array<{ t: number; ringId: string; members: number[] }>;
   rssBytes: number;
   drops: Record<string, number>;
+  /** What the node's scheduling priority became (priority.ts). */
+  scheduling: { policy: string; nice?: number; refused?: string };
 }
 
 const live = new Set<ChildProcess>();
@@ -50,6 +52,8 @@ export interface LoopbackClusterOptions {
   links?: number;
   quorum?: Record<string, string>;
   logLevel?: string;
+  /** corosync.conf `system { }` options (sched_rr, priority); absent = corosync's defaults. */
+  system?: Record<string, string>;
 }
 
 const nodeMain = join(dirname(fileURLToPath(import.meta.url)), "node-main.js");
@@ -79,6 +83,13 @@ export class LoopbackCluster {
       quorum: opts.quorum,
       logfile: join(this.dir, "corosync.log"),
     });
+    if (opts.system)
+      conf.other.push({
+        name: "system",
+        line: 0,
+        options: Object.entries(opts.system).map(([key, value]) => ({ key, value, line: 0 })),
+        sections: [],
+      });
     const port = 20000 + Math.floor(Math.random() * 40000);
     conf.interfaces = Array.from({ length: links }, (_, l) => ({
       linknumber: String(l),

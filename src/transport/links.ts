@@ -5,6 +5,25 @@
 // as knet's passive mode with default priorities); with no live link known, every link.
 // Pure bookkeeping: the caller passes `now` and does the sending.
 
+/**
+ * Default ping interval and link timeout (knet_ping_interval / knet_ping_timeout when
+ * corosync.conf leaves them out). With several links they are knet's: token/4 and token/2,
+ * so a dead link is avoided before the token is lost. With a single link the monitor has no
+ * route to choose (traffic goes over that link whatever its state) and only feeds
+ * `corosync-cfgtool -s` and the stats keys, so the interval grows with the node count
+ * (25 ms per peer): every node pings every peer, and at token/4 a 32-node ring spent most of
+ * a core of a 2-core machine on pings alone (~13,000 packets per second).
+ */
+export function defaultPingTiming(
+  token: number,
+  nodeCount: number,
+  linkCount: number,
+): { intervalMs: number; timeoutMs: number } {
+  const knet = Math.max(20, Math.floor(token / 4));
+  const intervalMs = linkCount > 1 ? knet : Math.max(knet, 25 * (nodeCount - 1));
+  return { intervalMs, timeoutMs: Math.max(60, 2 * intervalMs) };
+}
+
 export interface LinkMonitorOptions {
   links: number[];
   peers: number[];

@@ -16,6 +16,7 @@ import { loadClusterConfig } from "./cluster-config.js";
 import { readAuthkey } from "./crypto.js";
 import { serveIpc } from "./ipc.js";
 import type { FaultRule } from "./links.js";
+import { applyScheduling, DEFAULT_SCHEDULING } from "./priority.js";
 import { type EngineFactory, MembershipRuntime } from "./runtime.js";
 
 /** Wall-clock ms with sub-ms precision, comparable between processes on one machine. */
@@ -58,6 +59,8 @@ export async function runNode(argv: string[], engine: EngineFactory): Promise<vo
     subsystem: `node${nodeid}`,
     sink: logFile ? (l) => appendFileSync(logFile, `${l}\n`) : undefined,
   });
+  // As corosync and tandemd: real-time scheduling (or nice -20) when permitted.
+  const scheduling = applyScheduling(cluster.scheduling ?? DEFAULT_SCHEDULING, logger);
   const rt = new MembershipRuntime({ cluster, nodeid, authkey, engine, logger });
 
   // History for tests and benchmarks: every regular configuration with its wall time.
@@ -93,6 +96,7 @@ export async function runNode(argv: string[], engine: EngineFactory): Promise<vo
           history,
           rssBytes: process.memoryUsage().rss,
           drops: rt.codec.dropCounts(),
+          scheduling,
         };
       },
       "node.faults": (p) => {
