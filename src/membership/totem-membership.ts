@@ -71,28 +71,12 @@ function memberIncOf(t: Totem, n: NodeId): number {
 function joinChanged(t: Totem): void {
   t.joins = new Map();
   t.joins.set(t.me, { proc: setKey(t.procSet), fail: setKey(t.failSet), maxRingSeq: t.maxRingSeq });
-  scheduleJoin(t);
-  t.setTimer("join", joinResendInterval(t));
-  checkConsensus(t);
-}
-
-function scheduleJoin(t: Totem): void {
   if (t.timeouts.send_join > 0) {
     // corosync's send_join: spread joins of big clusters; deterministic per node here.
     t.setTimer("send_join", (t.me * 7919) % (t.timeouts.send_join + 1));
   } else sendJoin(t);
-}
-
-/**
- * How often a node in gather repeats its join (for lost packets): every `join` ms up to
- * 8 nodes, then growing with the nodelist (join x n / 8: 200 ms at 32 nodes), so the join
- * traffic of the whole cluster grows with n instead of n^2 (every node sends to every other).
- * At `join` = 50 ms, 32 real node processes sent 20,000 joins a second: more than two cores
- * can authenticate and process, so consensus timed out again and again and the ring never
- * formed. Changes of a node's sets are still sent at once.
- */
-export function joinResendInterval(t: Totem): number {
-  return Math.round(t.timeouts.join * Math.max(1, t.nodelist.length / 8));
+  t.setTimer("join", t.timeouts.join);
+  checkConsensus(t);
 }
 
 export function sendJoin(t: Totem): void {

@@ -7,7 +7,6 @@
 import { RingLog } from "./ringlog.js";
 import {
   enterGather,
-  joinResendInterval,
   onCommitToken,
   onJoin,
   onMergeDetect,
@@ -265,7 +264,7 @@ export class Totem {
       case "join":
         if (this.state === "gather") {
           sendJoin(this);
-          this.setTimer("join", joinResendInterval(this));
+          this.setTimer("join", this.timeouts.join);
         }
         break;
       case "send_join":
