@@ -16,7 +16,7 @@
 
 import { createHash } from "node:crypto";
 import { ErrorCodes, TandemError } from "../core/errors.js";
-import { parseXml, serializeXml, type XmlElement } from "../core/xml.js";
+import { child, cloneElement, elements, parseXml, serializeXml, type XmlElement } from "../core/xml.js";
 import {
   applyOperation,
   basicValidator,
@@ -25,21 +25,54 @@ import {
   type CibValidator,
   emptyCib,
 } from "./store.js";
-import { type CibVersion, compareVersions, formatVersion, readVersion } from "./versions.js";
+import {
+  bumpVersion,
+  type CibVersion,
+  compareVersions,
+  formatVersion,
+  readVersion,
+  writeVersion,
+} from "./versions.js";
 
 export type ReplicaMessage =
-  | { t: "op"; origin: number; reqId: number | null; op: CibOperation; meta: ChangeOrigin }
-  | { t: "version"; node: number; round: string; version: CibVersion; digest: string }
+  | {
+      t: "op";
+      origin: number;
+      reqId: number | null;
+      op: CibOperation;
+      meta: ChangeOrigin;
+      /** The sender's round (membership) and its round number when it sent the operation. */
+      round?: string;
+      seq?: number;
+    }
+  | {
+      t: "version";
+      node: number;
+      round: string;
+      version: CibVersion;
+      digest: string;
+      /** The copy's quorate generation (see CibReplica.qgen; absent: 0). */
+      qgen?: number;
+      /** The sender's round number (it counts its configuration changes): tells rounds of the same members apart. */
+      seq?: number;
+      /** Digest of each node_state this copy holds for a node outside the round, by node id. */
+      others?: Record<string, string>;
+    }
   /** The winner's copy, and the ids of the configuration changes it contains (most recent last). */
-  | { t: "sync"; node: number; round: string; cib: string; log?: string[] };
+  | { t: "sync"; node: number; round: string; cib: string; log?: string[]; seq?: number };
 
 export type ReplicaEvent =
   /** A client (or the controller) asks for a change; reqId is echoed in the reply. */
   | { type: "request"; reqId: number; op: CibOperation; origin?: ChangeOrigin }
   /** A group message delivered in total order. */
   | { type: "deliver"; from: number; msg: ReplicaMessage }
-  /** A new regular configuration of the group (sorted or not; includes this node). */
-  | { type: "confchange"; members: number[] };
+  /**
+   * A new regular configuration of the group (sorted or not; includes this node), and
+   * whether this partition has quorum (absent: quorate).
+   */
+  | { type: "confchange"; members: number[]; quorate?: boolean }
+  /** The partition's quorum changed without a configuration change. */
+  | { type: "quorum"; quorate: boolean };
 
 export type ReplicaEffect =
   | { type: "broadcast"; msg: ReplicaMessage }
@@ -95,11 +128,29 @@ export class CibReplica {
   private phase: ReplicaPhase = "offline";
   private members: number[] = [];
   private round = "";
-  private versions = new Map<number, { version: CibVersion; digest: string }>();
+  private versions = new Map<
+    number,
+    { version: CibVersion; digest: string; qgen: number; seq?: number; others: Record<string, string> }
+  >();
+  /** This node's round number: one more at every configuration change. */
+  private seq = 0;
+  private quorate = true;
+  /**
+   * Quorate generation: how recent the quorate configuration is that last agreed on this copy.
+   * Every round of comparison that completes with quorum sets it to one more than the highest
+   * generation its members bring, so it grows along the cluster's quorate history (two quorate
+   * partitions share a member). A copy loaded from disk has 0 (the cluster may have moved on
+   * while this node was down); a partition without quorum keeps its generation. At a merge the
+   * copy of the highest generation wins before versions are compared: a node that restarted
+   * alone, or sat in a minority, cannot outvote what the quorate side acknowledged by writing
+   * status (num_updates) or configuration there. Among equal generations the highest
+   * (admin_epoch, epoch, num_updates) wins, as in Pacemaker.
+   */
+  private qgen = 0;
   /** Operations delivered while syncing: applied, in order, once the copies agree. */
   private held: { from: number; msg: Extract<ReplicaMessage, { t: "op" }> }[] = [];
   /** Requests made before this node was in any configuration. */
-  private unsent: ReplicaMessage[] = [];
+  private unsent: Extract<ReplicaMessage, { t: "op" }>[] = [];
   /**
    * Clients' configuration changes in this copy, by id (origin:reqId:time), most recent last,
    * bounded. A merge that adopts another copy reports every change of ours its log lacks.
@@ -119,6 +170,10 @@ export class CibReplica {
   get version(): CibVersion {
     return readVersion(this.copy);
   }
+  /** See `qgen`. */
+  get quorateGeneration(): number {
+    return this.qgen;
+  }
   get state(): ReplicaPhase {
     return this.phase;
   }
@@ -133,7 +188,10 @@ export class CibReplica {
       case "deliver":
         return this.onDeliver(ev.from, ev.msg);
       case "confchange":
-        return this.onConfChange(ev.members);
+        return this.onConfChange(ev.members, ev.quorate ?? true);
+      case "quorum":
+        this.quorate = ev.quorate;
+        return [];
     }
   }
 
@@ -148,15 +206,21 @@ export class CibReplica {
       // other ops are in flight, so an early refusal is a correct answer for the client.
       return [{ type: "reply", reqId, ok: false, code: e.code, message: e.message }];
     }
-    const msg: ReplicaMessage = { t: "op", origin: this.nodeId, reqId, op, meta: origin };
+    const msg: Extract<ReplicaMessage, { t: "op" }> = {
+      t: "op",
+      origin: this.nodeId,
+      reqId,
+      op,
+      meta: origin,
+    };
     if (this.phase === "offline") {
       this.unsent.push(msg);
       return [];
     }
-    return [{ type: "broadcast", msg }];
+    return [{ type: "broadcast", msg: { ...msg, round: this.round, seq: this.seq } }];
   }
 
-  private onConfChange(members: number[]): ReplicaEffect[] {
+  private onConfChange(members: number[], quorate: boolean): ReplicaEffect[] {
     const sorted = [...new Set(members)].sort((a, b) => a - b);
     if (!sorted.includes(this.nodeId))
       throw new TandemError(
@@ -164,8 +228,17 @@ export class CibReplica {
         `invariant violated: confchange without this node ${this.nodeId}`,
       );
     const fx: ReplicaEffect[] = [];
+    // Operations held in a round whose copies never agreed: nobody applied them, and the new
+    // round's comparison would not count them. Applying them after the new round's sync would
+    // put them on top of a copy that never saw them on the other side of the merge (a copy left
+    // apart for good). Dropped instead; their originators (this node for its own) send them
+    // again in the new round, after its version message.
+    const resend = this.held.filter((h) => h.msg.origin === this.nodeId).map((h) => h.msg);
+    this.held = [];
     this.members = sorted;
     this.round = sorted.join(",");
+    this.quorate = quorate;
+    this.seq++;
     this.versions.clear();
     this.phase = "syncing";
     fx.push({
@@ -181,9 +254,14 @@ export class CibReplica {
         round: this.round,
         version: this.version,
         digest: digestOf(this.copy),
+        qgen: this.qgen,
+        seq: this.seq,
+        others: nonMemberStates(this.copy, sorted),
       },
     });
-    for (const m of this.unsent) fx.push({ type: "broadcast", msg: m });
+    for (const m of resend) fx.push(...this.resend(m));
+    for (const m of this.unsent)
+      fx.push({ type: "broadcast", msg: { ...m, round: this.round, seq: this.seq } });
     this.unsent = [];
     return fx;
   }
@@ -191,6 +269,14 @@ export class CibReplica {
   private onDeliver(from: number, msg: ReplicaMessage): ReplicaEffect[] {
     switch (msg.t) {
       case "op":
+        // An operation sent in another round than the one this copy is in (the sender had not
+        // seen the membership change yet, or this node has not): the copies it was meant for
+        // are being compared again, so applying it here would put it on top of a copy the
+        // other side never had. Every member of one round makes the same choice.
+        // (Rounds of the same members are told apart by the sender's round number, which its
+        // version message of this round announced before any operation of the round.)
+        if (msg.round !== undefined && (msg.round !== this.round || !this.sameRound(msg.origin, msg.seq)))
+          return this.resend(msg);
         if (this.phase !== "ready") {
           this.held.push({ from, msg });
           return [];
@@ -205,7 +291,13 @@ export class CibReplica {
 
   private onVersion(msg: Extract<ReplicaMessage, { t: "version" }>): ReplicaEffect[] {
     if (this.phase !== "syncing" || msg.round !== this.round || !this.members.includes(msg.node)) return [];
-    this.versions.set(msg.node, { version: msg.version, digest: msg.digest });
+    this.versions.set(msg.node, {
+      version: msg.version,
+      digest: msg.digest,
+      qgen: msg.qgen ?? 0,
+      seq: msg.seq,
+      others: msg.others ?? {},
+    });
     if (this.versions.size < this.members.length) return [];
     const digests = new Set([...this.versions.values()].map((v) => v.digest));
     if (digests.size === 1) return this.finishSync([]);
@@ -220,17 +312,23 @@ export class CibReplica {
             round: this.round,
             cib: serializeXml(this.copy, { indent: "" }),
             log: this.configLog.map((e) => e.id),
+            seq: this.seq,
           },
         },
       ];
     return [];
   }
 
-  /** Highest version wins; among equal versions the lowest node id. */
+  /**
+   * The highest quorate generation wins; then the highest version; among equal versions the
+   * lowest node id.
+   */
   private winner(): number {
     let best = this.members[0];
     for (const m of this.members) {
-      const c = compareVersions(this.versions.get(m)!.version, this.versions.get(best)!.version);
+      const a = this.versions.get(m)!;
+      const b = this.versions.get(best)!;
+      const c = a.qgen - b.qgen || compareVersions(a.version, b.version);
       if (c > 0) best = m;
     }
     return best;
@@ -239,7 +337,7 @@ export class CibReplica {
   private onSync(msg: Extract<ReplicaMessage, { t: "sync" }>): ReplicaEffect[] {
     if (this.phase !== "syncing" || msg.round !== this.round || this.versions.size < this.members.length)
       return [];
-    if (msg.node !== this.winner()) return [];
+    if (msg.node !== this.winner() || !this.sameRound(msg.node, msg.seq)) return [];
     const fx: ReplicaEffect[] = [];
     const theirs = parseXml(msg.cib, { source: `CIB sync from node ${msg.node}` });
     this.validate(theirs);
@@ -275,7 +373,10 @@ export class CibReplica {
   }
 
   private finishSync(fx: ReplicaEffect[]): ReplicaEffect[] {
+    fx.push(...this.distrustNonMembers());
     this.phase = "ready";
+    const top = Math.max(...[...this.versions.values()].map((v) => v.qgen));
+    this.qgen = this.quorate ? top + 1 : top;
     fx.push({
       type: "log",
       level: "info",
@@ -285,6 +386,74 @@ export class CibReplica {
     this.held = [];
     for (const h of held) fx.push(...this.applyDelivered(h.msg));
     return fx;
+  }
+
+  /**
+   * After a merge of copies that disagree about a node outside the round (one side saw it
+   * running resources, the other saw it leave, or never saw it), nobody here has first-hand
+   * knowledge of it: its status, whichever copy won, is not trusted. It becomes a node that
+   * left while expected up, with no known resource history (Pacemaker's unclean node: with
+   * fencing on it is fenced before anything that may run there is started elsewhere). Copies
+   * that hold nothing about a node (a daemon that restarted) do not count as disagreeing.
+   * Every member computes the same from the same version messages, so copies stay identical.
+   */
+  private distrustNonMembers(): ReplicaEffect[] {
+    const seen = new Map<string, Set<string>>();
+    for (const v of this.versions.values())
+      for (const [id, d] of Object.entries(v.others)) {
+        const set = seen.get(id) ?? new Set<string>();
+        set.add(d);
+        seen.set(id, set);
+      }
+    const doubtful = [...seen].filter(([, ds]) => ds.size > 1).map(([id]) => id);
+    if (doubtful.length === 0) return [];
+    const next = cloneElement(this.copy);
+    const status = child(next, "status");
+    if (!status) return [];
+    for (const id of doubtful) {
+      const ns = elements(status, "node_state").find((n) => n.attrs.id === id);
+      const attrs = {
+        ...(ns?.attrs ?? { id, uname: id }),
+        in_ccm: "false",
+        crmd: "offline",
+        join: "down",
+        expected: "member",
+      };
+      const fresh: XmlElement = { type: "element", name: "node_state", attrs, children: [] };
+      if (ns) status.children[status.children.indexOf(ns)] = fresh;
+      else status.children.push(fresh);
+    }
+    writeVersion(next, bumpVersion(readVersion(next), "status"));
+    this.copy = next;
+    return [
+      {
+        type: "log",
+        level: "warning",
+        msg: `CIB: the merged copies disagree about node(s) ${doubtful.join(", ")} outside the membership: their status is unknown (unclean, to be fenced)`,
+      },
+      { type: "changed", cib: next, version: readVersion(next), configChanged: false, cause: "sync" },
+    ];
+  }
+
+  /** A message from `node` numbered `seq` was sent in the round whose version this copy counted. */
+  private sameRound(node: number, seq: number | undefined): boolean {
+    return seq === undefined || this.versions.get(node)?.seq === seq;
+  }
+
+  /**
+   * An operation that will not be applied in the round it was sent for. Nobody applied it
+   * there (held ops wait for the round's sync; a stale one is refused by every member of the
+   * current round), so its originator sends it again in the current round and answers its
+   * client when that copy comes back; the others drop theirs.
+   */
+  private resend(msg: Extract<ReplicaMessage, { t: "op" }>): ReplicaEffect[] {
+    if (msg.origin !== this.nodeId) return [];
+    const { round: _r, seq: _s, ...plain } = msg;
+    if (this.phase === "offline") {
+      this.unsent.push(plain);
+      return [];
+    }
+    return [{ type: "broadcast", msg: { ...plain, round: this.round, seq: this.seq } }];
   }
 
   private applyDelivered(msg: Extract<ReplicaMessage, { t: "op" }>): ReplicaEffect[] {
@@ -332,6 +501,21 @@ export class CibReplica {
     this.members = [];
     this.round = "";
   }
+}
+
+/** Digests of the node_state elements of nodes that are not in `members`, by node id. */
+function nonMemberStates(cib: XmlElement, members: number[]): Record<string, string> {
+  const status = child(cib, "status");
+  const out: Record<string, string> = {};
+  for (const ns of status ? elements(status, "node_state") : []) {
+    const id = ns.attrs.id;
+    if (id === undefined || members.includes(Number(id))) continue;
+    out[id] = createHash("sha256")
+      .update(serializeXml(ns, { indent: "" }))
+      .digest("hex")
+      .slice(0, 16);
+  }
+  return out;
 }
 
 function withEmptyStatus(cib: XmlElement): XmlElement {

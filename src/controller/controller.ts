@@ -222,13 +222,20 @@ export class Controller {
     const changes: StatusChange[] = [{ kind: "cluster", dcUuid: String(this.nodeId), haveQuorum: quorate }];
     // A lost node keeps join/expected as they were: expected=member with the node gone is what
     // makes it unclean (to be fenced) rather than cleanly shut down.
+    // A node of which the CIB knows nothing (no node_state, or one without `expected`: the copy
+    // came from a side that never saw it) left while expected up as far as anyone here can
+    // tell: recorded so (unclean), not as a bare offline entry the scheduler would read as a
+    // clean shutdown.
+    const states = new Map(this.nodeStates().map((ns) => [ns.attrs.id, ns]));
+    const unknown = (n: string): Record<string, string> =>
+      states.get(n)?.attrs.expected === undefined ? { join: "down", expected: "member" } : {};
     for (const n of lost) {
       fx.push({ type: "log", level: "warning", msg: `node ${this.uname(n)} left the membership` });
       changes.push({
         kind: "node-state",
         nodeId: String(n),
         uname: this.uname(n),
-        attrs: { in_ccm: "false", crmd: "offline" },
+        attrs: { in_ccm: "false", crmd: "offline", ...unknown(String(n)) },
       });
       // A node's transient attributes (fail counts, shutdown request...) leave with it, as attrd's do.
       changes.push({ kind: "attrs-clear", nodeId: String(n) });
@@ -244,7 +251,7 @@ export class Controller {
           kind: "node-state",
           nodeId: ns.attrs.id,
           uname: ns.attrs.uname ?? ns.attrs.id,
-          attrs: { in_ccm: "false", crmd: "offline" },
+          attrs: { in_ccm: "false", crmd: "offline", ...unknown(ns.attrs.id) },
         });
     // The DC's bookkeeping goes out before its own join report: when the join completes (the
     // DC has seen every report, its own included), the CIB says who is DC and whether we have quorum.

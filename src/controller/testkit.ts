@@ -262,7 +262,10 @@ export class SimCluster {
           n.up = false;
           this.lastConf.delete(id);
           this.logs.push(`${n.uname} left gracefully`);
-          this.reconfigure();
+          // A message being delivered reaches every member of the configuration it was sent
+          // in before the next configuration is installed (virtual synchrony).
+          if (this.delivering) this.leftWhileDelivering = true;
+          else this.reconfigure();
           break;
       }
     }
@@ -316,14 +319,23 @@ export class SimCluster {
     }
   }
 
+  private delivering = false;
+  private leftWhileDelivering = false;
+
   private deliverOne(): void {
     const q = this.queue.shift()!;
+    this.delivering = true;
     for (const to of q.to) {
       const n = this.nodes.get(to)!;
       if (!n.up) continue;
       if (q.msg.ch === "cib")
         this.replicaFx(to, n.replica.handle({ type: "deliver", from: q.from, msg: q.msg.m }));
       else this.ctlFx(to, n.ctl.handle({ type: "deliver", from: q.from, msg: q.msg.m, now: this.now }));
+    }
+    this.delivering = false;
+    if (this.leftWhileDelivering) {
+      this.leftWhileDelivering = false;
+      this.reconfigure();
     }
   }
 

@@ -123,6 +123,7 @@ export class NodeDaemon {
     g.onQuorum((q) =>
       this.guard(() => {
         this.quorate = q;
+        this.replicaFx(this.replica.handle({ type: "quorum", quorate: q }));
         if (this.members.length > 0) this.toController({ type: "quorum", quorate: q, now: this.wall() });
       }),
     );
@@ -157,7 +158,7 @@ export class NodeDaemon {
     this.members = [...members].sort((a, b) => a - b);
     this.quorate = this.o.group.quorate();
     this.log.log("notice", `membership: [${this.members.map((m) => this.o.nodes.get(m) ?? m).join(", ")}]`);
-    this.replicaFx(this.replica.handle({ type: "confchange", members: this.members }));
+    this.replicaFx(this.replica.handle({ type: "confchange", members: this.members, quorate: this.quorate }));
     this.toController({ type: "membership", members: this.members, quorate: this.quorate, now: this.wall() });
   }
 

@@ -62,6 +62,8 @@ interface Daemon {
   ctl: Controller;
   timers: Map<string, number>;
   quorate: boolean;
+  /** The quorum as the daemon has processed it (in order with deliveries, held while paused). */
+  quorateSeen: boolean;
   up: boolean;
   paused: boolean;
   /** Callbacks that came due while the daemon was paused (run at resume, in order). */
@@ -196,7 +198,7 @@ export class ClusterWorld {
       const members = [...new Set(e.members.map((m) => m.nodeId))].sort((a, b) => a - b);
       this.later(d, () => {
         if (!members.includes(d.id)) return;
-        this.replicaFx(d, d.replica.handle({ type: "confchange", members }));
+        this.replicaFx(d, d.replica.handle({ type: "confchange", members, quorate: d.quorateSeen }));
         this.ctl(d, { type: "membership", members, quorate: d.quorate, now: this.sim.now });
       });
     } else if (e.type === "quorum_change") {
@@ -206,6 +208,8 @@ export class ClusterWorld {
       if (!this.opts.staleQuorum) d.quorate = q;
       this.later(d, () => {
         d.quorate = q;
+        d.quorateSeen = q;
+        this.replicaFx(d, d.replica.handle({ type: "quorum", quorate: q }));
         this.ctl(d, { type: "quorum", quorate: q, now: this.sim.now });
       });
     }
@@ -224,6 +228,7 @@ export class ClusterWorld {
       ctl: new Controller({ nodeId: id, nodes: this.names, scheduler: this.scheduler }),
       timers: new Map(),
       quorate: false,
+      quorateSeen: false,
       up: true,
       paused: false,
       backlog: [],
