@@ -22,6 +22,7 @@ import { applyScheduling, DEFAULT_SCHEDULING } from "../transport/priority.js";
 import { type IpcHandler, type IpcServer, serveIpc } from "../transport/ipc.js";
 import { type ClusterGroup, SoloGroup } from "./group.js";
 import { Fencer } from "./fencer.js";
+import { startHeapKeeper } from "./heap-keeper.js";
 import { type ExecutorPort, NodeDaemon } from "./node.js";
 import { type NodePaths, nodePaths } from "./paths.js";
 import { appliedTandemdV8Flags } from "./v8-flags.js";
@@ -204,6 +205,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   }
   writeFileSync(paths.pidFile, `${process.pid}\n`);
   await daemon.start();
+  const heapKeeper = startHeapKeeper({ log: log.child("memory") });
 
   let stopping = false;
   const onSignal = (sig: string) => {
@@ -221,6 +223,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   process.on("SIGINT", () => onSignal("SIGINT"));
 
   const code = await exited;
+  heapKeeper.stop();
   await daemon.stop().catch(() => {});
   await server.close().catch(() => {});
   if (existsSync(paths.pidFile)) rmSync(paths.pidFile, { force: true });
