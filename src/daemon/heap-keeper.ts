@@ -3,8 +3,9 @@
 // promoted to the old generation as garbage. V8 collects the old generation only once it has
 // grown by at least 8 MiB past the live size, and its memory reducer never runs on a node that
 // keeps allocating — so an idle node's RSS climbed 52 -> 58 MiB in a few minutes before
-// falling back. This runs a major GC as soon as the old generation has grown by `slackBytes`
-// since the last one (checked every `intervalMs`): a few ms of CPU a minute or two apart.
+// falling back. This runs two major GCs (collect, then compact) as soon as the old generation
+// has grown by `slackBytes` since the last time (checked every `intervalMs`): a few ms of CPU
+// a minute or two apart.
 
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -19,7 +20,7 @@ export interface HeapKeeperOptions {
 }
 
 export interface HeapKeeper {
-  /** Major GCs it has run. */
+  /** How many times it has collected (two major GCs each). */
   readonly collections: number;
   stop(): void;
 }
@@ -47,7 +48,10 @@ export function startHeapKeeper(opts: HeapKeeperOptions = {}): HeapKeeper {
     if (running || oldSpaceUsed() < base + slack) return;
     running = true;
     const before = oldSpaceUsed();
+    // Two in a row: the first finds the garbage, the second then moves the survivors out of the
+    // pages it left sparse (V8 picks pages to compact from the previous collection's findings).
     gc({ type: "major", execution: "async" })
+      .then(() => gc({ type: "major", execution: "async" }))
       .then(() => {
         collections++;
         base = oldSpaceUsed();
