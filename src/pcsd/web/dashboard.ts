@@ -198,7 +198,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (!/^application\/json\s*(;|$)/i.test(type))
       throw new TandemError(
         ErrorCodes.PCSD_BAD_REQUEST,
-        `'content-type' must be application/json: got '${type}'`,
+        `'content-type' must be application/json: got '${type.slice(0, 100)}'`,
       );
     const origin = headerValue(req.headers.origin);
     const host = headerValue(req.headers.host);

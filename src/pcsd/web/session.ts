@@ -22,7 +22,7 @@ export interface SessionPolicy {
 }
 
 export const DEFAULT_SESSION_POLICY: SessionPolicy = {
-  idleMs: 30 * 60 * 1000,
+  idleMs: 60 * 60 * 1000,
   absoluteMs: 8 * 60 * 60 * 1000,
   maxSessions: 64,
   loginTokenMs: 15 * 60 * 1000,

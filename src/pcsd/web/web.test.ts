@@ -239,9 +239,9 @@ describe("pcsd web dashboard (HTTP)", () => {
     assert.equal((await web(node, "GET", "/ui/api/status", { cookies: [a.session] })).status, 401);
 
     const b = await login(node);
-    clock += 29 * 60 * 1000;
+    clock += 59 * 60 * 1000;
     assert.equal((await web(node, "GET", "/ui/api/status", { cookies: [b.session] })).status, 200);
-    clock += 31 * 60 * 1000;
+    clock += 61 * 60 * 1000;
     const expired = await web(node, "GET", "/ui/api/status", { cookies: [b.session] });
     assert.equal(expired.status, 401);
     assert.equal(expired.json.error?.code, ErrorCodes.PCSD_SESSION);
