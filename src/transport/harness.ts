@@ -110,6 +110,9 @@ export class LoopbackCluster {
 
   /** Starts a node process and waits for its "ready" line. */
   async start(id: number): Promise<void> {
+    // Node.js takes ~0.1-0.2 s of CPU to start; 32 starting at once on a loaded 2-core machine,
+    // next to running nodes with raised priority, can take longer than 30 s.
+    const startTimeoutMs = 30_000 + 3_000 * this.ids.length;
     const child = spawn(
       process.execPath,
       [
@@ -136,8 +139,8 @@ export class LoopbackCluster {
     child.on("exit", () => live.delete(child));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`node ${id} did not start within 30 s: ${stderr}`)),
-        30_000,
+        () => reject(new Error(`node ${id} did not start within ${startTimeoutMs / 1000} s: ${stderr}`)),
+        startTimeoutMs,
       );
       child.stdout?.on("data", (d) => {
         if (d.toString().includes("ready")) {

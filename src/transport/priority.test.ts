@@ -39,6 +39,7 @@ function fakeSystem(opts: { rr: boolean; nice: boolean }) {
   const calls: string[] = [];
   const sys: SchedulingSystem = {
     pid: 4242,
+    env: {},
     chrt(args) {
       calls.push(`chrt ${args.join(" ")}`);
       if (args.includes("--rr") && !opts.rr) return { status: 1, stderr: "Operation not permitted" };
@@ -75,6 +76,11 @@ test("SCHED_RR when permitted; nice -20 when RR is refused; unchanged when both 
     nice: 5,
   });
   assert.ok(!d.calls.some((x) => x.includes("--rr")));
+
+  const e = fakeSystem({ rr: true, nice: true });
+  e.sys.env = { TANDEM_SCHEDULING: "normal" };
+  assert.deepEqual(applyScheduling(DEFAULT_SCHEDULING, nullLogger, e.sys), { policy: "unchanged" });
+  assert.deepEqual(e.calls, []);
 });
 
 test("the real system: a child gets SCHED_RR with reset-on-fork when we are root", async (t) => {

@@ -9,7 +9,9 @@
 // `chrt` on every thread of the process, with SCHED_RESET_ON_FORK so that children (resource
 // agents, fence agents) start with normal scheduling and nice 0 again. Without the privilege
 // (not root, no CAP_SYS_NICE, a container that refuses it) the process keeps running at normal
-// priority and says so once in the log.
+// priority and says so once in the log. TANDEM_SCHEDULING=normal in the environment leaves
+// the priority alone whatever corosync.conf says (corosync's `-p`): for many nodes on one
+// small test machine, where real-time daemons would starve everything else.
 
 import { spawnSync } from "node:child_process";
 import { setPriority } from "node:os";
@@ -66,6 +68,7 @@ export interface SchedulingResult {
 /** What applyScheduling needs from the system (replaced in unit tests). */
 export interface SchedulingSystem {
   pid: number;
+  env: Record<string, string | undefined>;
   /** Runs chrt with these arguments; returns its exit status and stderr. */
   chrt(args: string[]): { status: number | null; stderr: string; error?: string };
   setPriority(pid: number, nice: number): void;
@@ -73,6 +76,7 @@ export interface SchedulingSystem {
 
 export const realSystem: SchedulingSystem = {
   pid: process.pid,
+  env: process.env,
   chrt(args) {
     const r = spawnSync("chrt", args, { encoding: "utf8", timeout: 5000 });
     return { status: r.status, stderr: (r.stderr ?? "").trim(), error: r.error?.message };
@@ -92,6 +96,10 @@ export function applyScheduling(
   log: Logger,
   sys: SchedulingSystem = realSystem,
 ): SchedulingResult {
+  if (sys.env.TANDEM_SCHEDULING === "normal") {
+    log.log("info", "scheduling: normal priority (TANDEM_SCHEDULING=normal)");
+    return { policy: "unchanged" };
+  }
   const pid = String(sys.pid);
   let rrRefused: string | undefined;
   if (cfg.schedRr) {
