@@ -75,17 +75,24 @@ export function isTrue(v: string | undefined): boolean {
 
 /** Context for id-ref resolution while unpacking. */
 class Unpacker {
-  private byId = new Map<string, XmlElement>();
+  /** Elements by id, built on the first id-ref (most CIBs have none). */
+  private byIdMap?: Map<string, XmlElement>;
 
-  constructor(root: XmlElement) {
-    const stack: XmlElement[] = [root];
+  constructor(private readonly root: XmlElement) {}
+
+  private get byId(): Map<string, XmlElement> {
+    if (this.byIdMap) return this.byIdMap;
+    const byId = new Map<string, XmlElement>();
+    const stack: XmlElement[] = [this.root];
     while (stack.length > 0) {
       const e = stack.pop()!;
       const id = e.attrs.id;
-      if (id !== undefined && !this.byId.has(id) && e.attrs["id-ref"] === undefined) this.byId.set(id, e);
+      if (id !== undefined && !byId.has(id) && e.attrs["id-ref"] === undefined) byId.set(id, e);
       const kids = e.children;
       for (let i = 0; i < kids.length; i++) if (kids[i].type === "element") stack.push(kids[i] as XmlElement);
     }
+    this.byIdMap = byId;
+    return byId;
   }
 
   ref(e: XmlElement, expectName?: string): XmlElement {
@@ -105,13 +112,22 @@ class Unpacker {
   }
 
   nvSets(parent: XmlElement, tag: string): NvSet[] {
-    return elements(parent, tag).map((e) => this.nvSet(e));
+    const out: NvSet[] = [];
+    const kids = parent.children;
+    for (let i = 0; i < kids.length; i++) {
+      const c = kids[i];
+      if (c.type === "element" && c.name === tag) out.push(this.nvSet(c));
+    }
+    return out;
   }
 
   nvSet(e0: XmlElement): NvSet {
     const e = e0.attrs["id-ref"] !== undefined ? this.ref(e0) : e0;
     const pairs: NvPair[] = [];
-    for (const p of elements(e, "nvpair")) {
+    const kids = e.children;
+    for (let i = 0; i < kids.length; i++) {
+      const p = kids[i];
+      if (p.type !== "element" || p.name !== "nvpair") continue;
       if (p.attrs["id-ref"] !== undefined) {
         const t = this.ref(p, "nvpair");
         pairs.push({

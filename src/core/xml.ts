@@ -114,6 +114,75 @@ for (let c = 0; c < 128; c++) {
 const isNameStart = (c: number) => c < 128 && NAME_START[c] === 1;
 const isNameChar = (c: number) => c < 128 && NAME_CHAR[c] === 1;
 
+/** Element and attribute names that make up most of a CIB, by length. */
+const KNOWN_NAMES: (string[] | undefined)[] = [];
+for (const name of [
+  "id",
+  "op",
+  "rsc",
+  "lrm",
+  "cib",
+  "name",
+  "type",
+  "node",
+  "kind",
+  "then",
+  "rule",
+  "join",
+  "crmd",
+  "value",
+  "class",
+  "score",
+  "group",
+  "clone",
+  "first",
+  "nodes",
+  "uname",
+  "in_ccm",
+  "status",
+  "nvpair",
+  "rc-code",
+  "call-id",
+  "timeout",
+  "on_node",
+  "provider",
+  "interval",
+  "with-rsc",
+  "expected",
+  "primitive",
+  "operation",
+  "op-status",
+  "op-digest",
+  "exec-time",
+  "resources",
+  "rsc_order",
+  "queue-time",
+  "operations",
+  "crm_config",
+  "expression",
+  "node_state",
+  "lrm_rsc_op",
+  "constraints",
+  "lrm_resource",
+  "rsc_location",
+  "lrm_resources",
+  "configuration",
+  "rsc_colocation",
+  "last-rc-change",
+  "transition-key",
+  "meta_attributes",
+  "crm_feature_set",
+  "crm-debug-origin",
+  "transition-magic",
+  "instance_attributes",
+  "transient_attributes",
+  "cluster_property_set",
+]) {
+  const list = KNOWN_NAMES[name.length];
+  if (list) list.push(name);
+  else KNOWN_NAMES[name.length] = [name];
+}
+
 export interface ParseOptions {
   /** Name used in error messages (e.g. the file name). */
   source?: string;
@@ -149,6 +218,10 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
     if (i >= n || !isNameStart(text.charCodeAt(i))) fail("expected a name");
     i++;
     while (i < n && isNameChar(text.charCodeAt(i))) i++;
+    // The CIB's common names come back as the same (internalized) string, not a fresh slice.
+    const known = KNOWN_NAMES[i - start];
+    if (known !== undefined)
+      for (let k = 0; k < known.length; k++) if (text.startsWith(known[k], start)) return known[k];
     return text.slice(start, i);
   };
   const skipWs = () => {

@@ -6,8 +6,37 @@
 import { agentName } from "../cib/model.js";
 import type { SchedResource, WorkingSet } from "./working-set.js";
 
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Node names as Pacemaker lists them: case-insensitive, runs of digits by
+ * their value ("node2" < "node10"); equal names keep their order.
+ */
+export function byName(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    const da = ca >= 48 && ca <= 57;
+    const db = cb >= 48 && cb <= 57;
+    if (da && db) {
+      let ei = i;
+      let ej = j;
+      while (ei < a.length && a.charCodeAt(ei) >= 48 && a.charCodeAt(ei) <= 57) ei++;
+      while (ej < b.length && b.charCodeAt(ej) >= 48 && b.charCodeAt(ej) <= 57) ej++;
+      const na = Number(a.slice(i, ei));
+      const nb = Number(b.slice(j, ej));
+      if (na !== nb) return na < nb ? -1 : 1;
+      i = ei;
+      j = ej;
+      continue;
+    }
+    const la = da ? ca : String.fromCharCode(ca).toLowerCase().charCodeAt(0);
+    const lb = db ? cb : String.fromCharCode(cb).toLowerCase().charCodeAt(0);
+    if (la !== lb) return la < lb ? -1 : 1;
+    i++;
+    j++;
+  }
+  return a.length - i - (b.length - j);
 }
 
 export function renderNodeList(ws: WorkingSet, indent = "  "): string[] {

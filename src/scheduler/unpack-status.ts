@@ -192,7 +192,9 @@ export function buildResource(
   const meta = resourceMeta(def.meta, opts.now, {});
   for (const [k, v] of Object.entries(inherited)) if (!(k in meta)) meta[k] = v;
   const full = { ...meta };
-  resolveNvSets(ws.cib.rscDefaults, { now: opts.now }, undefined, full);
+  // rsc_defaults resolve the same for every resource: once per run.
+  ws.rscDefaultsMeta ??= resolveNvSets(ws.cib.rscDefaults, { now: opts.now });
+  for (const k in ws.rscDefaultsMeta) if (!(k in full)) full[k] = ws.rscDefaultsMeta[k];
   if (def.kind === "clone")
     return expandClone(def, parent, meta, full, ws, (m) =>
       newResource(def.id, def.id, "clone", def, parent, m, opts),
@@ -420,6 +422,9 @@ export function unpackStatus(cib: Cib, input: ScheduleInput = {}): WorkingSet {
     assignLog: input.assignLog,
   };
   for (const def of cib.resources) ws.resources.push(buildResource(def, undefined, {}, ws));
+  // Pacemaker keeps its resources by priority (stable): status lists, the
+  // transition summary and assignment all follow it. (Orphans come later, last.)
+  ws.resources.sort((a, b) => b.priority - a.priority);
   ws.haveStonith = ws.primitives.some((p) => p.isStonith);
 
   const nodeById = new Map(nodes.map((n) => [n.id, n]));

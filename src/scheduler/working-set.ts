@@ -158,6 +158,8 @@ export interface WorkingSet {
   primitives: SchedResource[];
   /** A stonith resource is configured. */
   haveStonith: boolean;
+  /** rsc_defaults meta attributes, resolved once (see buildResource). */
+  rscDefaultsMeta?: Record<string, string>;
   /** When set, assignment appends "RESOURCE NODE" lines in the order it places resources (diagnostics). */
   assignLog?: string[];
   /** Notes collected on the way (shown by crm_simulate as warnings). */
