@@ -55,7 +55,9 @@ export interface PcsdOptions {
   logger?: Logger;
   openssl?: string;
   /** Web dashboard settings (session policy, poll interval...); `false` turns it off. */
-  dashboard?: Partial<Pick<DashboardOptions, "sessions" | "pollMs" | "actionWaitMs" | "snapshot">> | false;
+  dashboard?:
+    | Partial<Pick<DashboardOptions, "sessions" | "pollMs" | "actionWaitMs" | "snapshot" | "staticDir">>
+    | false;
 }
 
 export interface PcsdServer {

@@ -63,6 +63,8 @@ export interface DashboardOptions {
   actionWaitMs?: number;
   /** Replaces the snapshot reader (tests of the HTTP layer). */
   snapshot?: () => Promise<ClusterSnapshot>;
+  /** The front end's folder (default: staticDir()). */
+  staticDir?: string;
 }
 
 export interface Dashboard {
@@ -103,11 +105,21 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const log = opts.logger;
   const now = opts.now ?? Date.now;
   const sessions = new SessionStore(opts.sessions ?? DEFAULT_SESSION_POLICY, now);
-  const dir = staticDir();
+  const dir = opts.staticDir ?? staticDir();
   const assets = new Map<string, Buffer>();
-  for (const f of STATIC_FILES) assets.set(f, readFileSync(join(dir, f)));
-  const loginPage = readFileSync(join(dir, "login.html"), "utf8");
-  const dashboardPage = readFileSync(join(dir, "index.html"), "utf8");
+  let loginPage = "";
+  let dashboardPage = "";
+  // Missing front-end files (a partial copy of the package) must not stop pcsd: the API works,
+  // the dashboard's routes say what is wrong.
+  let missing: string | undefined;
+  try {
+    for (const f of STATIC_FILES) assets.set(f, readFileSync(join(dir, f)));
+    loginPage = readFileSync(join(dir, "login.html"), "utf8");
+    dashboardPage = readFileSync(join(dir, "index.html"), "utf8");
+  } catch (e) {
+    missing = `the web dashboard's files cannot be read (${(e as Error).message}): reinstall tandem`;
+    log.log("error", missing);
+  }
   const read = opts.snapshot ?? (() => clusterSnapshot(opts.root, opts.nodeName, opts.clusterName()));
   // With a CIB watch the poll is only a safety net (membership changes also reach the CIB).
   const feed: SnapshotFeed = new SnapshotFeed(
@@ -373,6 +385,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     streamCount: () => streams.size,
     async handle(req, res, path, from) {
       try {
+        if (missing !== undefined)
+          throw Object.assign(new TandemError(ErrorCodes.IO, missing), { status: 503 });
         const route = routes[`${req.method} ${path}`];
         if (route) return await route(req, res, from);
         const file =

@@ -4,13 +4,16 @@
 // the live feed, and the marks/CSP rules of the static front end.
 
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { request } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ErrorCodes } from "../../core/errors.js";
+import { createLogger } from "../../core/log.js";
+import { startPcsd } from "../server.js";
 import { callPcsd } from "../client.js";
-import { TEST_PASSWORD, type TestNode, startTestNode, stopTestNodes } from "../testkit.js";
+import { STAND_IN_DAEMON, TEST_PASSWORD, type TestNode, startTestNode, stopTestNodes } from "../testkit.js";
 import { staticDir } from "./dashboard.js";
 import { marks } from "./marks.js";
 import { type Reply, cookiePair, login, metaCsrf, setCookies, web } from "./test-support.js";
@@ -275,6 +278,35 @@ describe("pcsd web dashboard (HTTP)", () => {
     clock += 11_000;
     assert.equal((await attempt(TEST_PASSWORD)).status, 200);
     assert.ok(node.logLines.some((l) => /failed login/.test(l) && /hacluster/.test(l)));
+  });
+});
+
+describe("pcsd without the dashboard's files", () => {
+  it("still serves the API; the dashboard's pages say what is missing (503)", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tandem-web-nofiles-"));
+    const lines: string[] = [];
+    const server = await startPcsd({
+      root,
+      bind: "127.0.91.2",
+      port: 0,
+      nodeName: "node1",
+      logger: createLogger({ sink: (l) => lines.push(l), level: "debug" }),
+      supervisor: { mode: "child", command: STAND_IN_DAEMON },
+      dashboard: { staticDir: join(root, "no-such-dir") },
+    });
+    try {
+      const n = { addr: "127.0.91.2", server };
+      const v = await callPcsd({ name: "node1", addrs: [n.addr], port: server.port }, "version", {});
+      assert.equal(v.body.node, "node1");
+      const page = await web(n, "GET", "/login");
+      assert.equal(page.status, 503);
+      assert.equal(page.json.error?.code, ErrorCodes.IO);
+      assert.match(String(page.json.error?.message), /web dashboard's files cannot be read/);
+      assert.ok(lines.some((l) => /web dashboard's files cannot be read/.test(l)));
+    } finally {
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
