@@ -183,3 +183,43 @@ test("lrm-replace installs a node's reported history", () => {
 test("formatCibTime matches Pacemaker's cib-last-written layout", () => {
   assert.equal(formatCibTime(Date.UTC(2026, 10, 28, 4, 32, 44)), "Sat Nov 28 04:32:44 2026");
 });
+
+test("node-state-list merges items when applied: concurrent writers keep both, newest first, capped", () => {
+  const origin = { node: "n1", time: 0 };
+  const op = (id: string, state: string, max = 3) => ({
+    op: "status" as const,
+    changes: [
+      {
+        kind: "node-state-list" as const,
+        nodeId: "2",
+        uname: "n2",
+        attr: "history",
+        item: { id, state },
+        max,
+      },
+    ],
+  });
+  const list = (cib: XmlElement) => {
+    const ns = elements(child(cib, "status")!, "node_state").find((n) => n.attrs.id === "2")!;
+    return JSON.parse(ns.attrs.history) as { id: string; state: string }[];
+  };
+  // Two writers, each from its own copy: "a" pending, then "b" pending, then "a" done.
+  let cib = applyOperation(emptyCib(), op("a", "pending"), origin).cib;
+  cib = applyOperation(cib, op("b", "pending"), origin).cib;
+  cib = applyOperation(cib, op("a", "success"), origin).cib;
+  assert.deepEqual(list(cib), [
+    { id: "a", state: "success" },
+    { id: "b", state: "pending" },
+  ]);
+  // "b" done, from a writer that never saw "a" succeed: "a" keeps its success.
+  cib = applyOperation(cib, op("b", "success"), origin).cib;
+  assert.deepEqual(
+    list(cib).map((x) => `${x.id}:${x.state}`),
+    ["b:success", "a:success"],
+  );
+  for (const id of ["c", "d", "e"]) cib = applyOperation(cib, op(id, "pending"), origin).cib;
+  assert.deepEqual(
+    list(cib).map((x) => x.id),
+    ["e", "d", "c"],
+  );
+});

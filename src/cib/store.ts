@@ -84,7 +84,21 @@ export type StatusChange =
   /** Drop all transient attributes of a node. */
   | { kind: "attrs-clear"; nodeId: string }
   /** Root attributes the DC maintains. */
-  | { kind: "cluster"; dcUuid?: string; haveQuorum?: boolean };
+  | { kind: "cluster"; dcUuid?: string; haveQuorum?: boolean }
+  /**
+   * Upsert one item (by its `id`) at the front of a JSON list kept in a node_state attribute,
+   * keeping at most `max` items. Merged when applied, in the cluster's total order, so two
+   * nodes recording different items of the same list concurrently both keep theirs (a
+   * "node-state" write of the whole list would let the later one undo the earlier).
+   */
+  | {
+      kind: "node-state-list";
+      nodeId: string;
+      uname: string;
+      attr: string;
+      item: { id: string } & Record<string, unknown>;
+      max: number;
+    };
 
 export type CibOperation = CibadminOp | { op: "status"; changes: StatusChange[] };
 
@@ -294,6 +308,21 @@ function applyStatus(cib: XmlElement, ch: StatusChange): void {
     case "node-state": {
       const ns = nodeState(cib, ch.nodeId, ch.uname);
       for (const [k, v] of Object.entries(ch.attrs)) ns.attrs[k] = v;
+      return;
+    }
+    case "node-state-list": {
+      const ns = nodeState(cib, ch.nodeId, ch.uname);
+      let list: unknown[] = [];
+      try {
+        const v = JSON.parse(ns.attrs[ch.attr] ?? "[]");
+        if (Array.isArray(v)) list = v;
+      } catch {
+        // an unreadable list is replaced
+      }
+      const others = list.filter(
+        (x) => !(x && typeof x === "object" && (x as { id?: unknown }).id === ch.item.id),
+      );
+      ns.attrs[ch.attr] = JSON.stringify([ch.item, ...others].slice(0, Math.max(1, ch.max)));
       return;
     }
     case "lrm-op": {

@@ -51,10 +51,17 @@ export function readHistory(cib: XmlElement, target?: string): FenceHistoryEntry
 }
 
 /** The status change that records `entry` (replacing an entry with the same id). */
-export function recordChange(cib: XmlElement, nodeId: string, entry: FenceHistoryEntry): StatusChange {
-  const kept = readHistory(cib, entry.target).filter((e) => e.id !== entry.id);
-  const list = [entry, ...kept].slice(0, HISTORY_MAX);
-  return { kind: "node-state", nodeId, uname: entry.target, attrs: { [HISTORY_ATTR]: JSON.stringify(list) } };
+export function recordChange(nodeId: string, entry: FenceHistoryEntry): StatusChange {
+  // Merged into the list when applied (not the whole list from this node's copy): a fence by the
+  // DC and one by stonith_admin recorded at the same time must not undo each other.
+  return {
+    kind: "node-state-list",
+    nodeId,
+    uname: entry.target,
+    attr: HISTORY_ATTR,
+    item: { ...entry },
+    max: HISTORY_MAX,
+  };
 }
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

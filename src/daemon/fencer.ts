@@ -143,10 +143,7 @@ export class Fencer {
     const nodeId = this.nodeId(entry.target);
     if (nodeId === undefined) return;
     try {
-      await this.o.submit(
-        { op: "status", changes: [recordChange(this.o.cib(), nodeId, entry)] },
-        { client: "stonith-ng" },
-      );
+      await this.o.submit({ op: "status", changes: [recordChange(nodeId, entry)] }, { client: "stonith-ng" });
     } catch (e) {
       this.o.log.log("warning", `fencing history of ${entry.target} not recorded: ${(e as Error).message}`);
     }
