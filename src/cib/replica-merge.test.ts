@@ -220,3 +220,30 @@ test("a merge where only one side knows a node keeps what that side knows", () =
   assert.equal(nodeState(g.replicas.get(2)!, 3)!.attrs.expected, "down");
   assert.ok(!g.logs.some((l) => /disagree/.test(l)));
 });
+
+test("a controller write of a membership that has passed is dropped, not sent again", () => {
+  const g = new Group(3);
+  for (const id of [1, 2, 3]) g.add(id);
+  g.setPartitions([[1, 2, 3]]);
+  g.run();
+  // n3 is lost: [1,2] compare copies; the DC's "n3 left" is held, then n3 is back at once
+  g.setPartitions([[1, 2], [3]]);
+  g.queue = g.queue.filter((q) => q.from === 3);
+  g.run();
+  g.fx(
+    1,
+    g.replicas.get(1)!.handle({
+      type: "request",
+      reqId: 9,
+      op: status(3, { in_ccm: "false", crmd: "offline" }),
+      origin: { client: "crmd" },
+    }),
+  );
+  g.run();
+  g.setPartitions([[1, 2, 3]]);
+  g.request(3, 10, status(3, { in_ccm: "true", crmd: "online", join: "member", expected: "member" }));
+  g.run();
+  for (const id of [1, 2, 3]) assert.equal(nodeState(g.replicas.get(id)!, 3)!.attrs.crmd, "online");
+  const r = g.replies.get(1)!.find((x) => x.reqId === 9);
+  assert.ok(r && !r.ok, "the controller is told its write was not applied");
+});

@@ -448,6 +448,22 @@ export class CibReplica {
    */
   private resend(msg: Extract<ReplicaMessage, { t: "op" }>): ReplicaEffect[] {
     if (msg.origin !== this.nodeId) return [];
+    // The controller's writes are facts about the membership they were made in ("n2 left",
+    // a join report): applied in a later one they would undo newer facts (a member recorded
+    // as gone). They are dropped; the controller makes them again for the new membership
+    // (every membership change redoes the join and the DC's bookkeeping).
+    if (msg.meta.client === "crmd")
+      return msg.reqId === null
+        ? []
+        : [
+            {
+              type: "reply",
+              reqId: msg.reqId,
+              ok: false,
+              code: ErrorCodes.CIB_TIMEOUT,
+              message: "the cluster membership changed before the controller's update could be applied",
+            },
+          ];
     const { round: _r, seq: _s, ...plain } = msg;
     if (this.phase === "offline") {
       this.unsent.push(plain);

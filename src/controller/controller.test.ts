@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { child, elements, serializeXml } from "../core/xml.js";
+import { child, elements, parseXml, serializeXml } from "../core/xml.js";
 import { Controller } from "./controller.js";
 import { policyScheduler } from "./policy.js";
 import { SimCluster } from "./testkit.js";
@@ -331,4 +331,26 @@ test("dc-deadtime: once it has passed, a node alone acts as DC", () => {
   assert.ok(waited >= 0 && !ran(waited, passed) && ran(passed, c.logs.length));
   assert.deepEqual(c.placement().get("d1"), ["node1", "node2"], "partitioned without fencing: both run it");
   assert.ok(c.now - t0 >= 5_000);
+});
+
+test("a lost node the CIB knows nothing of is recorded unclean (expected=member), not as a clean offline entry", () => {
+  const nodes = new Map([
+    [1, "node1"],
+    [2, "node2"],
+    [3, "node3"],
+  ]);
+  const ctl = new Controller({ nodeId: 1, nodes, scheduler: () => ({ actions: [] }) });
+  ctl.handle({ type: "membership", members: [1, 2, 3], quorate: true, now: 0 });
+  // the copy this DC holds (adopted at a merge) has a node_state for node2 only
+  const cib = parseXml(
+    '<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status><node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="down"/></status></cib>',
+  );
+  ctl.handle({ type: "cib", cib, configChanged: false, now: 1 });
+  const fx = ctl.handle({ type: "membership", members: [1], quorate: false, now: 2 });
+  const writes = fx.flatMap((f) => (f.type === "cib" && f.op.op === "status" ? f.op.changes : []));
+  const of = (id: string) =>
+    writes.find((c) => c.kind === "node-state" && c.nodeId === id) as { attrs: Record<string, string> };
+  assert.deepEqual(of("3").attrs, { in_ccm: "false", crmd: "offline", join: "down", expected: "member" });
+  // node2 has expected=down recorded (it was leaving cleanly): kept as it is
+  assert.deepEqual(of("2").attrs, { in_ccm: "false", crmd: "offline" });
 });
