@@ -44,6 +44,8 @@ export type ReplicaMessage =
       /** The sender's round (membership) and its round number when it sent the operation. */
       round?: string;
       seq?: number;
+      /** The sender's number for this sending (it tracks its operations in flight by it). */
+      lid?: number;
     }
   | {
       t: "version";
@@ -151,6 +153,9 @@ export class CibReplica {
   private held: { from: number; msg: Extract<ReplicaMessage, { t: "op" }> }[] = [];
   /** Requests made before this node was in any configuration. */
   private unsent: Extract<ReplicaMessage, { t: "op" }>[] = [];
+  /** This node's operations sent and not delivered back yet, in sending order (by `lid`). */
+  private inflight = new Map<number, Extract<ReplicaMessage, { t: "op" }>>();
+  private lid = 0;
   /**
    * Clients' configuration changes in this copy, by id (origin:reqId:time), most recent last,
    * bounded. A merge that adopts another copy reports every change of ours its log lacks.
@@ -217,7 +222,14 @@ export class CibReplica {
       this.unsent.push(msg);
       return [];
     }
-    return [{ type: "broadcast", msg: { ...msg, round: this.round, seq: this.seq } }];
+    return [this.send(msg)];
+  }
+
+  /** Broadcasts one of this node's operations, tagged with the current round, and tracks it. */
+  private send(plain: Extract<ReplicaMessage, { t: "op" }>): ReplicaEffect {
+    const lid = ++this.lid;
+    this.inflight.set(lid, plain);
+    return { type: "broadcast", msg: { ...plain, round: this.round, seq: this.seq, lid } };
   }
 
   private onConfChange(members: number[], quorate: boolean): ReplicaEffect[] {
@@ -231,10 +243,15 @@ export class CibReplica {
     // Operations held in a round whose copies never agreed: nobody applied them, and the new
     // round's comparison would not count them. Applying them after the new round's sync would
     // put them on top of a copy that never saw them on the other side of the merge (a copy left
-    // apart for good). Dropped instead; their originators (this node for its own) send them
-    // again in the new round, after its version message.
-    const resend = this.held.filter((h) => h.msg.origin === this.nodeId).map((h) => h.msg);
+    // apart for good). Dropped instead. The same for this node's operations still in flight:
+    // they will arrive in the new configuration, where every member drops them. This node
+    // sends its own again in the new round, in their order, after its version message.
+    const again = [
+      ...this.held.filter((h) => h.msg.origin === this.nodeId).map((h) => h.msg),
+      ...this.inflight.values(),
+    ];
     this.held = [];
+    this.inflight.clear();
     this.members = sorted;
     this.round = sorted.join(",");
     this.quorate = quorate;
@@ -259,9 +276,8 @@ export class CibReplica {
         others: nonMemberStates(this.copy, sorted),
       },
     });
-    for (const m of resend) fx.push(...this.resend(m));
-    for (const m of this.unsent)
-      fx.push({ type: "broadcast", msg: { ...m, round: this.round, seq: this.seq } });
+    for (const m of again) fx.push(...this.resend(m));
+    for (const m of this.unsent) fx.push(this.send(m));
     this.unsent = [];
     return fx;
   }
@@ -275,8 +291,9 @@ export class CibReplica {
         // other side never had. Every member of one round makes the same choice.
         // (Rounds of the same members are told apart by the sender's round number, which its
         // version message of this round announced before any operation of the round.)
+        if (msg.origin === this.nodeId && msg.lid !== undefined) this.inflight.delete(msg.lid);
         if (msg.round !== undefined && (msg.round !== this.round || !this.sameRound(msg.origin, msg.seq)))
-          return this.resend(msg);
+          return [];
         if (this.phase !== "ready") {
           this.held.push({ from, msg });
           return [];
@@ -441,10 +458,12 @@ export class CibReplica {
   }
 
   /**
-   * An operation that will not be applied in the round it was sent for. Nobody applied it
-   * there (held ops wait for the round's sync; a stale one is refused by every member of the
-   * current round), so its originator sends it again in the current round and answers its
-   * client when that copy comes back; the others drop theirs.
+   * One of this node's operations that was not applied in the round it was sent for (nobody
+   * applied it there: held operations wait for the round's sync, and one arriving in another
+   * round is dropped by every member of that round) is sent again in the current round; its
+   * client is answered when that copy comes back. (If some member outside the round applied
+   * it in the old one, the merge decides which copy counts; applying it again is harmless for
+   * writes that set values, and a create then reports that the element exists.)
    */
   private resend(msg: Extract<ReplicaMessage, { t: "op" }>): ReplicaEffect[] {
     if (msg.origin !== this.nodeId) return [];
@@ -464,12 +483,12 @@ export class CibReplica {
               message: "the cluster membership changed before the controller's update could be applied",
             },
           ];
-    const { round: _r, seq: _s, ...plain } = msg;
+    const { round: _r, seq: _s, lid: _l, ...plain } = msg;
     if (this.phase === "offline") {
       this.unsent.push(plain);
       return [];
     }
-    return [{ type: "broadcast", msg: { ...plain, round: this.round, seq: this.seq } }];
+    return [this.send(plain)];
   }
 
   private applyDelivered(msg: Extract<ReplicaMessage, { t: "op" }>): ReplicaEffect[] {
