@@ -471,7 +471,12 @@ export class CibReplica {
     // a join report): applied in a later one they would undo newer facts (a member recorded
     // as gone). They are dropped; the controller makes them again for the new membership
     // (every membership change redoes the join and the DC's bookkeeping).
-    if (msg.meta.client === "crmd")
+    // (A node's records of its own operations' results are no such facts: they are sent
+    // again, in order, so the DC that waits for them is not left waiting for a timeout.)
+    const ownResults =
+      msg.op.op === "status" &&
+      msg.op.changes.every((c) => c.kind === "lrm-op" && c.nodeId === String(this.nodeId));
+    if (msg.meta.client === "crmd" && !ownResults)
       return msg.reqId === null
         ? []
         : [
