@@ -18,6 +18,7 @@ import { ipcRequest } from "../transport/ipc.js";
 import { cibRequest } from "./protocol.js";
 import { tandemdBin } from "./testutil.js";
 import { nodePaths } from "./paths.js";
+import { waitFor } from "../core/wait.js";
 
 /** The current test's daemons by node name; every daemon ever started is in `all`. */
 const procs = new Map<string, ChildProcess>();
@@ -81,25 +82,6 @@ function start(name: string, root: string): ChildProcess {
   stderrOf.set(p, "");
   p.stderr?.on("data", (d: Buffer) => stderrOf.set(p, (stderrOf.get(p) ?? "") + d.toString()));
   return p;
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
 
 async function cli(cmd: typeof cibadminCommand, root: string, argv: string[]) {

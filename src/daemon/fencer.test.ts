@@ -21,6 +21,7 @@ import { nodePaths } from "./paths.js";
 import { cibRequest } from "./protocol.js";
 import { tandemdBin } from "./testutil.js";
 import { parseXml } from "../core/xml.js";
+import { waitFor } from "../core/wait.js";
 
 const all: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -37,25 +38,6 @@ after(async () => {
   );
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 20_000,
-) {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-}
 
 async function cli(cmd: typeof cibadminCommand, root: string, argv: string[]) {
   const c = captureIO({ env: { TANDEM_ROOT: root } });

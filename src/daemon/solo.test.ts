@@ -17,6 +17,7 @@ import { applyCibDiff, type CibDiff } from "../cib/diff.js";
 import { IpcClient } from "../transport/ipc.js";
 import { cibRequest } from "./protocol.js";
 import { tandemdBin } from "./testutil.js";
+import { waitFor } from "../core/wait.js";
 
 const procs: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -49,25 +50,6 @@ function startDaemon(root: string): ChildProcess {
   return p;
 }
 let stderrText = "";
-
-async function waitFor<T>(
-  what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
-  ms = 15_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-}
 
 async function run(cmd: typeof cibadminCommand, root: string, argv: string[]) {
   const c = captureIO({ env: { TANDEM_ROOT: root } });

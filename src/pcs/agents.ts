@@ -5,10 +5,17 @@
 // package's agents/ocf; fence agents in $TANDEM_FENCE_DIRS, /usr/sbin and agents/fence.
 
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { child, elements, parseXml, textContent, type XmlElement } from "../core/xml.js";
+import {
+  findInDirs,
+  findOcfAgent,
+  listFenceAgents as listFenceAgentFiles,
+  listLsbAgents,
+  listOcfAgents,
+  listOcfProviders,
+} from "../executor/paths.js";
 import { PcsError } from "./errors.js";
 
 const AGENTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../agents");
@@ -68,56 +75,21 @@ export interface AgentMetadata {
   actions: AgentAction[];
 }
 
-function isExecutable(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function listDir(d: string): string[] {
-  try {
-    return readdirSync(d);
-  } catch {
-    return [];
-  }
-}
-
-function safe(name: string): boolean {
-  return name.length > 0 && !/[/\0]/.test(name) && name !== "." && name !== "..";
-}
-
 export function listProviders(paths: AgentSearchPaths): string[] {
-  const set = new Set<string>();
-  for (const root of paths.ocfRoots)
-    for (const p of listDir(join(root, "resource.d"))) if (!p.startsWith(".")) set.add(p);
-  return [...set].sort();
+  return listOcfProviders(paths);
 }
 
+/** OCF types of one provider, sorted as pcs lists them (case-insensitively). */
 export function listOcfTypes(paths: AgentSearchPaths, provider: string): string[] {
-  const set = new Set<string>();
-  for (const root of paths.ocfRoots)
-    for (const t of listDir(join(root, "resource.d", provider)))
-      if (!t.startsWith(".") && isExecutable(join(root, "resource.d", provider, t))) set.add(t);
-  return [...set].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+  return listOcfAgents(paths, provider).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
 }
 
 export function listFenceAgents(paths: AgentSearchPaths): string[] {
-  const set = new Set<string>();
-  for (const d of paths.fenceDirs)
-    for (const t of listDir(d)) if (t.startsWith("fence_") && isExecutable(join(d, t))) set.add(t);
-  return [...set].sort();
+  return listFenceAgentFiles(paths);
 }
 
 export function listLsb(paths: AgentSearchPaths): string[] {
-  const set = new Set<string>();
-  for (const d of paths.lsbDirs)
-    for (const t of listDir(d))
-      if (!t.startsWith(".") && !t.startsWith("README") && isExecutable(join(d, t))) set.add(t);
-  return [...set].sort();
+  return listLsbAgents(paths);
 }
 
 function findOcf(
@@ -125,18 +97,11 @@ function findOcf(
   provider: string,
   type: string,
 ): { file: string; root: string } | undefined {
-  if (!safe(provider) || !safe(type)) return undefined;
-  for (const root of paths.ocfRoots) {
-    const file = join(root, "resource.d", provider, type);
-    if (isExecutable(file)) return { file, root };
-  }
-  return undefined;
+  return findOcfAgent(paths, provider, type);
 }
 
 function findFence(paths: AgentSearchPaths, type: string): string | undefined {
-  if (!safe(type)) return undefined;
-  for (const d of paths.fenceDirs) if (isExecutable(join(d, type))) return join(d, type);
-  return undefined;
+  return findInDirs(paths.fenceDirs, type);
 }
 
 /**

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { pcs, repoRoot, tempDir, words } from "./test-support.js";
+import { waitFor } from "../core/wait.js";
 
 function makeRoot(t: TestContext, addr: string): string {
   const root = tempDir(t);
@@ -20,25 +21,6 @@ function makeRoot(t: TestContext, addr: string): string {
   );
   writeFileSync(join(root, "etc/tandem/authkey"), randomBytes(256), { mode: 0o400 });
   return root;
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
 
 test("pcs drives a real one-node tandemd", { timeout: 90_000 }, async (t) => {

@@ -16,23 +16,11 @@ import { fileURLToPath } from "node:url";
 import { crmResourceCommand } from "../cli/crm_resource.js";
 import { type Command, captureIO } from "../cli/io.js";
 import { pcsCommand } from "../cli/pcs.js";
+import { type Probe, waitFor as pollUntil } from "../core/wait.js";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-}
+const waitFor = <T>(what: string, probe: Probe<T>, ms = 30_000) => pollUntil(what, probe, ms, 150);
 
 export async function opsLive(t: TestContext): Promise<void> {
   const a = 1 + Math.floor(Math.random() * 250);

@@ -24,23 +24,9 @@ import { pcsCommand } from "../cli/pcs.js";
 import { stonithAdminCommand } from "../cli/stonith_admin.js";
 import { TandemError } from "../core/errors.js";
 import { cibRequest } from "../daemon/protocol.js";
+import { waitFor } from "../core/wait.js";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-}
 
 const maskTimes = (t: string) =>
   t.replace(/\(last updated [^)]*\)/g, "(last updated T)").replace(/Last updated: .*/g, "Last updated: T");

@@ -21,6 +21,7 @@ import { child, parseXml, serializeXml } from "../../core/xml.js";
 import { TEST_PASSWORD } from "../testkit.js";
 import { sel } from "./marks.js";
 import { login, type PcsdProcess, spawnPcsd, web } from "./test-support.js";
+import { type Probe, waitFor as pollUntil } from "../../core/wait.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -41,24 +42,7 @@ function pcsCli(root: string, args: string[]): string {
   return `${r.stdout}${r.stderr}`;
 }
 
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 60_000,
-) {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-}
+const waitFor = <T>(what: string, probe: Probe<T>, ms = 60_000) => pollUntil(what, probe, ms, 250);
 
 /** The configuration section of a CIB (what pcs commands change), as text. */
 function configuration(cibXml: string): string {
