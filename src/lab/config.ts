@@ -137,6 +137,11 @@ export function nodeEnv(
     TANDEM_OCF_ROOT: tandemOcfRoot,
     TANDEM_FENCE_DIRS: fenceDir,
   });
+  // tandemd runs at real-time priority by default (like corosync). Many nodes on one machine
+  // would then let the nodes' own idle work starve everything else (the client, the shell):
+  // above 8 nodes the lab runs them at normal priority unless TANDEM_SCHEDULING says otherwise.
+  const sched = base.TANDEM_SCHEDULING ?? (lab.nodes.length > 8 ? "normal" : undefined);
+  if (sched !== undefined) env.TANDEM_SCHEDULING = sched;
   // Loopback: the stand-ins for ocf:heartbeat:IPaddr2/apache come first; netns uses the
   // distribution's real agents in /usr/lib/ocf.
   if (lab.mode === "loopback") env.TANDEM_OCF_ROOTS = labOcfRoot;
