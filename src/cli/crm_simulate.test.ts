@@ -134,6 +134,29 @@ test("crm_simulate -s: allocation scores equal the real tool's on the reference 
   assert.deepEqual(ours, real);
 });
 
+test("crm_simulate -s prints Pacemaker 2.1.5's plain layout, byte for byte (reference captures)", {
+  skip: !existsSync(ref) && "reference not present",
+}, async () => {
+  const whatIf = readFileSync(path.join(ref, "crm_simulate-what-if.txt"), "utf8");
+  const cmd = "$ crm_simulate -x cib.xml -s -S --node-down node1\n";
+  const start = whatIf.indexOf(cmd);
+  assert.ok(start >= 0, "the reference has the -s -S --node-down case");
+  const expected = whatIf.slice(start + cmd.length, whatIf.indexOf("[exit ", start));
+  const cases: [string[], string][] = [
+    [["-x", "cib.xml", "-s", "-S", "--node-down", "node1"], expected],
+    [["-x", "cib.xml", "-s"], readFileSync(path.join(ref, "crm_simulate_-sL.txt"), "utf8")],
+  ];
+  for (const [argv, want] of cases) {
+    const cap = captureIO({ cwd: ref });
+    assert.equal(await crmSimulateCommand(argv, cap.io), 0);
+    assert.equal(cap.stdout, want, argv.join(" "));
+  }
+  // without -s the headed layout stays
+  const cap = captureIO({ cwd: ref });
+  await crmSimulateCommand(["-x", "cib.xml", "-S", "--node-down", "node1"], cap.io);
+  assert.match(cap.stdout, /^Current cluster status:\n {2}\* Node List:\n/);
+});
+
 test("crm_simulate output is byte-identical to Pacemaker on simple corpus cases", {
   skip: !existsSync(corpus) && "corpus not present",
 }, async () => {

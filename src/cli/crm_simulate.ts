@@ -208,6 +208,47 @@ export interface SimulateResult {
   revised?: Cib;
 }
 
+const HEADINGS = new Set([
+  "Current cluster status:",
+  "Performing Requested Modifications:",
+  "Allocation Scores:",
+  "Transition Summary:",
+  "Executing Cluster Transition:",
+  "Revised Cluster Status:",
+]);
+
+/**
+ * Pacemaker 2.1.5's crm_simulate prints its text without section headings and list bullets
+ * whenever it shows allocation scores (-s): node lists become bare "[ node1 node2 ]" lines,
+ * list headings ("Node List:") disappear, resources, summary and actions lose their "* " and
+ * indentation (members keep their depth below their list), and an empty section leaves at most
+ * the blank line before it.
+ * Reproduced so that the output is the real tool's, byte for byte.
+ */
+export function plainLayout(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    if (HEADINGS.has(l)) continue;
+    const m = /^( *)\* (.*)$/.exec(l);
+    if (!m) {
+      if (l === "" && (out.length === 0 || out[out.length - 1] === "")) continue;
+      out.push(l);
+      continue;
+    }
+    const body = m[2];
+    if (/^[A-Z][A-Za-z ]* List(?: of Resources)?:$/.test(body)) continue;
+    const nodes = /^(?:Online|OFFLINE|GuestOnline|RemoteOnline|RemoteOFFLINE|GuestOFFLINE): (\[ .* \])$/.exec(
+      body,
+    );
+    out.push(nodes ? nodes[1] : " ".repeat(Math.max(0, m[1].length - 4)) + body);
+  }
+  return out;
+}
+
+function finalText(out: string[], plain: boolean): string {
+  return `${(plain ? plainLayout(out) : out).join("\n")}\n`;
+}
+
 /** The whole crm_simulate run on CIB text, in-process (the corpus test uses it). */
 export function runSimulate(
   xmlText: string,
@@ -281,7 +322,7 @@ export function runSimulate(
       out.push(...renderStatus(unpackOnly(revised, { now })));
     }
   }
-  return { text: `${out.join("\n")}\n`, transition: t, revised };
+  return { text: finalText(out, o.showScores), transition: t, revised };
 }
 
 function readInput(

@@ -211,6 +211,8 @@ export async function transcript(
       assert.equal(sim.code, 0, sim.all);
       const scores = (t: string) => t.split("\n").filter((l) => l.startsWith("pcmk__"));
       assert.deepEqual(scores(sim.all), scores(ref("crm_simulate_-sL.txt")));
+      // ... and the whole output, in 2.1.5's plain layout that -s switches to
+      assert.equal(sim.all, ref("crm_simulate_-sL.txt"));
       assert.equal((await runIn(lab, n1, "crm_node", "-l")).all, ref("crm_node_-l.txt"));
       assert.equal((await runIn(lab, n1, "crmadmin", "-D")).all, ref("crmadmin_-D.txt"));
     }
