@@ -40,6 +40,23 @@ for (const seed of REGRESSIONS) {
   });
 }
 
+// Slow convergence found by the 100,000-seed run (seeds 200001-300000, docs/membership.md):
+// no safety violation, one common configuration reached, but later than the liveness bound
+// (12-node churn fragments into small rings that merge again). Kept as regressions: they must
+// stay safe and converge within 2 x the bound; the strict bound is still to be met (todo).
+const SLOW = [213305, 222250, 226827, 229025, 296776, 298257];
+for (const seed of SLOW) {
+  test(`slow-convergence seed ${seed}: safe, converges within 2 x the bound`, () => {
+    const r = runSeed(seed, { boundFactor: 2 });
+    assert.equal(r.violation, null);
+  });
+  test(`slow-convergence seed ${seed}: within the bound`, {
+    todo: "converges late (docs/membership.md)",
+  }, () => {
+    assert.equal(runSeed(seed).violation, null);
+  });
+}
+
 test("a seed replays exactly", () => {
   const a = runSeed(4242, { trace: true });
   const b = runSeed(4242, { trace: true });
