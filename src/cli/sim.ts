@@ -3,10 +3,9 @@
 // the command that replays it, and `N passed, M failed`. `--seed S --trace` replays one
 // run and prints its event trace.
 
-import { ErrorCodes, TandemError } from "../core/errors.js";
 import { FAULT_KINDS, type RunOptions, runSeed } from "../sim/swarm.js";
 import type { Command } from "./io.js";
-import { faultListArg, intArg } from "../sim/cli-args.js";
+import { faultListArg, intArg, parseSeedRunArgs } from "../sim/cli-args.js";
 
 const USAGE = `Usage: tandem sim --seeds N [--start S] [--nodes K] [--faults LIST]
        tandem sim --seed S [--nodes K] [--faults LIST] [--trace]
@@ -29,24 +28,9 @@ Example: tandem sim --seeds 1000 --faults partition,crash
 `;
 
 export const simCommand: Command = async (argv, io) => {
-  let seeds = 100;
-  let start = 1;
-  let single: number | null = null;
-  let trace = false;
   const opts: RunOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => argv[++i];
+  const { seeds, start, single, trace, help } = parseSeedRunArgs("tandem sim", argv, (a, next) => {
     switch (a) {
-      case "--seeds":
-        seeds = intArg(a, next(), 1, 100_000_000);
-        break;
-      case "--start":
-        start = intArg(a, next(), 0, 2 ** 48);
-        break;
-      case "--seed":
-        single = intArg(a, next(), 0, 2 ** 48);
-        break;
       case "--nodes":
         opts.nodes = intArg(a, next(), 2, 64);
         break;
@@ -56,19 +40,15 @@ export const simCommand: Command = async (argv, io) => {
       case "--faults":
         opts.faults = faultListArg(next(), FAULT_KINDS);
         break;
-      case "--trace":
-        trace = true;
-        break;
-      case "-h":
-      case "--help":
-        io.stdout(USAGE);
-        return 0;
       default:
-        throw new TandemError(ErrorCodes.USAGE, `unknown option '${a}' (see 'tandem sim --help')`);
+        return false;
     }
+    return true;
+  });
+  if (help) {
+    io.stdout(USAGE);
+    return 0;
   }
-  if (trace && single === null)
-    throw new TandemError(ErrorCodes.USAGE, "'--trace' replays one run: give '--seed S'");
 
   const replay = (seed: number) => {
     const parts = ["tandem sim", `--seed ${seed}`];

@@ -24,3 +24,52 @@ export function faultListArg<K extends string>(v: string | undefined, known: rea
   if (list.length === 0) throw new TandemError(ErrorCodes.USAGE, "'--faults' needs a list");
   return list as K[];
 }
+
+/** What every simulator command takes: how many seeds from where, or one seed, and --trace. */
+export interface SeedRunArgs {
+  seeds: number;
+  start: number;
+  single: number | null;
+  trace: boolean;
+  help: boolean;
+}
+
+/**
+ * The options both simulator commands share (--seeds, --start, --seed, --trace, -h/--help);
+ * `own(option, next)` takes the command's other options and returns false for an unknown one.
+ */
+export function parseSeedRunArgs(
+  program: string,
+  argv: string[],
+  own: (option: string, next: () => string | undefined) => boolean,
+): SeedRunArgs {
+  const r: SeedRunArgs = { seeds: 100, start: 1, single: null, trace: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    switch (a) {
+      case "--seeds":
+        r.seeds = intArg(a, next(), 1, 100_000_000);
+        break;
+      case "--start":
+        r.start = intArg(a, next(), 0, 2 ** 48);
+        break;
+      case "--seed":
+        r.single = intArg(a, next(), 0, 2 ** 48);
+        break;
+      case "--trace":
+        r.trace = true;
+        break;
+      case "-h":
+      case "--help":
+        r.help = true;
+        return r;
+      default:
+        if (!own(a, next))
+          throw new TandemError(ErrorCodes.USAGE, `unknown option '${a}' (see '${program} --help')`);
+    }
+  }
+  if (r.trace && r.single === null)
+    throw new TandemError(ErrorCodes.USAGE, "'--trace' replays one run: give '--seed S'");
+  return r;
+}

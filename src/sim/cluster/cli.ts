@@ -5,9 +5,8 @@
 // replays one run and prints its event trace.
 
 import type { Command } from "../../cli/io.js";
-import { ErrorCodes, TandemError } from "../../core/errors.js";
 import { CLUSTER_FAULTS, type ClusterRunOptions, replayCommand, runClusterSeed } from "./swarm.js";
-import { faultListArg, intArg } from "../cli-args.js";
+import { faultListArg, intArg, parseSeedRunArgs } from "../cli-args.js";
 
 const USAGE = `Usage: tandem cluster-sim --seeds N [--start S] [--nodes K] [--faults LIST] [--steps N]
        tandem cluster-sim --seed S [--nodes K] [--faults LIST] [--steps N] [--trace]
@@ -31,24 +30,9 @@ Options:
 `;
 
 export const clusterSimCommand: Command = async (argv, io) => {
-  let seeds = 100;
-  let start = 1;
-  let single: number | null = null;
-  let trace = false;
   const opts: ClusterRunOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => argv[++i];
+  const { seeds, start, single, trace, help } = parseSeedRunArgs("tandem cluster-sim", argv, (a, next) => {
     switch (a) {
-      case "--seeds":
-        seeds = intArg(a, next(), 1, 100_000_000);
-        break;
-      case "--start":
-        start = intArg(a, next(), 0, 2 ** 48);
-        break;
-      case "--seed":
-        single = intArg(a, next(), 0, 2 ** 48);
-        break;
       case "--nodes":
         opts.nodes = intArg(a, next(), 3, 9);
         break;
@@ -58,19 +42,15 @@ export const clusterSimCommand: Command = async (argv, io) => {
       case "--faults":
         opts.faults = faultListArg(next(), CLUSTER_FAULTS);
         break;
-      case "--trace":
-        trace = true;
-        break;
-      case "-h":
-      case "--help":
-        io.stdout(USAGE);
-        return 0;
       default:
-        throw new TandemError(ErrorCodes.USAGE, `unknown option '${a}' (see 'tandem cluster-sim --help')`);
+        return false;
     }
+    return true;
+  });
+  if (help) {
+    io.stdout(USAGE);
+    return 0;
   }
-  if (trace && single === null)
-    throw new TandemError(ErrorCodes.USAGE, "'--trace' replays one run: give '--seed S'");
 
   const first = single ?? start;
   const count = single === null ? seeds : 1;
