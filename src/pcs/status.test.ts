@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { StatusResult } from "../daemon/protocol.js";
 import { serveIpc } from "../transport/ipc.js";
 import { pcs, reference, tempDir, words } from "./test-support.js";
 import { writeFileSync } from "node:fs";
+import { statusOf } from "../status/test-status.js";
 
 /** Masks what changes from run to run: timestamps. */
 function mask(text: string): string {
@@ -54,22 +54,7 @@ test("pcs status on a live cluster: tandemd's status answer, rendered as real pc
   const root = join(dir, "root");
   mkdirSync(root);
   const socket = join(dir, "tandemd.sock");
-  const answer: StatusResult = {
-    clusterName: "cluster_web",
-    nodeId: 1,
-    nodeName: "node1",
-    dcId: 1,
-    dcName: "node1",
-    quorate: true,
-    nodes: [
-      { id: 1, name: "node1", member: true },
-      { id: 2, name: "node2", member: true },
-    ],
-    cibPhase: "ready",
-    version: { adminEpoch: 0, epoch: 13, numUpdates: 4 },
-    cib: reference("cib.xml"),
-    now: Date.UTC(2026, 10, 28, 4, 33, 15),
-  };
+  const answer = statusOf(reference("cib.xml"), "2026-11-28T04:33:15Z");
   const server = await serveIpc(socket, { status: () => answer });
   t.after(() => server.close());
   const env = { TANDEM_SOCKET: socket, TANDEM_ROOT: root };
