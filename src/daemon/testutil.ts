@@ -1,8 +1,10 @@
 // For tests that run real tandemd processes: a private copy of the built code (dist, bin,
 // agents, package.json), so that a rebuild of the work tree while the test runs (other work in
-// progress, a watcher) cannot change or half-write the modules under the daemons.
+// progress, a watcher) cannot change or half-write the modules under the daemons; and the
+// node roots of a test cluster (corosync.conf, authkey) on a loopback block of its own.
 
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,4 +22,61 @@ export function tandemdBin(): string {
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
   return join(snapshot, "bin/tandemd");
+}
+
+export interface TestNode {
+  id: number;
+  name: string;
+  addr: string;
+}
+
+/**
+ * Nodes n1..nN on a loopback block picked at random inside 127.NET.x.0/24, so that two
+ * suites (or two copies of one suite) running at once do not share addresses.
+ */
+export function testNodes(count: number, net: number): TestNode[] {
+  const block = 1 + Math.floor(Math.random() * 250);
+  return Array.from({ length: count }, (_, i) => ({
+    id: i + 1,
+    name: `n${i + 1}`,
+    addr: `127.${net}.${block}.${i + 1}`,
+  }));
+}
+
+export interface TestClusterOptions {
+  clusterName: string;
+  /** totem token timeout in ms; corosync's default when absent. */
+  token?: number;
+  /** quorum { two_node: 1 } (default: true for exactly two nodes). */
+  twoNode?: boolean;
+}
+
+/** corosync.conf text for a test cluster of these nodes. */
+export function testCorosyncConf(nodes: readonly TestNode[], o: TestClusterOptions): string {
+  const totem = `  version: 2\n  cluster_name: ${o.clusterName}\n  transport: knet\n${o.token ? `  token: ${o.token}\n` : ""}`;
+  const list = nodes
+    .map((n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`)
+    .join("");
+  const twoNode = (o.twoNode ?? nodes.length === 2) ? "  two_node: 1\n" : "";
+  return `totem {\n${totem}}\nnodelist {\n${list}}\nquorum {\n  provider: corosync_votequorum\n${twoNode}}\n`;
+}
+
+/**
+ * One TANDEM_ROOT per node (made by `mkRoot`), each with the cluster's corosync.conf and
+ * one shared authkey, as `pcs cluster setup` leaves them.
+ */
+export function writeTestCluster(
+  nodes: readonly TestNode[],
+  o: TestClusterOptions,
+  mkRoot: () => string,
+): string[] {
+  const conf = testCorosyncConf(nodes, o);
+  const key = randomBytes(256);
+  return nodes.map(() => {
+    const root = mkRoot();
+    mkdirSync(join(root, "etc/tandem"), { recursive: true });
+    writeFileSync(join(root, "etc/tandem/corosync.conf"), conf);
+    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
+    return root;
+  });
 }

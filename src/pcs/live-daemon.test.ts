@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { pcs, repoRoot, tempDir, words } from "./test-support.js";
 import { waitFor } from "../core/wait.js";
+import { testNodes, writeTestCluster } from "../daemon/testutil.js";
 
 function makeRoot(t: TestContext, addr: string): string {
   const root = tempDir(t);
@@ -156,25 +157,8 @@ test("pcs drives a real one-node tandemd", { timeout: 90_000 }, async (t) => {
 test("pcs resource move on a real two-node tandemd cluster: moves, then removes its constraint", {
   timeout: 90_000,
 }, async (t) => {
-  const a = 1 + Math.floor(Math.random() * 250);
-  const nodes = [
-    { id: 1, name: "n1", addr: `127.78.${a}.1` },
-    { id: 2, name: "n2", addr: `127.78.${a}.2` },
-  ];
-  const conf =
-    "totem {\n  version: 2\n  cluster_name: pcsduo\n  transport: knet\n  token: 300\n}\nnodelist {\n" +
-    nodes
-      .map((n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`)
-      .join("") +
-    "}\nquorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\n";
-  const key = randomBytes(256);
-  const roots = nodes.map(() => {
-    const root = tempDir(t);
-    mkdirSync(join(root, "etc/tandem"), { recursive: true });
-    writeFileSync(join(root, "etc/tandem/corosync.conf"), conf);
-    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
-    return root;
-  });
+  const nodes = testNodes(2, 78);
+  const roots = writeTestCluster(nodes, { clusterName: "pcsduo", token: 300 }, () => tempDir(t));
   const daemons = roots.map((root, i) =>
     spawn(process.execPath, [join(repoRoot, "bin/tandemd")], {
       env: { ...process.env, TANDEM_ROOT: root, TANDEM_NODE_NAME: nodes[i].name },

@@ -7,8 +7,7 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestContext } from "node:test";
@@ -17,31 +16,17 @@ import { crmResourceCommand } from "../cli/crm_resource.js";
 import { type Command, captureIO } from "../cli/io.js";
 import { pcsCommand } from "../cli/pcs.js";
 import { type Probe, waitFor as pollUntil } from "../core/wait.js";
+import { testNodes, writeTestCluster } from "../daemon/testutil.js";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
 const waitFor = <T>(what: string, probe: Probe<T>, ms = 30_000) => pollUntil(what, probe, ms, 150);
 
 export async function opsLive(t: TestContext): Promise<void> {
-  const a = 1 + Math.floor(Math.random() * 250);
-  const nodes = [
-    { id: 1, name: "n1", addr: `127.245.${a}.1` },
-    { id: 2, name: "n2", addr: `127.245.${a}.2` },
-  ];
-  const conf =
-    "totem {\n  version: 2\n  cluster_name: opslive\n  transport: knet\n  token: 300\n}\nnodelist {\n" +
-    nodes
-      .map((n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`)
-      .join("") +
-    "}\nquorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\n";
-  const key = randomBytes(256);
-  const roots = nodes.map(() => {
-    const root = mkdtempSync(join(tmpdir(), "tandem-ops-live-"));
-    mkdirSync(join(root, "etc/tandem"), { recursive: true });
-    writeFileSync(join(root, "etc/tandem/corosync.conf"), conf);
-    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
-    return root;
-  });
+  const nodes = testNodes(2, 245);
+  const roots = writeTestCluster(nodes, { clusterName: "opslive", token: 300 }, () =>
+    mkdtempSync(join(tmpdir(), "tandem-ops-live-")),
+  );
   t.after(() => {
     for (const r of roots) rmSync(r, { recursive: true, force: true });
   });

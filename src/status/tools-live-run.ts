@@ -7,8 +7,7 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestContext } from "node:test";
@@ -25,6 +24,7 @@ import { stonithAdminCommand } from "../cli/stonith_admin.js";
 import { TandemError } from "../core/errors.js";
 import { cibRequest } from "../daemon/protocol.js";
 import { waitFor } from "../core/wait.js";
+import { testNodes, writeTestCluster } from "../daemon/testutil.js";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
@@ -34,13 +34,7 @@ const maskTimes = (t: string) =>
 export async function statusToolsLive(t: TestContext): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "tandem-status-live-"));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  const addr = `127.244.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-  mkdirSync(join(root, "etc/tandem"), { recursive: true });
-  writeFileSync(
-    join(root, "etc/tandem/corosync.conf"),
-    `totem {\n  version: 2\n  cluster_name: statuslive\n  transport: knet\n  token: 300\n}\nnodelist {\n  node {\n    ring0_addr: ${addr}\n    name: n1\n    nodeid: 1\n  }\n}\nquorum {\n  provider: corosync_votequorum\n}\n`,
-  );
-  writeFileSync(join(root, "etc/tandem/authkey"), randomBytes(256), { mode: 0o400 });
+  writeTestCluster(testNodes(1, 244), { clusterName: "statuslive", token: 300 }, () => root);
   const env = { TANDEM_ROOT: root, TANDEM_PCS_WAIT_MS: "20000" };
   const daemon: ChildProcess = spawn(process.execPath, [join(repoRoot, "bin/tandemd")], {
     env: { ...process.env, TANDEM_ROOT: root },
