@@ -7,7 +7,10 @@
 //  (c) resident memory per node (at every size of (a), and after (b));
 //  (d) soak (only with --soak or --only d): both cores kept busy (stress-ng if installed, else
 //      busy-loop processes) while a 3-node cluster idles; counts membership changes (each one
-//      is false: nothing failed) and samples the load average.
+//      is false: nothing failed) and samples the load average;
+//  (e) idle CPU: an idle ring of each size (--idle-sizes, default 2,3,8,16), user + system CPU
+//      time per node process from /proc/PID/stat over --idle-seconds (default 10) after 2 s of
+//      settling, as ms of CPU per second and the share of one core all nodes use together.
 // The node processes raise their own priority as tandemd does (corosync.conf `system`:
 // SCHED_RR when permitted, else nice -20; see src/transport/priority.ts); `--sched normal`
 // runs them at normal priority instead, for comparison.
@@ -16,11 +19,11 @@
 // ratio is printed.
 //
 // Usage: node bench/membership/run.mjs [--sizes 2,3,8,16,32] [--runs N] [--soak]
-//          [--soak-seconds S] [--msgs N] [--no-real] [--only a,b,c,d] [--sched normal]
-//          [--json FILE]
+//          [--soak-seconds S] [--msgs N] [--no-real] [--only a,b,c,d,e] [--sched normal]
+//          [--idle-sizes 2,3,8,16] [--idle-seconds S] [--json FILE]
 
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,7 +47,9 @@ function parseArgs(argv) {
     soakSeconds: 600,
     msgs: 20000,
     real: true,
-    only: "abc",
+    only: "abce",
+    idleSizes: [2, 3, 8, 16],
+    idleSeconds: 10,
     sched: "default",
     json: undefined,
   };
@@ -58,6 +63,8 @@ function parseArgs(argv) {
     } else if (a === "--soak") {
       if (!o.only.includes("d")) o.only += "d";
     } else if (a === "--sched") o.sched = argv[++i];
+    else if (a === "--idle-sizes") o.idleSizes = argv[++i].split(",").map(Number);
+    else if (a === "--idle-seconds") o.idleSeconds = Number(argv[++i]);
     else if (a === "--msgs") o.msgs = Number(argv[++i]);
     else if (a === "--no-real") o.real = false;
     else if (a === "--only") o.only = argv[++i].replaceAll(",", "");
@@ -90,6 +97,7 @@ const results = {
   throughput: [],
   memory: [],
   soak: null,
+  idleCpu: [],
   real: null,
 };
 
@@ -175,6 +183,20 @@ async function throughput(n, msgs) {
     const lightReps = await until(light);
     const lightLat = lightReps.flatMap((r) => r.latencies);
     await Promise.all(c.ids.map((id) => c.request(id, "bench.reset")));
+    // idle ring: one message every 150 ms (the token is held between them), from the
+    // representative (node 1) and from the last node (it must get the held token released).
+    const idleLatency = {};
+    for (const from of [1, n]) {
+      const k = 20;
+      for (let i = 0; i < k; i++) {
+        await c.request(from, "bench.send", { count: 1, size: 100 });
+        await sleep(150);
+      }
+      const reps = await until(k);
+      const l = reps.flatMap((r) => r.latencies);
+      idleLatency[`from${from}`] = { p50: +pct(l, 50).toFixed(2), p99: +pct(l, 99).toFixed(2) };
+      await Promise.all(c.ids.map((id) => c.request(id, "bench.reset")));
+    }
     const per = Math.floor(msgs / n);
     const total = per * n;
     const t0 = wallNow();
@@ -195,6 +217,7 @@ async function throughput(n, msgs) {
       msgsPerSec: Math.round(total / ((end - t0) / 1000)),
       burstLatencyMs: { p50: +pct(lat, 50).toFixed(2), p99: +pct(lat, 99).toFixed(2) },
       lightLatencyMs: { p50: +pct(lightLat, 50).toFixed(2), p99: +pct(lightLat, 99).toFixed(2) },
+      idleLatencyMs: idleLatency,
     };
   } finally {
     await c.destroy();
@@ -208,6 +231,43 @@ async function memory(n) {
     await sleep(2000);
     const st = await Promise.all(c.ids.map((id) => c.status(id)));
     return { nodes: n, phase: "idle", rssMiB: st.map((s) => +(s.rssBytes / 1048576).toFixed(1)) };
+  } finally {
+    await c.destroy();
+  }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc/PID/stat. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** (e) idle CPU per node process of an idle ring. */
+async function idleCpu(n, seconds) {
+  const c = await formed(n);
+  try {
+    await sleep(2000);
+    const pids = c.ids.map((id) => c.pid(id));
+    const loadBefore = loadavg().map((x) => +x.toFixed(2));
+    const c0 = pids.map(cpuMs);
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const secs = (performance.now() - t0) / 1000;
+    const perNode = pids.map((p, i) => +((cpuMs(p) - c0[i]) / secs).toFixed(1));
+    const st = await Promise.all(c.ids.map((id) => c.status(id)));
+    const changes = st.map((s) => s.history.length).reduce((a, b) => a + b, 0);
+    return {
+      nodes: n,
+      seconds,
+      cpuMsPerSecPerNode: perNode,
+      medianMsPerSec: median(perNode),
+      coreShareAllNodes: +(perNode.reduce((a, b) => a + b, 0) / 10).toFixed(1),
+      configurations: changes,
+      loadBefore,
+      loadAfter: loadavg().map((x) => +x.toFixed(2)),
+    };
   } finally {
     await c.destroy();
   }
@@ -314,7 +374,7 @@ if (only("b")) {
     const r = await throughput(n, opts.msgs);
     results.throughput.push(r);
     console.log(
-      `(b) ${n} nodes: ${r.msgsPerSec} msgs/s (${r.messages} x ${r.bytes} B, agreed order); latency light load p50 ${r.lightLatencyMs.p50} ms p99 ${r.lightLatencyMs.p99} ms; burst p50 ${r.burstLatencyMs.p50} ms p99 ${r.burstLatencyMs.p99} ms; load ${load1()}`,
+      `(b) ${n} nodes: ${r.msgsPerSec} msgs/s (${r.messages} x ${r.bytes} B, agreed order); latency light load p50 ${r.lightLatencyMs.p50} ms p99 ${r.lightLatencyMs.p99} ms; burst p50 ${r.burstLatencyMs.p50} ms p99 ${r.burstLatencyMs.p99} ms; idle ring p50/p99 from node 1 ${r.idleLatencyMs.from1.p50}/${r.idleLatencyMs.from1.p99} ms, from node ${n} ${r.idleLatencyMs[`from${n}`].p50}/${r.idleLatencyMs[`from${n}`].p99} ms; load ${load1()}`,
     );
   }
 }
@@ -333,6 +393,17 @@ if (only("d")) {
     `(d) soak ${r.seconds} s, ${r.load}, ${r.nodes} nodes (${r.scheduling}): ${r.falseChanges} false membership changes ` +
       `(${r.perNode.join(", ")}); load average (1 min) min ${r.loadavg1.min} mean ${r.loadavg1.mean} max ${r.loadavg1.max}`,
   );
+}
+if (only("e")) {
+  for (const n of opts.idleSizes) {
+    const r = await idleCpu(n, opts.idleSeconds);
+    results.idleCpu.push(r);
+    console.log(
+      `(e) ${String(n).padStart(2)} nodes idle ${r.seconds} s: CPU per node median ${r.medianMsPerSec} ms/s ` +
+        `(${r.cpuMsPerSecPerNode.join(", ")}); all nodes ${r.coreShareAllNodes} % of a core; ` +
+        `load ${r.loadBefore.join(" ")} -> ${r.loadAfter.join(" ")}`,
+    );
+  }
 }
 results.loadavg = loadavg().map((x) => +x.toFixed(1));
 console.log(

@@ -68,6 +68,7 @@ const message: fc.Arbitrary<ProtocolMessage> = fc.oneof(
     ),
   }),
   fc.record({ type: fc.constant("merge_detect" as const), ...header, ringId: ring }),
+  fc.record({ type: fc.constant("token_hold_cancel" as const), ...header, ringId: ring }),
 );
 
 test("engines never throw on arbitrary well-formed messages", () => {

@@ -24,6 +24,7 @@ import type {
   ProtocolMessage,
   RingId,
   TimerName,
+  TokenHoldCancelMessage,
   TokenMessage,
   TotemState,
   TotemTimeouts,
@@ -87,7 +88,15 @@ export class Totem {
   myLastFcc = 0;
   heldToken: TokenMessage | null = null;
   lastSentToken: TokenMessage | CommitTokenMessage | null = null;
+  /**
+   * Consecutive visits at which the ring was idle (no new message, nothing missing). Once it
+   * reaches seqno_unchanged_const the representative holds the token for `hold` ms at every
+   * visit (an idle ring then costs one rotation per `hold`, as corosync's); it drops back to 0
+   * as soon as a message is sent or a member asks for the token (token_hold_cancel).
+   */
   idleRotations = 0;
+  /** A token_hold_cancel was sent since the token was last here. */
+  holdCancelSent = false;
   aruStuckRotations = 0;
   lastAruSeen = 0;
 
@@ -208,6 +217,9 @@ export class Totem {
       case "merge_detect":
         onMergeDetect(this, m);
         break;
+      case "token_hold_cancel":
+        this.onHoldCancel(m);
+        break;
     }
   }
 
@@ -235,6 +247,7 @@ export class Totem {
         );
       }
       case "merge_detect":
+      case "token_hold_cancel":
         return m.ringId.seq <= MAX_SEQ;
     }
   }
@@ -289,9 +302,41 @@ export class Totem {
     }
   }
 
-  /** The application queued something: a held token is released at once. */
+  /**
+   * The application queued something. A token held here is released at once; a member
+   * of an idle ring asks the representative, which may be holding the token, to release
+   * it (once per token visit), so a message waits at most about one rotation, not `hold`.
+   */
   kick(): void {
-    if (this.heldToken && this.state === "operational") {
+    if (this.state !== "operational" || !this.cur) return;
+    if (this.heldToken) {
+      this.cancelTimer("hold");
+      this.releaseHeldToken();
+      return;
+    }
+    const rep = this.cur.ringId.rep;
+    // Members count idle visits of the same token, at most one apart from the representative.
+    if (
+      rep !== this.me &&
+      !this.holdCancelSent &&
+      this.idleRotations >= this.timeouts.seqno_unchanged_const - 1
+    ) {
+      this.holdCancelSent = true;
+      this.send(rep, {
+        type: "token_hold_cancel",
+        from: this.me,
+        incarnation: this.incarnation,
+        ringId: this.cur.ringId,
+      });
+    }
+  }
+
+  /** A member has messages to send: stop holding (now, or at the token's next visit). */
+  private onHoldCancel(m: TokenHoldCancelMessage): void {
+    if (this.state !== "operational" || !this.isCurRing(m.ringId) || m.ringId.rep !== this.me) return;
+    if (!(this.cur as RingLog).memberSet.has(m.from)) return;
+    this.idleRotations = 0;
+    if (this.heldToken) {
       this.cancelTimer("hold");
       this.releaseHeldToken();
     }
@@ -416,6 +461,7 @@ export class Totem {
   visit(t: TokenMessage): void {
     const cur = this.cur as RingLog;
     this.setTimer("token", this.timeouts.token);
+    this.holdCancelSent = false;
     const isRep = cur.ringId.rep === this.me;
 
     if (this.state === "recovery") {
@@ -608,7 +654,6 @@ export class Totem {
       this.visit(t); // a ring of one: every visit is a whole rotation
       return;
     }
-    this.idleRotations = 0;
     this.lastSentToken = t;
     this.send(next, t);
     this.setTimer("token_retransmit", this.timeouts.token_retransmit);

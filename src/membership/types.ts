@@ -116,12 +116,22 @@ export interface MergeDetectMessage extends MessageHeader {
   ringId: RingId;
 }
 
+/**
+ * Sent to the representative by a member that has messages to send while the ring is
+ * idle: the representative may be holding the token (`hold`), and releases it at once.
+ */
+export interface TokenHoldCancelMessage extends MessageHeader {
+  type: "token_hold_cancel";
+  ringId: RingId;
+}
+
 export type ProtocolMessage =
   | McastMessage
   | TokenMessage
   | JoinMessage
   | CommitTokenMessage
-  | MergeDetectMessage;
+  | MergeDetectMessage
+  | TokenHoldCancelMessage;
 
 // ───────────────────────────── process-group (CPG) payloads ─────────────────────────
 

@@ -79,6 +79,7 @@ const samples: ProtocolMessage[] = [
     ],
   },
   { type: "merge_detect", from: 9, incarnation: 3, ringId: ring },
+  { type: "token_hold_cancel", from: 2, incarnation: 5, ringId: ring },
 ];
 
 const groupSamples: GroupMessage[] = [

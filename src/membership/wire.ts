@@ -33,7 +33,7 @@ export class WireDecodeError extends TandemError {
   }
 }
 
-const TYPE_CODES = { mcast: 1, token: 2, join: 3, commit: 4, merge_detect: 5 } as const;
+const TYPE_CODES = { mcast: 1, token: 2, join: 3, commit: 4, merge_detect: 5, token_hold_cancel: 6 } as const;
 const GROUP_CODES = {
   cpg_join: 1,
   cpg_leave: 2,
@@ -240,6 +240,7 @@ export function encodeMessage(m: ProtocolMessage): Buffer {
       }
       break;
     case "merge_detect":
+    case "token_hold_cancel":
       writeRing(w, m.ringId);
       break;
   }
@@ -349,6 +350,9 @@ function decodeUnchecked(buf: Buffer): ProtocolMessage {
     }
     case TYPE_CODES.merge_detect:
       m = { type: "merge_detect", from, incarnation, ringId: readRing(r) };
+      break;
+    case TYPE_CODES.token_hold_cancel:
+      m = { type: "token_hold_cancel", from, incarnation, ringId: readRing(r) };
       break;
     default:
       throw new WireDecodeError(`unknown message type ${code}`);

@@ -307,5 +307,7 @@ function describe(m: ReturnType<typeof decodeMessage>): string {
       return `commit ring ${m.ringId.rep}.${m.ringId.seq} round ${m.round} memb [${m.memb.map((e) => e.nodeId)}]`;
     case "merge_detect":
       return `merge_detect ring ${m.ringId.rep}.${m.ringId.seq}`;
+    case "token_hold_cancel":
+      return `token_hold_cancel ring ${m.ringId.rep}.${m.ringId.seq}`;
   }
 }
