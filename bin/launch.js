@@ -1,14 +1,87 @@
 // Shared by every launcher in bin/: runs the built command named after the program.
-import { existsSync } from "node:fs";
+// A program with a single-file build (dist/bundle/PROGRAM.cjs, made by
+// scripts/build-bundles.mjs during `npm run build`) starts from that bundle and
+// its V8 code cache when both are up to date; otherwise, or when
+// TANDEM_NO_BUNDLE is set, from the ES modules in dist/ as every other program.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 export async function launch(program) {
-  const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "cli", "main.js");
+  const bundle = process.env.TANDEM_NO_BUNDLE ? undefined : loadBundle(program);
+  if (bundle) {
+    await bundle.run(process.argv.slice(2));
+    return;
+  }
+  const dist = join(root, "dist", "cli", "main.js");
   if (!existsSync(dist)) {
-    process.stderr.write(`${program}: tandem is not built yet: run 'npm run build' in ${join(dist, "../../..")}\n`);
+    process.stderr.write(`${program}: tandem is not built yet: run 'npm run build' in ${root}\n`);
     process.exit(1);
   }
   const { main } = await import(dist);
   await main(program);
+}
+
+/** Where the single-file build of a program lives. */
+export function bundlePaths(program) {
+  const dir = join(root, "dist", "bundle");
+  return {
+    dir,
+    script: join(dir, `${program}.cjs`),
+    cache: join(dir, `${program}.cache`),
+    manifest: join(dir, `${program}.json`),
+  };
+}
+
+/** "size:mtime" of a file, or undefined when it is missing. */
+export function stamp(file) {
+  try {
+    const s = statSync(file);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bundle's exports, or undefined when there is none or it is stale: the
+ * manifest records the size and mtime of the bundle, its cache and every dist/
+ * file it was built from, so a later `tsc` alone (or a missing file) makes the
+ * launcher fall back to dist/ instead of running old code.
+ */
+export function loadBundle(program, { useCache = true } = {}) {
+  const p = bundlePaths(program);
+  const skip = (why) => {
+    if (process.env.TANDEM_DEBUG) process.stderr.write(`${program}: bundle not used: ${why}\n`);
+    return undefined;
+  };
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(p.manifest, "utf8"));
+  } catch {
+    return undefined; // (no single-file build of this program)
+  }
+  if (stamp(p.script) !== manifest.script) return skip(`${p.script} changed since the build`);
+  for (const [file, s] of Object.entries(manifest.inputs ?? {}))
+    if (stamp(join(root, file)) !== s) return skip(`${file} changed since the build`);
+  try {
+    const cachedData =
+      useCache && manifest.cache && stamp(p.cache) === manifest.cache ? readFileSync(p.cache) : undefined;
+    const source = readFileSync(p.script, "utf8");
+    // The CommonJS wrapper, compiled with vm.Script so that V8 can use the code cache.
+    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+      filename: p.script,
+      cachedData,
+    });
+    if (cachedData && script.cachedDataRejected) skip(`code cache rejected (running without it)`);
+    const module = { exports: {} };
+    script.runInThisContext()(module.exports, createRequire(p.script), module, p.script, p.dir);
+    return { ...module.exports, script };
+  } catch (e) {
+    return skip(String(e));
+  }
 }

@@ -1,9 +1,10 @@
 // Entry point shared by every bin/ launcher: finds the command by program name,
 // runs it with the process's IO, and turns errors into one clear line + exit status.
 
-import { TandemError } from "../core/errors.js";
 import { commands } from "./commands.js";
-import { processIO } from "./io.js";
+import { runCommand } from "./run-command.js";
+
+export { reportError } from "./run-command.js";
 
 export async function main(program: string, argv = process.argv.slice(2)): Promise<void> {
   const loader = commands[program];
@@ -11,32 +12,5 @@ export async function main(program: string, argv = process.argv.slice(2)): Promi
     process.stderr.write(`${program}: not a tandem command\n`);
     process.exit(2);
   }
-  // A reader that went away (`pcs status | head`) is not an error: end quietly, as C tools do on SIGPIPE.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-  try {
-    const cmd = await loader();
-    const code = await cmd(argv, processIO());
-    process.exitCode = code;
-  } catch (e) {
-    process.exitCode = reportError(program, e);
-  }
-}
-
-/** Prints one line for an error and returns the exit status to use. */
-export function reportError(
-  program: string,
-  e: unknown,
-  write = (t: string) => process.stderr.write(t),
-): number {
-  if (e instanceof TandemError) {
-    write(`${program}: ${e.message}\n`);
-    return e.exitCode;
-  }
-  const msg = e instanceof Error ? e.message : String(e);
-  write(`${program}: internal error: ${msg}\n`);
-  if (process.env.TANDEM_DEBUG && e instanceof Error && e.stack) write(`${e.stack}\n`);
-  return 70;
+  await runCommand(program, loader, argv);
 }
