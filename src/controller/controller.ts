@@ -107,6 +107,8 @@ export class Controller {
   private startedAt: number | undefined;
   private deadtimeOver = false;
   private deadtimeLogged = false;
+  /** Members the fencer reported fenced: down cleanly when they leave, not unclean. */
+  private readonly fencedMembers = new Set<number>();
 
   constructor(opts: ControllerOptions) {
     this.nodeId = opts.nodeId;
@@ -187,6 +189,8 @@ export class Controller {
         return this.local.onResult(ev.result, ev.now);
       case "fence-result":
         return this.onFenceResult(ev.target, ev.ok, ev.reason);
+      case "fence-notify":
+        return this.onFenceNotify(ev.target, ev.action, ev.ok);
       case "timer":
         return this.onTimer(ev.name);
       case "shutdown": {
@@ -203,9 +207,11 @@ export class Controller {
     const before = new Set(this.members);
     this.members = [...new Set(members)].sort((a, b) => a - b);
     this.quorate = quorate;
+    for (const n of this.members) if (!before.has(n)) this.fencedMembers.delete(n);
     const fx: ControllerEffect[] = [];
     fx.push(...this.checkDeadtime());
     if (!this.isDc) {
+      for (const n of before) if (!this.members.includes(n)) this.fencedMembers.delete(n);
       fx.push(...this.local.join());
       if (wasDc) {
         fx.push({ type: "log", level: "notice", msg: `no longer the DC (node ${this.dc} is)` });
@@ -230,6 +236,12 @@ export class Controller {
     const unknown = (n: string): Record<string, string> =>
       states.get(n)?.attrs.expected === undefined ? { join: "down", expected: "member" } : {};
     for (const n of lost) {
+      if (this.fencedMembers.delete(n)) {
+        // Fenced (by stonith_admin, or by itself) before its departure was seen: down cleanly.
+        fx.push({ type: "log", level: "notice", msg: `node ${this.uname(n)} left after being fenced` });
+        changes.push(...this.cleanDown(this.uname(n), String(n)));
+        continue;
+      }
       fx.push({ type: "log", level: "warning", msg: `node ${this.uname(n)} left the membership` });
       changes.push({
         kind: "node-state",
@@ -705,6 +717,56 @@ export class Controller {
     return "running";
   }
 
+  /** What a successful fencing makes of a node in the status section: down, no history, no attributes. */
+  private cleanDown(target: string, nid: string): StatusChange[] {
+    return [
+      {
+        kind: "node-state",
+        nodeId: nid,
+        uname: target,
+        attrs: { in_ccm: "false", crmd: "offline", join: "down", expected: "down" },
+      },
+      { kind: "lrm-forget", nodeId: nid },
+      { kind: "attrs-clear", nodeId: nid },
+    ];
+  }
+
+  /**
+   * A fencing result announced by the fencer (Pacemaker's fencing notification). A node fenced
+   * by someone else is recorded down cleanly by the DC and not fenced again; a fence of it that
+   * the current transition has not started yet is confirmed. One still a member (the result came
+   * before its departure) is remembered, and its departure will be clean.
+   */
+  private onFenceNotify(target: string, action: string, ok: boolean): ControllerEffect[] {
+    const id = this.idOf(target);
+    if (!ok || action === "on" || id === undefined) return [];
+    const t = this.transition;
+    const ours = (state: ActionState) =>
+      t?.graph.actions.find((x) => x.kind === "fence" && x.node === target && t.state.get(x.id) === state);
+    if (ours("running")) return []; // our own fencing: its fence-result does the rest
+    if (this.members.includes(id)) {
+      this.fencedMembers.add(id);
+      return [];
+    }
+    if (!this.isDc) return [];
+    const ns = this.nodeStates().find((n) => n.attrs.id === String(id));
+    const fx: ControllerEffect[] = [];
+    if (!(ns?.attrs.expected === "down" && ns.attrs.join === "down" && ns.attrs.crmd !== "online")) {
+      fx.push({
+        type: "log",
+        level: "notice",
+        msg: `node ${target} was fenced (${action}): recorded as down`,
+      });
+      fx.push({ type: "cib", op: { op: "status", changes: this.cleanDown(target, String(id)) } });
+    }
+    const waiting = ours("pending");
+    if (t && waiting) {
+      t.state.set(waiting.id, "done");
+      fx.push(...this.advance());
+    }
+    return fx;
+  }
+
   private onFenceResult(target: string, ok: boolean, reason: string): ControllerEffect[] {
     const t = this.transition;
     const fx: ControllerEffect[] = [];
@@ -715,24 +777,8 @@ export class Controller {
       const id = this.idOf(target);
       fx.push({ type: "log", level: "notice", msg: `node ${target} was fenced: its resources are stopped` });
       if (id !== undefined) {
-        const nid = String(id);
         // Recorded before anything that depends on the fence can run: the CIB op is ordered first.
-        fx.push({
-          type: "cib",
-          op: {
-            op: "status",
-            changes: [
-              {
-                kind: "node-state",
-                nodeId: nid,
-                uname: target,
-                attrs: { in_ccm: "false", crmd: "offline", join: "down", expected: "down" },
-              },
-              { kind: "lrm-forget", nodeId: nid },
-              { kind: "attrs-clear", nodeId: nid },
-            ],
-          },
-        });
+        fx.push({ type: "cib", op: { op: "status", changes: this.cleanDown(target, String(id)) } });
       }
     } else
       fx.push({

@@ -101,6 +101,8 @@ export type ControllerEvent =
   | { type: "deliver"; from: number; msg: ControllerMessage; now: number }
   | { type: "exec-result"; result: ExecResult; now: number }
   | { type: "fence-result"; target: string; ok: boolean; reason: string; now: number }
+  /** The fencer announced a fencing result (any node's, manual or not). */
+  | { type: "fence-notify"; target: string; action: string; ok: boolean; now: number }
   | { type: "timer"; name: string; now: number }
   /** Leave the cluster gracefully: move resources away first. */
   | { type: "shutdown"; now: number };

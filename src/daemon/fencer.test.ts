@@ -1,8 +1,9 @@
 // The fencer's user-facing half with real processes: two tandemd nodes on loopback
 // (127.0.0.8x), stonith through the real fence_tandem agent (env method: a node's
 // processes are those whose environment carries its TANDEM_ROOT). stonith_admin -B
-// fences node n2 (its daemon gone), the history shows it on the survivor, through
-// pcs, and after the DC changes; unknown node / no device -> the real tool's error.
+// fences node n2 (its daemon gone) and the DC does not fence it again; the history
+// shows it on the survivor, through pcs, and after the DC changes; unknown node /
+// no device -> the real tool's error.
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -163,14 +164,18 @@ test("2 tandemd nodes + fence_tandem: stonith_admin -B n2 fences n2; history on 
     assert.equal(viaPcs.code, 0, viaPcs.err);
     assert.match(viaPcs.out, manual);
 
-    // The DC (n1) saw n2 leave and fences it once more by itself (it is not told of manual
-    // fencing yet); n2 may only come back once that is over, or that fence would hit it again.
-    await waitFor("n1's own fencing of n2 done, transitions idle", async () => {
-      const h = await cli(stonithAdminCommand, r1, ["-H", "n2"]);
+    // The DC (n1) heard of the fencing (the fencer's notification): n2 is down cleanly, with no
+    // second fencing of its own, as Pacemaker's controller does.
+    await waitFor("n2 recorded down cleanly, transitions idle", async () => {
       const st = await cibRequest(sock("n1"), "status", {}, { timeoutMs: 2000 });
       const idle = !st.transition || st.transition.done === st.transition.actions || st.transition.aborted;
-      return /client=pacemaker-controld\.\d+/.test(h.out) && !/ pending: /.test(h.out) && idle;
+      const ns = /<node_state [^>]*uname="n2"[^>]*>/.exec(st.cib)?.[0] ?? "";
+      return idle && /expected="down"/.test(ns) && /join="down"/.test(ns);
     });
+    await new Promise((r) => setTimeout(r, 2500));
+    const once = await cli(stonithAdminCommand, r1, ["-H", "n2"]);
+    assert.doesNotMatch(once.out, /client=pacemaker-controld/, once.out);
+    assert.equal(once.out.trim().split("\n").length, 1, once.out);
     await new Promise((r) => setTimeout(r, 1500));
     // n2 comes back and gets the history from n1; then n1's daemon dies: n2 becomes DC, fences n1.
     start("n2");

@@ -1,17 +1,38 @@
-// The fencer's user-facing half in tandemd: fencing on request (`fence.request`,
-// stonith_admin -B/-F, pcs stonith fence) and the fencing history
-// (`fence.history`, stonith_admin -H, pcs stonith history). Device selection is
-// the cluster's: stonith primitives of the live CIB, targets from pcmk_host_list,
-// pcmk_host_map, else the agent's `list` action. Every operation, manual or
-// ordered by the DC's scheduler, is recorded in the replicated CIB status
-// (fence-history.ts), so every node sees it and it survives a DC change.
+// The fencer in tandemd: fencing on request (`fence.request`: stonith_admin -B/-F,
+// pcs stonith fence) and for the DC's controller, and the fencing history
+// (`fence.history`, stonith_admin -H, pcs stonith history). Devices are the
+// stonith primitives of the live CIB, targets from pcmk_host_list, pcmk_host_map,
+// else the agent's `list` action; fencing-topology levels are tried in order
+// (fence-plan.ts). A request is executed by a delegate: a member other than the
+// target on which the devices may run (the requesting node when it can), told
+// through the process group ("fence" channel); the delegate runs the agents and
+// announces the result to every node ("done"), which is how every controller
+// learns of a fencing it did not order. An identical request while one is in
+// flight is merged into it. Every operation is recorded in the replicated CIB
+// status (fence-history.ts), so every node sees it and it survives a DC change.
 
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { elements, type XmlElement } from "../core/xml.js";
-import { type CibOperation, querySection } from "../cib/store.js";
+import type { XmlElement } from "../core/xml.js";
+import type { CibOperation } from "../cib/store.js";
 import type { IpcHandler } from "../transport/ipc.js";
 import { type FenceHistoryEntry, readHistory, recordChange } from "./fence-history.js";
+import {
+  chooseDelegate,
+  deviceAllowedOn,
+  type FenceDevice,
+  type FencePlan,
+  deviceTimeoutMs,
+  fenceDevices,
+  planFor,
+} from "./fence-plan.js";
+
+export { type FenceDevice, fenceDevices } from "./fence-plan.js";
+
+/** What fencers tell each other through the process group. */
+export type FencerMessage =
+  | { t: "exec"; delegate: string; entry: FenceHistoryEntry; timeoutMs?: number }
+  | { t: "done"; entry: FenceHistoryEntry };
 
 export interface FenceAgentRequest {
   agent: string;
@@ -38,51 +59,16 @@ export interface FencerOptions {
   runAgent: (req: FenceAgentRequest) => Promise<FenceAgentResult>;
   log: Logger;
   wallClock?: () => number;
+  /** Current members (node ids); default: this node only. */
+  members?: () => number[];
+  /** Sends a message to every node's fencer, this one included (agreed order); none: no delegation. */
+  broadcast?: (m: FencerMessage) => void;
 }
 
-export interface FenceDevice {
-  id: string;
-  type: string;
-  params: Record<string, string>;
-  /** From pcmk_host_list / pcmk_host_map; undefined: ask the agent (list action). */
-  targets?: string[];
-}
-
-/** The enabled stonith primitives of a CIB with the targets their configuration names. */
-export function fenceDevices(cib: XmlElement): FenceDevice[] {
-  const res = querySection(cib, "resources");
-  const out: FenceDevice[] = [];
-  const walk = (e: XmlElement) => {
-    for (const p of elements(e)) {
-      if (p.name !== "primitive") {
-        walk(p);
-        continue;
-      }
-      if (p.attrs.class !== "stonith") continue;
-      // A disabled device is not registered with the fencer (as in Pacemaker).
-      const disabled = elements(p, "meta_attributes").some((m) =>
-        elements(m, "nvpair").some(
-          (nv) => nv.attrs.name === "target-role" && (nv.attrs.value ?? "").toLowerCase() === "stopped",
-        ),
-      );
-      if (disabled) continue;
-      const params: Record<string, string> = {};
-      for (const ia of elements(p, "instance_attributes"))
-        for (const nv of elements(ia, "nvpair")) params[nv.attrs.name] = nv.attrs.value ?? "";
-      let targets: string[] | undefined;
-      if (params.pcmk_host_list !== undefined)
-        targets = params.pcmk_host_list.split(/[\s,;]+/).filter(Boolean);
-      else if (params.pcmk_host_map !== undefined)
-        targets = params.pcmk_host_map
-          .split(/[;\s,]+/)
-          .map((kv) => kv.split(":")[0])
-          .filter(Boolean);
-      out.push({ id: p.attrs.id, type: p.attrs.type, params, targets });
-    }
-  };
-  if (res) walk(res);
-  return out;
-}
+/** A pending entry of another node younger than this is taken as in flight (merged into). */
+const IN_FLIGHT_MS = 120_000;
+/** A successful fencing of a node that has not rejoined since answers a DC's request (ms). */
+const RECENT_MS = 60_000;
 
 /** Host names in a fence agent's `list` output ("name,alias" or "name" per line). */
 export function parseAgentList(stdout: string): string[] {
@@ -104,6 +90,14 @@ export class Fencer {
   private readonly o: FencerOptions;
   private readonly wall: () => number;
   private seq = 0;
+  /** Operations this node asked for, by target, until they end. */
+  private readonly inflight = new Map<string, Promise<FenceOutcome>>();
+  /** Waiting for the "done" of an entry id. */
+  private readonly waiters = new Map<string, { delegate: string; done: (e: FenceHistoryEntry) => void }>();
+  /** The last successful fencing heard of per target, until the target is a member again. */
+  private readonly recent = new Map<string, { entry: FenceHistoryEntry; at: number }>();
+  private lastMembers = new Set<number>();
+  private readonly actionsCache = new Map<string, Promise<Set<string>>>();
 
   constructor(opts: FencerOptions) {
     this.o = opts;
@@ -115,26 +109,64 @@ export class Fencer {
     return undefined;
   }
 
-  /** Devices that may fence `target`, in configuration order (asks agents without a host list). */
-  async devicesFor(target: string): Promise<FenceDevice[]> {
-    const out: FenceDevice[] = [];
-    for (const d of fenceDevices(this.o.cib())) {
-      if (d.targets) {
-        if (d.targets.includes(target)) out.push(d);
-        continue;
-      }
-      try {
-        const r = await this.o.runAgent({
-          agent: d.type,
-          action: "list",
-          params: d.params,
-          timeoutMs: 20_000,
-        });
-        if (r.rc === 0 && r.status === 0 && parseAgentList(r.stdout ?? "").includes(target)) out.push(d);
-      } catch (e) {
-        this.o.log.log("warning", `${d.id}: list action failed: ${(e as Error).message}`);
+  private memberList(): { id: number; name: string }[] {
+    if (!this.o.broadcast)
+      return [...this.o.nodes].filter(([, n]) => n === this.o.uname).map(([id, name]) => ({ id, name }));
+    const ids = this.o.members?.() ?? [...this.o.nodes.keys()];
+    return ids.map((id) => ({ id, name: this.o.nodes.get(id) ?? String(id) }));
+  }
+
+  /** The actions an agent's meta-data lists (asked once per agent type). */
+  private async agentActions(agent: string): Promise<Set<string>> {
+    let p = this.actionsCache.get(agent);
+    if (!p) {
+      p = this.o
+        .runAgent({ agent, action: "metadata", params: {}, timeoutMs: 20_000 })
+        .then((r) => new Set([...(r.stdout ?? "").matchAll(/<action\s+name="([^"]+)"/g)].map((m) => m[1])))
+        .catch(() => new Set<string>());
+      this.actionsCache.set(agent, p);
+    }
+    return p;
+  }
+
+  /**
+   * Whether device `d` can fence `target`, by its pcmk_host_check (as Pacemaker's fencer): a
+   * static list (pcmk_host_list / pcmk_host_map), the agent's `list` output, its `status` of the
+   * target, or any node. Default: static when a list is configured, else dynamic when the agent
+   * has a `list` action, else status when it has `status`, else any.
+   */
+  private async canFence(d: FenceDevice, target: string): Promise<boolean> {
+    let check = (d.params.pcmk_host_check ?? "").toLowerCase();
+    if (check === "") {
+      if (d.targets) check = "static-list";
+      else {
+        const actions = await this.agentActions(d.type);
+        check = actions.has("list") ? "dynamic-list" : actions.has("status") ? "status" : "none";
       }
     }
+    if (check === "none") return true;
+    if (check === "static-list") return (d.targets ?? []).includes(target);
+    const action = check === "status" ? "status" : "list";
+    try {
+      const r = await this.o.runAgent({
+        agent: d.type,
+        action,
+        params: d.params,
+        ...(action === "status" ? { target } : {}),
+        timeoutMs: 20_000,
+      });
+      if (action === "status") return r.status === 0 && (r.rc === 0 || r.rc === 7); // on, or off (exit 2)
+      return r.rc === 0 && r.status === 0 && parseAgentList(r.stdout ?? "").includes(target);
+    } catch (e) {
+      this.o.log.log("warning", `${d.id}: ${action} action failed: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Devices that may fence `target`, in configuration order. */
+  async devicesFor(target: string): Promise<FenceDevice[]> {
+    const out: FenceDevice[] = [];
+    for (const d of fenceDevices(this.o.cib())) if (await this.canFence(d, target)) out.push(d);
     return out;
   }
 
@@ -143,7 +175,10 @@ export class Fencer {
     const nodeId = this.nodeId(entry.target);
     if (nodeId === undefined) return;
     try {
-      await this.o.submit({ op: "status", changes: [recordChange(nodeId, entry)] }, { client: "stonith-ng" });
+      await this.o.submit(
+        { op: "status", changes: [recordChange(nodeId, { ...entry })] },
+        { client: "stonith-ng" },
+      );
     } catch (e) {
       this.o.log.log("warning", `fencing history of ${entry.target} not recorded: ${(e as Error).message}`);
     }
@@ -162,83 +197,260 @@ export class Fencer {
     };
   }
 
-  /** Fences `target` on request: tries each device that may, records the result cluster-wide. */
-  async fence(target: string, action: string, client: string, timeoutMs?: number): Promise<FenceOutcome> {
-    if (this.nodeId(target) === undefined)
-      return { ok: false, reason: `unknown node '${target}'`, noDevice: true };
-    const devices = await this.devicesFor(target);
-    if (devices.length === 0)
-      return { ok: false, reason: "no fence device can fence this node", noDevice: true };
-    const entry = this.newEntry(target, action, client);
-    await this.record(entry);
-    this.o.log.log("notice", `fencing ${target} (${action}) on request of ${client}`);
-    let reason = "";
-    for (const d of devices) {
-      entry.device = d.id;
-      try {
-        const r = await this.o.runAgent({
-          agent: d.type,
-          action,
-          params: d.params,
-          target,
-          timeoutMs: timeoutMs ?? 60_000,
-        });
-        if (r.rc === 0 && r.status === 0) {
-          await this.finish(entry, "success");
-          this.o.log.log(
-            "notice",
-            `node ${target} was fenced (${action}) by ${d.id} on request of ${client}`,
-          );
-          return { ok: true, device: d.id, reason: "", noDevice: false };
-        }
-        reason = r.status === 2 ? "Timer expired" : r.exitReason || `${d.id} returned rc=${r.rc}`;
-      } catch (e) {
-        reason = (e as Error).message;
-      }
-    }
-    entry.reason = reason;
-    await this.finish(entry, "failed");
-    this.o.log.log("error", `fencing of ${target} (${action}) failed: ${reason}`);
-    return { ok: false, device: entry.device, reason, noDevice: false };
-  }
-
-  private async finish(entry: FenceHistoryEntry, state: "success" | "failed"): Promise<void> {
-    entry.state = state;
-    entry.delegate = this.o.uname;
-    entry.completed = this.wall();
-    await this.record(entry);
+  /** The plan for `target` as this node sees it (devices able to fence it, topology levels). */
+  private async plan(target: string): Promise<FencePlan> {
+    return planFor(this.o.cib(), target, await this.devicesFor(target));
   }
 
   /**
-   * The executor's fence as the DC's controller uses it, recording each device attempt in the
-   * history (client pacemaker-controld.PID, as in Pacemaker).
+   * Fences `target`: merged into an identical operation in flight, else executed by a delegate
+   * chosen among the members; the result is recorded cluster-wide and announced to every node.
    */
-  async automatic(req: FenceAgentRequest): Promise<FenceAgentResult> {
-    const target = req.target ?? "";
-    const dev = fenceDevices(this.o.cib()).find(
-      (d) => d.type === req.agent && JSON.stringify(d.params) === JSON.stringify(req.params),
-    );
-    const entry = this.newEntry(target, req.action, `pacemaker-controld.${process.pid}`);
-    if (dev) entry.device = dev.id;
-    void this.record(entry);
-    let r: FenceAgentResult;
+  async fence(
+    target: string,
+    action: string,
+    client: string,
+    timeoutMs?: number,
+    opts: { controller?: boolean } = {},
+  ): Promise<FenceOutcome> {
+    if (this.nodeId(target) === undefined)
+      return { ok: false, reason: `unknown node '${target}'`, noDevice: true };
+    const merged = this.merge(target, action, opts.controller === true);
+    if (merged) return merged;
+    const p = this.start(target, action, client, timeoutMs);
+    this.inflight.set(`${target}\0${action}`, p);
     try {
-      r = await this.o.runAgent(req);
-    } catch (e) {
-      entry.reason = (e as Error).message;
-      void this.finish(entry, "failed");
-      throw e;
+      return await p;
+    } finally {
+      this.inflight.delete(`${target}\0${action}`);
     }
-    if (!(r.rc === 0 && r.status === 0)) entry.reason = r.exitReason || `rc=${r.rc}`;
-    void this.finish(entry, r.rc === 0 && r.status === 0 ? "success" : "failed");
-    return r;
+  }
+
+  /** An identical operation in flight (here or elsewhere), or for the DC a fresh success. */
+  private merge(target: string, action: string, controller: boolean): Promise<FenceOutcome> | undefined {
+    const local = this.inflight.get(`${target}\0${action}`);
+    if (local) {
+      this.o.log.log("notice", `merging ${action} of ${target} with the identical operation in flight`);
+      return local;
+    }
+    const now = this.wall();
+    const pending = readHistory(this.o.cib(), target).find(
+      (e) =>
+        e.state === "pending" &&
+        e.action === action &&
+        now - e.started < IN_FLIGHT_MS &&
+        !this.waiters.has(e.id) &&
+        this.memberList().some((m) => m.name === (e.delegate ?? e.origin)),
+    );
+    if (pending) {
+      this.o.log.log(
+        "notice",
+        `merging ${action} of ${target} with ${pending.origin}'s operation in flight (${pending.client})`,
+      );
+      return this.waitDone(
+        pending.id,
+        pending.delegate ?? pending.origin,
+        IN_FLIGHT_MS - (now - pending.started),
+      );
+    }
+    const r = this.recent.get(target);
+    if (controller && r && r.entry.action !== "on" && now - r.at < RECENT_MS) {
+      this.o.log.log(
+        "notice",
+        `${target} was fenced (${r.entry.action}) by ${r.entry.delegate ?? r.entry.origin} for ${r.entry.client} and has not rejoined: not fencing it again`,
+      );
+      return Promise.resolve({ ok: true, device: r.entry.device, reason: "", noDevice: false });
+    }
+    return undefined;
+  }
+
+  private async start(
+    target: string,
+    action: string,
+    client: string,
+    timeoutMs?: number,
+  ): Promise<FenceOutcome> {
+    const plan = await this.plan(target);
+    if (plan.steps.length === 0)
+      return { ok: false, reason: "no fence device can fence this node", noDevice: true };
+    const delegate = chooseDelegate(this.o.cib(), plan, target, this.memberList(), this.o.uname);
+    if (delegate === undefined)
+      return {
+        ok: false,
+        reason: "no node other than the target may run a device that fences it",
+        noDevice: true,
+      };
+    const entry = this.newEntry(target, action, client);
+    entry.delegate = delegate;
+    await this.record(entry);
+    this.o.log.log(
+      "notice",
+      `fencing ${target} (${action}) on request of ${client}${delegate === this.o.uname ? "" : `, executed by ${delegate}`}`,
+    );
+    if (delegate === this.o.uname) return this.execute(entry, timeoutMs);
+    const wait = this.waitDone(entry.id, delegate, this.budget(plan, timeoutMs) + 15_000);
+    this.o.broadcast?.({ t: "exec", delegate, entry, ...(timeoutMs ? { timeoutMs } : {}) });
+    return wait;
+  }
+
+  private budget(plan: FencePlan, timeoutMs?: number): number {
+    const per = timeoutMs ?? 60_000;
+    return plan.steps.reduce((n, s) => n + Math.max(1, s.devices.length) * per, 0);
+  }
+
+  private waitDone(id: string, delegate: string, ms: number): Promise<FenceOutcome> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(id);
+          resolve({ ok: false, reason: "Timer expired", noDevice: false });
+        },
+        Math.max(1000, ms),
+      );
+      timer.unref?.();
+      this.waiters.set(id, {
+        delegate,
+        done: (e) => {
+          clearTimeout(timer);
+          this.waiters.delete(id);
+          resolve({
+            ok: e.state === "success",
+            device: e.device,
+            reason: e.state === "success" ? "" : (e.reason ?? "failed"),
+            noDevice: false,
+          });
+        },
+      });
+    });
+  }
+
+  /** Runs the plan for `entry` here (this node is its delegate); records and announces the result. */
+  private async execute(entry: FenceHistoryEntry, timeoutMs?: number): Promise<FenceOutcome> {
+    const { target, action } = entry;
+    const plan = await this.plan(target);
+    const cib = this.o.cib();
+    let reason = plan.steps.length === 0 ? "no fence device can fence this node" : "";
+    let ok = false;
+    for (const step of plan.steps) {
+      const label = plan.topology ? `level ${step.index}` : step.devices[0]?.id;
+      if (step.missing.length > 0 || step.devices.length === 0) {
+        reason = `${label}: device(s) ${step.missing.join(",") || "none"} not registered`;
+        continue;
+      }
+      const banned = step.devices.find((d) => !deviceAllowedOn(cib, d.id, this.o.uname));
+      if (banned) {
+        reason = `${banned.id} may not run on ${this.o.uname}`;
+        continue;
+      }
+      entry.device = step.devices.map((d) => d.id).join(",");
+      const r = await this.runStep(step.devices, target, action, timeoutMs);
+      if (r.ok) {
+        ok = true;
+        if (plan.topology)
+          this.o.log.log("notice", `${action} of ${target}: ${label} (${entry.device}) succeeded`);
+        break;
+      }
+      reason = r.reason;
+      if (plan.topology) this.o.log.log("warning", `${action} of ${target}: ${label} failed: ${reason}`);
+    }
+    entry.state = ok ? "success" : "failed";
+    entry.delegate = this.o.uname;
+    entry.completed = this.wall();
+    if (!ok) entry.reason = reason;
+    await this.record(entry);
+    if (ok)
+      this.o.log.log(
+        "notice",
+        `node ${target} was fenced (${action}) by ${entry.device} on request of ${entry.client}`,
+      );
+    else this.o.log.log("error", `fencing of ${target} (${action}) failed: ${reason}`);
+    const outcome: FenceOutcome = { ok, device: entry.device, reason: ok ? "" : reason, noDevice: false };
+    if (this.o.broadcast) this.o.broadcast({ t: "done", entry: { ...entry } });
+    else this.heard(entry);
+    return outcome;
+  }
+
+  /**
+   * One step: its single device runs the action; several devices (a topology level) must all
+   * succeed, a reboot being done as off on each, then on on each (a failed on is only logged).
+   */
+  private async runStep(
+    devices: FenceDevice[],
+    target: string,
+    action: string,
+    timeoutMs?: number,
+  ): Promise<{ ok: boolean; reason: string }> {
+    const run = async (d: FenceDevice, act: string): Promise<string | undefined> => {
+      try {
+        const r = await this.o.runAgent({
+          agent: d.type,
+          action: act,
+          params: d.params,
+          target,
+          timeoutMs: timeoutMs ?? deviceTimeoutMs(d, act, 60_000),
+        });
+        if (r.rc === 0 && r.status === 0) return undefined;
+        return r.status === 2 ? "Timer expired" : r.exitReason || `${d.id} returned rc=${r.rc}`;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const first = devices.length > 1 && action === "reboot" ? "off" : action;
+    for (const d of devices) {
+      const err = await run(d, first);
+      if (err !== undefined) return { ok: false, reason: err };
+    }
+    if (first !== action)
+      for (const d of devices) {
+        const err = await run(d, "on");
+        if (err !== undefined) this.o.log.log("warning", `${d.id}: on after off of ${target} failed: ${err}`);
+      }
+    return { ok: true, reason: "" };
+  }
+
+  /** A result heard of (announced by the delegate, or run here without a group). */
+  private heard(entry: FenceHistoryEntry): void {
+    if (entry.state === "success") this.recent.set(entry.target, { entry, at: this.wall() });
+    this.waiters.get(entry.id)?.done(entry);
+  }
+
+  /** A fencer message from the process group. */
+  onMessage(_from: number, m: FencerMessage): void {
+    if (m.t === "exec") {
+      if (m.delegate !== this.o.uname) return;
+      void this.execute({ ...m.entry }, m.timeoutMs);
+    } else if (m.t === "done") this.heard(m.entry);
+  }
+
+  /** The membership changed: a rejoined node is no longer "recently fenced"; a lost delegate fails its waiters. */
+  membership(members: number[]): void {
+    const now = new Set(members);
+    for (const id of now)
+      if (!this.lastMembers.has(id)) {
+        const name = this.o.nodes.get(id);
+        if (name !== undefined) this.recent.delete(name);
+      }
+    this.lastMembers = now;
+    const names = new Set(members.map((id) => this.o.nodes.get(id)));
+    for (const [id, w] of [...this.waiters])
+      if (!names.has(w.delegate))
+        w.done({
+          id,
+          target: "",
+          action: "",
+          state: "failed",
+          origin: "",
+          client: "",
+          started: 0,
+          reason: `the delegate ${w.delegate} left the cluster`,
+        });
   }
 
   history(target?: string): FenceHistoryEntry[] {
     return readHistory(this.o.cib(), target);
   }
 
-  /** The IPC calls `fence.request` and `fence.history` (see protocol.ts). */
+  /** The IPC calls `fence.request`, `fence.devices` and `fence.history` (see protocol.ts). */
   ipcHandlers(): Record<string, IpcHandler> {
     return {
       "fence.request": async (p) => {

@@ -92,13 +92,12 @@ function fileLogger(paths: NodePaths, level: LogLevel, stderr: boolean): Logger 
 }
 
 /** The executor wrapped to the controller's port (agent class strings checked by the executor). */
-function executorPort(ex: Executor, fencer: () => Fencer | undefined): ExecutorPort {
+function executorPort(ex: Executor): ExecutorPort {
   return {
     execute: (req) => ex.execute({ ...req, agent: req.agent as AgentSpec } as RealExecRequest),
     cancelAll: (rscId) => ex.cancelAll(rscId),
     onResult: (fn) => ex.onResult(fn),
-    // Through the fencer, so the DC's fencing lands in the cluster-wide fencing history.
-    fence: (req) => fencer()?.automatic(req) ?? ex.fence(req),
+    fence: (req) => ex.fence(req),
     shutdown: () => ex.shutdown(),
   };
 }
@@ -172,7 +171,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     clusterName: cluster.clusterName,
     nodes,
     group,
-    executor: executorPort(executor, () => fencer),
+    executor: executorPort(executor),
+    // The DC's fencing goes through the fencer: delegate, topology, cluster-wide history.
+    fencing: () => fencer,
     scheduler,
     disk,
     initialCib: loaded.cib,
@@ -190,6 +191,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     submit: (op, origin) => daemon.submit(op, origin),
     runAgent: (req) => executor.fence(req),
     log: log.child("fencer"),
+    members: () => daemon.memberIds,
+    broadcast: (m) => daemon.broadcastFence(m),
   });
 
   let server: IpcServer | undefined;

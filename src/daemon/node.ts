@@ -23,6 +23,7 @@ import type {
   SchedulerFn,
 } from "../controller/types.js";
 import type { IpcContext, IpcHandler } from "../transport/ipc.js";
+import type { FencerMessage } from "./fencer.js";
 import type { ClusterGroup } from "./group.js";
 import type { CibMethods, StatusResult, VersionInfo } from "./protocol.js";
 
@@ -39,6 +40,19 @@ export interface ExecutorPort {
     timeoutMs: number;
   }): Promise<{ rc: number; status: number; exitReason: string }>;
   shutdown(): Promise<void>;
+}
+
+/** What the daemon needs of the fencer (src/daemon/fencer.ts fits). */
+export interface FencingPort {
+  onMessage(from: number, m: FencerMessage): void;
+  membership(members: number[]): void;
+  fence(
+    target: string,
+    action: string,
+    client: string,
+    timeoutMs?: number,
+    opts?: { controller?: boolean },
+  ): Promise<{ ok: boolean; reason: string }>;
 }
 
 export interface NodeDaemonOptions {
@@ -62,11 +76,16 @@ export interface NodeDaemonOptions {
   shutdownEscalationMs?: number;
   /** dc-deadtime when the CIB sets none (ms; main derives it from the Totem timeouts). */
   dcDeadtimeMs?: number;
+  /** The fencer: the DC's fencing goes through it (delegation, topology, history); none: the executor directly. */
+  fencing?: () => FencingPort | undefined;
   /** Called when the daemon must end (graceful shutdown done: 0; invariant failure: 70). */
   onExit: (code: number) => void;
 }
 
-type GroupEnvelope = { ch: "cib"; m: ReplicaMessage } | { ch: "crmd"; m: ControllerMessage };
+type GroupEnvelope =
+  | { ch: "cib"; m: ReplicaMessage }
+  | { ch: "crmd"; m: ControllerMessage }
+  | { ch: "fence"; m: FencerMessage };
 
 interface PendingRequest {
   resolve: (r: { version: VersionInfo; changed: boolean }) => void;
@@ -159,6 +178,7 @@ export class NodeDaemon {
     this.quorate = this.o.group.quorate();
     this.log.log("notice", `membership: [${this.members.map((m) => this.o.nodes.get(m) ?? m).join(", ")}]`);
     this.replicaFx(this.replica.handle({ type: "confchange", members: this.members, quorate: this.quorate }));
+    this.o.fencing?.()?.membership(this.members);
     this.toController({ type: "membership", members: this.members, quorate: this.quorate, now: this.wall() });
   }
 
@@ -173,7 +193,28 @@ export class NodeDaemon {
     if (env.ch === "cib") this.replicaFx(this.replica.handle({ type: "deliver", from: sender, msg: env.m }));
     else if (env.ch === "crmd") {
       this.toController({ type: "deliver", from: sender, msg: env.m, now: this.wall() });
+    } else if (env.ch === "fence") {
+      this.o.fencing?.()?.onMessage(sender, env.m);
+      // Every controller hears of every fencing result, as Pacemaker's do from the fencer.
+      if (env.m.t === "done" && env.m.entry.state !== "pending")
+        this.toController({
+          type: "fence-notify",
+          target: env.m.entry.target,
+          action: env.m.entry.action,
+          ok: env.m.entry.state === "success",
+          now: this.wall(),
+        });
     }
+  }
+
+  /** Sends a fencer message to every node's fencer (this one included). */
+  broadcastFence(m: FencerMessage): void {
+    if (!this.stopped) this.send({ ch: "fence", m });
+  }
+
+  /** The current members (node ids). */
+  get memberIds(): number[] {
+    return [...this.members];
   }
 
   private send(env: GroupEnvelope): void {
@@ -376,6 +417,21 @@ export class NodeDaemon {
 
   /** Fences `target` with the first stonith device that may (pcmk_host_list / pcmk_host_map, else any). */
   private async fence(target: string, action: string): Promise<void> {
+    const port = this.o.fencing?.();
+    if (port) {
+      let r: { ok: boolean; reason: string };
+      try {
+        r = await port.fence(target, action, `pacemaker-controld.${process.pid}`, undefined, {
+          controller: true,
+        });
+      } catch (e) {
+        r = { ok: false, reason: (e as Error).message };
+      }
+      this.guard(() =>
+        this.toController({ type: "fence-result", target, ok: r.ok, reason: r.reason, now: this.wall() }),
+      );
+      return;
+    }
     const devices = this.stonithDevices().filter(
       (d) => d.targets === undefined || d.targets.includes(target),
     );

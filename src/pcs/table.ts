@@ -261,6 +261,10 @@ export const pcsCommands: Record<string, PcsCommandSpec> = {
     load: async () => (await import("./stonith-level.js")).stonithLevelClear,
     options: [F],
   },
+  "stonith level verify": {
+    load: async () => (await import("./stonith-level.js")).stonithLevelVerify,
+    options: [F],
+  },
   "stonith create": {
     load: async () => (await S()).stonithCreate,
     options: [F, FORCE, "--group", "--before", "--after", "--disabled", "--wait", "--agent-validation"],
