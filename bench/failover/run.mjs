@@ -26,6 +26,7 @@ import {
   chmodSync,
 } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
+import { gunzipSync } from "node:zlib";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -80,6 +81,20 @@ const results = {
   up: {},
 };
 
+/** Per position, the median ms between one action's end and the next one's start within the gap. */
+function hopMedians(runs) {
+  const cols = [];
+  for (const x of runs) {
+    if (!x || x.gap_start_s === undefined || x.gap_start_s === null) continue;
+    const acts = (x.actions ?? [])
+      .filter((a) => a.end_s >= x.gap_start_s)
+      .sort((a, b) => a.start_s - b.start_s);
+    for (let i = 1; i < acts.length; i++)
+      (cols[i - 1] ??= []).push((acts[i].start_s - acts[i - 1].end_s) * 1000);
+  }
+  return cols.map((c) => Math.round(median(c)));
+}
+
 function tandemLab(mode, extra = []) {
   const dir = join(snap, `lab-${mode}${extra.length ? "-web" : ""}`);
   const up = tandem(["lab", "up", "--mode", mode, ...extra, "--dir", dir]);
@@ -116,12 +131,24 @@ function tandemLab(mode, extra = []) {
       idle_s: num(j.runs.map((x) => x.idle_s)),
       idle_median: median(num(j.runs.map((x) => x.idle_s))),
       failback_idle_median: median(num(j.runs.map((x) => x.failback?.idle_s))),
+      // The cluster's hops between consecutive actions inside the gap (ms, median per position:
+      // stop->stop, stop->start, start->start), graceful and failback.
+      hops_median: hopMedians(j.runs.map((x) => x)),
+      failback_hops_median: hopMedians(j.runs.map((x) => x.failback)),
+      // Per run, the gap step by step (src/lab/breakdown.ts gapSteps), and the apache stops.
+      steps: j.runs.map((x) => x.steps ?? null),
+      failback_steps: j.runs.map((x) => x.failback?.steps ?? null),
+      web_stop_ms: j.runs.flatMap((x) =>
+        [...(x.actions ?? []), ...(x.failback?.actions ?? [])]
+          .filter((a) => a.rsc === "webserver" && a.op === "stop")
+          .map((a) => Math.round((a.end_s - a.start_s) * 1000)),
+      ),
       loadavg: loadavg(),
       double_answers: j.runs.reduce((a, x) => a + x.double_answers + (x.failback?.double_answers ?? 0), 0),
       errors: j.runs.map((x) => x.error).filter(Boolean),
     };
     log(
-      `tandem ${mode} ${name}: gaps ${gaps.map((g) => g.toFixed(3)).join(" ")} median ${out[name].median?.toFixed(3)} (no agent running: median ${out[name].idle_median?.toFixed(3)}); failback ${fb.map((g) => g.toFixed(3)).join(" ")} median ${out[name].failback_median?.toFixed(3)}; load ${loadavg()[0].toFixed(1)}`,
+      `tandem ${mode} ${name}: gaps ${gaps.map((g) => g.toFixed(3)).join(" ")} median ${out[name].median?.toFixed(3)} (no agent running: median ${out[name].idle_median?.toFixed(3)}; hops ${out[name].hops_median.join("/")} ms); failback ${fb.map((g) => g.toFixed(3)).join(" ")} median ${out[name].failback_median?.toFixed(3)} (no agent running: median ${out[name].failback_idle_median?.toFixed(3)}; hops ${out[name].failback_hops_median.join("/")} ms); load ${loadavg()[0].toFixed(1)}`,
     );
   }
   tandem(["lab", "down", "--dir", dir]);
@@ -163,6 +190,68 @@ function readTsv(file) {
   return out;
 }
 
+// The real stack's resource actions from its execd logs ("webserver stop (call 15, PID 936)
+// exited with status 0 (execution time 2.131s)": end = the line's time, start = end - the
+// execution time), both nodes merged; every stop of webserver followed by the three actions that
+// move the service (stop virtual_ip, start virtual_ip, start webserver) is one failover: its
+// steps are each action's run time and the ms between one action's end and the next one's start
+// (Pacemaker's own part: result in the CIB, the DC's next action sent), as tandem's `steps`.
+function pcmkSequences(logDir) {
+  const acts = [];
+  const year = new Date().getUTCFullYear();
+  for (const node of ["node1", "node2"]) {
+    const file = join(logDir, `${node}.pacemaker.log.gz`);
+    if (!existsSync(file)) continue;
+    const text = gunzipSync(readFileSync(file)).toString("utf8");
+    const re =
+      /^(\w{3} +\d+ \d\d:\d\d:\d\d\.\d+) \S+ pacemaker-execd.*\(log_finished\).*?: (webserver|virtual_ip) (start|stop) \(call \d+, PID \d+\) exited with status (\d+) \(execution time ([\d.]+)(ms|s)\)/gm;
+    for (const m of text.matchAll(re)) {
+      const t1 = Date.parse(
+        `${m[1].replace(/ +/, " ")} ${year} UTC`.replace(
+          /^(\w{3}) (\d+) ([\d:.]+) (\d+) UTC$/,
+          "$1 $2 $4 $3 UTC",
+        ),
+      );
+      const exec = Number(m[5]) * (m[6] === "s" ? 1000 : 1);
+      acts.push({ node, rsc: m[2], op: m[3], rc: Number(m[4]), t0: t1 - exec, t1 });
+    }
+  }
+  acts.sort((a, b) => a.t0 - b.t0);
+  const want = [
+    ["virtual_ip", "stop"],
+    ["virtual_ip", "start"],
+    ["webserver", "start"],
+  ];
+  const out = [];
+  for (const [i, a] of acts.entries()) {
+    if (a.rsc !== "webserver" || a.op !== "stop") continue;
+    const seq = [a];
+    for (const b of acts.slice(i + 1)) {
+      const [rsc, op] = want[seq.length - 1];
+      const prev = seq[seq.length - 1];
+      if (b.t0 - prev.t1 > 5_000) break;
+      // The stops on the old node, the starts on another one.
+      const where = op === "stop" ? b.node === a.node : b.node !== a.node;
+      if (b.rsc === rsc && b.op === op && where && b.t0 >= prev.t1 - 1) seq.push(b);
+      if (seq.length === 4) break;
+    }
+    if (seq.length < 4) continue;
+    const parts = [];
+    for (const [k, x] of seq.entries()) {
+      if (k > 0) parts.push(`+${Math.round(x.t0 - seq[k - 1].t1)}`);
+      parts.push(`${x.op} ${x.rsc}@${x.node} ${Math.round(x.t1 - x.t0)}`);
+    }
+    out.push({
+      from: a.node,
+      web_stop_ms: Math.round(a.t1 - a.t0),
+      agents_ms: Math.round(seq.reduce((s, x) => s + x.t1 - x.t0, 0)),
+      hops_ms: Math.round(seq.slice(1).reduce((s, x, k) => s + x.t0 - seq[k].t1, 0)),
+      steps: parts.join(" "),
+    });
+  }
+  return out;
+}
+
 function anchor(name) {
   const dir = join(anchors, name === "pacemaker" ? "real-pacemaker" : "keepalived");
   const work = mkdtempSync(join(tmpdir(), `bench-${name}-`));
@@ -185,6 +274,10 @@ function anchor(name) {
     const tsv = join(env.RESULTS, "results.tsv");
     if (!existsSync(tsv)) return { error: "no results" };
     const r = readTsv(tsv);
+    if (name === "pacemaker") {
+      r.sequences = pcmkSequences(join(env.RESULTS, "logs"));
+      for (const q of r.sequences) log(`pacemaker steps (ms): ${q.steps}`);
+    }
     log(`${name}: graceful median ${r.graceful.median} crash median ${r.crash.median}`);
     return r;
   } finally {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { breakdown, parseActionLine } from "./breakdown.js";
+import { breakdown, gapSteps, parseActionLine } from "./breakdown.js";
 
 test("parses the executor's result lines of start/stop, not monitors", () => {
   const a = parseActionLine(
@@ -64,4 +64,27 @@ test("property: agent time + idle time = the window, idle stretches lie outside 
       },
     ),
   );
+});
+
+test("the gap step by step: lead-in, actions, hops between them, tail", () => {
+  const act = (node: string, rsc: string, op: string, t0: number, t1: number) => ({
+    node,
+    rsc,
+    op,
+    t0,
+    t1,
+    rc: "ok",
+  });
+  const acts = [
+    act("node1", "virtual_ip", "stop", 1054, 1070),
+    act("node1", "webserver", "stop", 1000, 1050),
+    act("node2", "virtual_ip", "start", 1075, 1095),
+    act("node2", "webserver", "start", 1103, 1245),
+    act("node2", "webserver", "stop", 5000, 5100), // after the gap: left out
+  ];
+  assert.equal(
+    gapSteps(acts, 1030, 1240),
+    "-30 stop webserver@node1 50 +4 stop virtual_ip@node1 16 +5 start virtual_ip@node2 20 +8 start webserver@node2 142 | -5",
+  );
+  assert.equal(gapSteps([], 0, 120), "no agent ran | 120");
 });

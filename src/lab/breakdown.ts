@@ -78,3 +78,27 @@ export function breakdown(actions: AgentAction[], from: number, to: number): Bre
   if (to > at) idle.push({ t0: at, t1: to });
   return { agentsMs, idleMs: Math.max(0, to - from - agentsMs), idle };
 }
+
+/**
+ * The gap step by step, for the summary: "+23 stop webserver@node1 54 +4 stop virtual_ip@node1
+ * 16 +5 ... | +12" — ms from the gap's start to the first action's start (negative: the gap
+ * began while that action ran, e.g. apache closed its listeners early in its stop), each
+ * action's run time, the ms between one action's end and the next one's start (the cluster's
+ * hop: result recorded, the DC told, the next action sent), and after "|" the ms from the last
+ * action's end to the gap's end (client polling; negative when the new server answered before
+ * its start action returned). Only actions that end after the gap's start count.
+ */
+export function gapSteps(actions: AgentAction[], from: number, to: number): string {
+  const acts = actions.filter((a) => a.t1 >= from && a.t0 <= to).sort((a, b) => a.t0 - b.t0);
+  if (acts.length === 0) return `no agent ran | ${Math.round(to - from)}`;
+  const ms = (x: number) => {
+    const r = Math.round(x);
+    return r < 0 ? String(r) : `+${r}`;
+  };
+  const parts = [ms(acts[0].t0 - from)];
+  for (const [i, a] of acts.entries()) {
+    if (i > 0) parts.push(ms(a.t0 - acts[i - 1].t1));
+    parts.push(`${a.op} ${a.rsc}@${a.node} ${Math.round(a.t1 - a.t0)}`);
+  }
+  return `${parts.join(" ")} | ${ms(to - acts[acts.length - 1].t1)}`;
+}

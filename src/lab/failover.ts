@@ -10,7 +10,7 @@ import { cibRequest } from "../daemon/protocol.js";
 import { type LabConfig, type LabNode, nodeLogDir, tandemdSocket, vipUrl } from "./config.js";
 import { HEAL_OF, injectFault } from "./faults.js";
 import { vipClient } from "./client.js";
-import { type AgentAction, type Breakdown, breakdown, collectActions } from "./breakdown.js";
+import { type AgentAction, type Breakdown, breakdown, collectActions, gapSteps } from "./breakdown.js";
 import { analyzeSwitch, median, nowMs, type Sample } from "./poller.js";
 import { findProcesses, sleep } from "./procs.js";
 import { runTool } from "./run.js";
@@ -55,6 +55,9 @@ export interface FailoverRun {
 }
 
 export interface GapSplit extends Breakdown {
+  /** The gap: end of the last answer from the old node, end of the first from the new one. */
+  from: number;
+  to: number;
   actions: AgentAction[];
 }
 
@@ -62,7 +65,7 @@ export interface GapSplit extends Breakdown {
 function splitGap(lab: LabConfig, from?: number, to?: number): GapSplit | undefined {
   if (from === undefined || to === undefined || to <= from) return undefined;
   const actions = collectActions(lab, from, to);
-  return { ...breakdown(actions, from, to), actions };
+  return { ...breakdown(actions, from, to), from, to, actions };
 }
 
 export interface FailoverResult {
@@ -347,6 +350,10 @@ function splitJson(sp: GapSplit | undefined, tFault: number) {
   return {
     agents_s: sp.agentsMs / 1000,
     idle_s: sp.idleMs / 1000,
+    gap_start_s: s(sp.from),
+    gap_end_s: s(sp.to),
+    idle: sp.idle.map((x) => ({ start_s: s(x.t0), end_s: s(x.t1) })),
+    steps: gapSteps(sp.actions, sp.from, sp.to),
     actions: sp.actions.map((a) => ({
       node: a.node,
       rsc: a.rsc,
@@ -357,6 +364,8 @@ function splitJson(sp: GapSplit | undefined, tFault: number) {
     })),
   };
 }
+
+const stepsOf = (sp: GapSplit) => gapSteps(sp.actions, sp.from, sp.to);
 
 /** The terminal summary: per run the gap, and the cluster's events beside the client's view. */
 export function formatSummary(res: FailoverResult): string {
@@ -369,11 +378,14 @@ export function formatSummary(res: FailoverResult): string {
     if (r.split)
       lines.push(
         `  of which resource agents ran ${s3(r.split.agentsMs)} s, no agent running ${s3(r.split.idleMs)} s (scheduling, messages, dispatch, polling)`,
+        `  steps (ms): ${stepsOf(r.split)}`,
       );
-    if (r.failback)
+    if (r.failback) {
       lines.push(
         `  failback after heal: ${r.failback.from} -> ${r.failback.to}, gap ${s3(r.failback.gapMs)} s${r.failback.split ? ` (agents ${s3(r.failback.split.agentsMs)} s, none running ${s3(r.failback.split.idleMs)} s)` : ""}`,
       );
+      if (r.failback.split) lines.push(`  failback steps (ms): ${stepsOf(r.failback.split)}`);
+    }
     lines.push("  timeline (s after the fault)      client                          cluster");
     const rows: { t: number; client?: string; cluster?: string }[] = [];
     rows.push({ t: r.tFault, client: `fault injected (${r.fault} ${r.from})` });
