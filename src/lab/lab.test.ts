@@ -41,7 +41,16 @@ interface RunJson {
   to: string | null;
   double_answers: number;
   failed_requests: number;
-  failback: { from: string; to: string; gap_s: number | null; double_answers: number } | null;
+  failback: {
+    from: string;
+    to: string;
+    gap_s: number | null;
+    double_answers: number;
+    steps?: string;
+  } | null;
+  gap_start_s?: number;
+  gap_end_s?: number;
+  steps?: string;
   error: string | null;
 }
 
@@ -133,6 +142,15 @@ describe("tandem lab (loopback, tutorial scenario)", () => {
       assert.equal(run.failback?.to, "node1", JSON.stringify(run));
       assert.equal(run.failback?.double_answers, 0);
       assert.equal(run.error, null);
+      if (fault === "stop") {
+        // The gap step by step: the stops on node1, then the starts on node2 (and back).
+        assert.ok((run.gap_start_s ?? 0) < (run.gap_end_s ?? 0), JSON.stringify(run));
+        assert.match(
+          run.steps ?? "",
+          /stop webserver@node1 \d+ [-+]\d+ stop virtual_ip@node1 .*start webserver@node2/,
+        );
+        assert.match(run.failback?.steps ?? "", /stop webserver@node2 .*start webserver@node1/);
+      }
       const page = await httpGet(vipUrl, 2000);
       assert.ok(page.body?.includes("node1"), page.body);
     });
