@@ -8,8 +8,11 @@ import { captureIO } from "./io.js";
 import { runCommand } from "./run-command.js";
 
 /** Runs crm_simulate with the process's arguments and IO (what bin/crm_simulate does). */
-export function run(argv: string[]): Promise<void> {
-  return runCommand("crm_simulate", async () => crmSimulateLiveCommand, argv);
+export async function run(argv: string[]): Promise<void> {
+  await runCommand("crm_simulate", async () => crmSimulateLiveCommand, argv);
+  // Done: exit once the output is flushed, without waiting for garbage collection
+  // work V8 has scheduled meanwhile (a full mark-compact on big inputs).
+  process.stderr.write("", () => process.stdout.write("", () => process.exit()));
 }
 
 /**

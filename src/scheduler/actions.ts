@@ -55,7 +55,12 @@ export interface RscActions {
   start: Action;
   /** Stop per node (uname); "" for the placeholder when the resource runs nowhere. */
   stops: Map<string, Action>;
-  probes: Action[];
+  /**
+   * Probes, made when first read (the graph reads them; -R never does): there are
+   * nodes x resources of them, with no edges, and they are always required and
+   * runnable. Their ids are reserved when the other actions are made.
+   */
+  readonly probes: Action[];
   monitors: Action[];
   /** Pseudo actions of groups / clones. */
   running?: Action;
@@ -67,7 +72,10 @@ export interface RscActions {
 }
 
 export interface ActionSet {
+  /** Every action but the probes (RscActions.probes), in id order. */
   all: Action[];
+  /** Ids given so far (probes included): ids run from 0 to size - 1. */
+  size: number;
   edges: Edge[];
   byRsc: Map<SchedResource, RscActions>;
   fencing: Action[];
@@ -80,7 +88,7 @@ Object.freeze(NO_EDGES);
 export function newAction(set: ActionSet, a: Omit<Action, "id" | "before" | "after">): Action {
   // Built field by field (not spread): there are ~10^5 of these on big clusters.
   const action: Action = {
-    id: set.all.length,
+    id: set.size++,
     rsc: a.rsc,
     task: a.task,
     node: a.node,
@@ -177,8 +185,7 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
       "",
       newAction(set, { rsc: r, task: "stop", interval: 0, pseudo: true, required: false, runnable: true }),
     );
-  const probes: Action[] = [];
-  const probeTimeout = defaultTimeout(r, "monitor", 0);
+  const probeNodes: string[] = [];
   if (!r.orphan && !ws.options.maintenanceMode)
     for (let k = ws.nodes.length - 1; k >= 0; k--) {
       // (in reverse node order, as crm_simulate lists probes)
@@ -189,20 +196,37 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
         // Anonymous clones are probed once per node (by the first instance without history there).
         if (!r.parent.kind || !cloneProbeHere(r, n.uname)) continue;
       }
-      probes.push(
-        newAction(set, {
-          rsc: r,
-          task: "monitor",
-          node: n.uname,
-          interval: 0,
-          pseudo: false,
-          required: true,
-          runnable: true,
-          probe: true,
-          timeout: probeTimeout,
-        }),
-      );
+      probeNodes.push(n.uname);
     }
+  const firstProbeId = set.size;
+  set.size += probeNodes.length;
+  let probes: Action[] | undefined;
+  const probesOf = (): Action[] => {
+    if (probes) return probes;
+    const timeout = defaultTimeout(r, "monitor", 0);
+    probes = probeNodes.map(
+      (node, i): Action => ({
+        id: firstProbeId + i,
+        rsc: r,
+        task: "monitor",
+        node,
+        interval: 0,
+        pseudo: false,
+        required: true,
+        runnable: true,
+        reason: undefined,
+        timeout,
+        anyRunnable: undefined,
+        minRunnable: undefined,
+        probe: true,
+        implied: undefined,
+        inhibited: undefined,
+        before: NO_EDGES,
+        after: NO_EDGES,
+      }),
+    );
+    return probes;
+  };
   const monitors: Action[] = [];
   if (next !== null && managed)
     for (const op of r.ops) {
@@ -221,7 +245,14 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
       });
       monitors.push(m);
     }
-  const acts: RscActions = { start, stops, probes, monitors };
+  const acts: RscActions = {
+    start,
+    stops,
+    get probes() {
+      return probesOf();
+    },
+    monitors,
+  };
   // A changed definition restarts the resource (or reloads it, when only reloadable parameters changed).
   const startOp = next !== null ? r.history.get(next)?.startOp : undefined;
   if (healthyOnNext && managed && startOp && !start.required) {
@@ -345,7 +376,7 @@ function createFor(r: SchedResource, ws: WorkingSet, set: ActionSet): RscActions
 
 /** Stage 5 entry point. */
 export function createActions(ws: WorkingSet): ActionSet {
-  const set: ActionSet = { all: [], edges: [], byRsc: new Map(), fencing: [], shutdowns: [] };
+  const set: ActionSet = { all: [], size: 0, edges: [], byRsc: new Map(), fencing: [], shutdowns: [] };
   for (const r of ws.resources) createFor(r, ws, set);
   return set;
 }

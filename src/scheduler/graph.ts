@@ -37,10 +37,14 @@ function included(a: Action): boolean {
 
 export function buildGraph(set: ActionSet): TransitionGraph {
   // Action ids are dense, so plain typed arrays stand in for maps (10^5 actions on big clusters).
-  const gidOf = new Int32Array(set.all.length).fill(-1);
+  const gidOf = new Int32Array(set.size).fill(-1);
+  // All actions in id order: the probes (made here, see RscActions.probes) between the others.
+  const byId: (Action | undefined)[] = new Array(set.size);
+  for (const a of set.all) byId[a.id] = a;
+  for (const acts of set.byRsc.values()) for (const p of acts.probes) byId[p.id] = p;
   const actions: GraphAction[] = [];
-  for (const a of set.all) {
-    if (!included(a)) continue;
+  for (const a of byId) {
+    if (!a || !included(a)) continue;
     gidOf[a.id] = actions.length;
     actions.push({ id: actions.length, action: a, key: actionKey(a), inputs: [] });
   }
