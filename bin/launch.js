@@ -4,6 +4,7 @@
 // its V8 code cache when both are up to date; otherwise, or when
 // TANDEM_NO_BUNDLE is set, from the ES modules in dist/ as every other program.
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,21 +38,38 @@ export function bundlePaths(program) {
   };
 }
 
-/** "size:mtime" of a file, or undefined when it is missing. */
+/** What the manifest records of a file: size, mtime and content hash (undefined when missing). */
 export function stamp(file) {
   try {
     const s = statSync(file);
-    return `${s.size}:${s.mtimeMs}`;
+    return { size: s.size, mtimeMs: s.mtimeMs, sha1: sha1(readFileSync(file)) };
   } catch {
     return undefined;
   }
 }
 
+function sha1(bytes) {
+  return createHash("sha1").update(bytes).digest("hex");
+}
+
+/** The file is as recorded: same size and mtime, or (a copy) same size and content. */
+function unchanged(file, rec) {
+  if (!rec) return false;
+  let s;
+  try {
+    s = statSync(file);
+  } catch {
+    return false;
+  }
+  if (s.size !== rec.size) return false;
+  return s.mtimeMs === rec.mtimeMs || sha1(readFileSync(file)) === rec.sha1;
+}
+
 /**
  * The bundle's exports, or undefined when there is none or it is stale: the
- * manifest records the size and mtime of the bundle, its cache and every dist/
- * file it was built from, so a later `tsc` alone (or a missing file) makes the
- * launcher fall back to dist/ instead of running old code.
+ * manifest records the bundle, its cache and every dist/ file it was built
+ * from, so a later `tsc` alone (or a missing file) makes the launcher fall
+ * back to dist/ instead of running old code.
  */
 export function loadBundle(program, { useCache = true } = {}) {
   const p = bundlePaths(program);
@@ -65,19 +83,18 @@ export function loadBundle(program, { useCache = true } = {}) {
   } catch {
     return undefined; // (no single-file build of this program)
   }
-  if (stamp(p.script) !== manifest.script) return skip(`${p.script} changed since the build`);
-  for (const [file, s] of Object.entries(manifest.inputs ?? {}))
-    if (stamp(join(root, file)) !== s) return skip(`${file} changed since the build`);
+  if (!unchanged(p.script, manifest.script)) return skip(`${p.script} changed since the build`);
+  for (const [file, rec] of Object.entries(manifest.inputs ?? {}))
+    if (!unchanged(join(root, file), rec)) return skip(`${file} changed since the build`);
   try {
-    const cachedData =
-      useCache && manifest.cache && stamp(p.cache) === manifest.cache ? readFileSync(p.cache) : undefined;
+    const cachedData = useCache && unchanged(p.cache, manifest.cache) ? readFileSync(p.cache) : undefined;
     const source = readFileSync(p.script, "utf8");
     // The CommonJS wrapper, compiled with vm.Script so that V8 can use the code cache.
     const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: p.script,
       cachedData,
     });
-    if (cachedData && script.cachedDataRejected) skip(`code cache rejected (running without it)`);
+    if (cachedData && script.cachedDataRejected) skip("code cache rejected (running without it)");
     const module = { exports: {} };
     script.runInThisContext()(module.exports, createRequire(p.script), module, p.script, p.dir);
     return { ...module.exports, script };

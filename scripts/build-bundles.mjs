@@ -4,7 +4,8 @@
 // For each: bundles dist/cli/NAME-bundle.js with esbuild into dist/bundle/NAME.cjs,
 // runs it in-process on a generated CIB so that V8 compiles what a real run
 // needs, saves V8's code cache beside it, and writes a manifest with the size and
-// mtime of every input (bin/launch.js uses the bundle only while they match).
+// mtime and content hash of every input (bin/launch.js uses the bundle only while
+// they match).
 // Without esbuild (e.g. a production install) it skips: the launchers then run
 // the ES modules in dist/ as before.
 

@@ -150,8 +150,9 @@ function ensureReal(o) {
  */
 function snapshot() {
   const dir = mkdtempSync(join(tmpdir(), "bench-scheduler-"));
-  cpSync(join(repoRoot, "bin"), join(dir, "bin"), { recursive: true });
-  cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true });
+  // (timestamps kept: bin/launch.js then sees at a glance that the crm_simulate bundle is current)
+  cpSync(join(repoRoot, "bin"), join(dir, "bin"), { recursive: true, preserveTimestamps: true });
+  cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true, preserveTimestamps: true });
   cpSync(join(repoRoot, "package.json"), join(dir, "package.json"));
   if (existsSync(join(repoRoot, "node_modules")))
     symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
@@ -172,6 +173,9 @@ function buildCommit(ref) {
   spawnSync(process.execPath, [join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "-p", dir], {
     stdio: "ignore",
   });
+  // Commits with a single-file build of crm_simulate build it too (as their `npm run build` does).
+  if (existsSync(join(dir, "scripts", "build-bundles.mjs")))
+    spawnSync(process.execPath, [join(dir, "scripts", "build-bundles.mjs")], { stdio: "ignore" });
   const bin = join(dir, "bin", "crm_simulate");
   if (!existsSync(bin) || !existsSync(join(dir, "dist", "cli", "crm_simulate.js")))
     fail(`commit '${ref}' has no crm_simulate to measure`);

@@ -11,8 +11,11 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,6 +82,24 @@ test("crm_simulate bundle: same results as dist/, used only while up to date", (
     const noCache = run(root, ["-x", cib, "-S"]);
     assert.equal(noCache.err, "");
     assert.equal(noCache.out, expected);
+
+    // A copy that did not keep mtimes (same content): still used.
+    const later = new Date(Date.now() + 5000);
+    for (const f of readdirSync(path.join(root, "dist"), { recursive: true }))
+      utimesSync(path.join(root, "dist", String(f)), later, later);
+    const copied = run(root, ["-x", cib, "-S"]);
+    assert.equal(copied.err, "");
+    assert.equal(copied.out, expected);
+
+    // Same size, other content: not used.
+    const orderings = path.join(root, "dist", "scheduler", "orderings.js");
+    const text = readFileSync(orderings, "utf8");
+    const at = text.indexOf("// ") + 3;
+    writeFileSync(orderings, text.slice(0, at) + (text[at] === "X" ? "Y" : "X") + text.slice(at + 1));
+    const edited = run(root, ["-x", cib, "-S"]);
+    assert.match(edited.err, /bundle not used: dist\/scheduler\/orderings\.js changed since the build/);
+    assert.equal(edited.out, expected);
+    writeFileSync(orderings, text);
 
     // A dist/ file rebuilt after the bundle (tsc alone): the launcher uses dist/.
     appendFileSync(path.join(root, "dist", "scheduler", "summary.js"), "\n// changed\n");
