@@ -4,7 +4,6 @@
 // its V8 code cache when both are up to date; otherwise, or when
 // TANDEM_NO_BUNDLE is set, from the ES modules in dist/ as every other program.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,6 +48,8 @@ export function stamp(file) {
 }
 
 function sha1(bytes) {
+  // (loaded only when needed: most launches never hash anything)
+  const { createHash } = createRequire(import.meta.url)("node:crypto");
   return createHash("sha1").update(bytes).digest("hex");
 }
 
