@@ -251,12 +251,16 @@ async function idleCpu(n, seconds) {
     await sleep(2000);
     const pids = c.ids.map((id) => c.pid(id));
     const loadBefore = loadavg().map((x) => +x.toFixed(2));
+    const st0 = await Promise.all(c.ids.map((id) => c.status(id)));
     const c0 = pids.map(cpuMs);
     const t0 = performance.now();
     await sleep(seconds * 1000);
     const secs = (performance.now() - t0) / 1000;
     const perNode = pids.map((p, i) => +((cpuMs(p) - c0[i]) / secs).toFixed(1));
     const st = await Promise.all(c.ids.map((id) => c.status(id)));
+    // (older node processes do not report packet counts)
+    const rate = (k) =>
+      st[0].packets ? median(st.map((s, i) => Math.round((s.packets[k] - st0[i].packets[k]) / secs))) : "?";
     const changes = st.map((s) => s.history.length).reduce((a, b) => a + b, 0);
     return {
       nodes: n,
@@ -264,6 +268,7 @@ async function idleCpu(n, seconds) {
       cpuMsPerSecPerNode: perNode,
       medianMsPerSec: median(perNode),
       coreShareAllNodes: +(perNode.reduce((a, b) => a + b, 0) / 10).toFixed(1),
+      packetsPerSecPerNode: { sent: rate("sent"), received: rate("received") },
       configurations: changes,
       loadBefore,
       loadAfter: loadavg().map((x) => +x.toFixed(2)),
@@ -401,6 +406,7 @@ if (only("e")) {
     console.log(
       `(e) ${String(n).padStart(2)} nodes idle ${r.seconds} s: CPU per node median ${r.medianMsPerSec} ms/s ` +
         `(${r.cpuMsPerSecPerNode.join(", ")}); all nodes ${r.coreShareAllNodes} % of a core; ` +
+        `UDP packets/s per node (median) sent ${r.packetsPerSecPerNode.sent} received ${r.packetsPerSecPerNode.received}; ` +
         `load ${r.loadBefore.join(" ")} -> ${r.loadAfter.join(" ")}`,
     );
   }

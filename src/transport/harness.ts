@@ -23,6 +23,8 @@ export interface NodeStatus {
   history: Array<{ t: number; ringId: string; members: number[] }>;
   rssBytes: number;
   drops: Record<string, number>;
+  /** UDP packets this node sent and received (pings and pongs included). */
+  packets: { sent: number; received: number; faultDropped: number; sendErrors: number };
   /** What the node's scheduling priority became (priority.ts). */
   scheduling: { policy: string; nice?: number; refused?: string };
 }

@@ -96,6 +96,7 @@ export async function runNode(argv: string[], engine: EngineFactory): Promise<vo
           history,
           rssBytes: process.memoryUsage().rss,
           drops: rt.codec.dropCounts(),
+          packets: { ...rt.transport.stats },
           scheduling,
         };
       },
