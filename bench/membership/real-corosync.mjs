@@ -130,6 +130,67 @@ async function waitFor(cond, ms, what) {
   }
 }
 
+/** Starts an n-node real corosync cluster (fresh state, network); resolves once all see n members. */
+async function startCluster(n, token) {
+  rmSync(STATE, { recursive: true, force: true });
+  mkdirSync(STATE, { recursive: true });
+  writeFileSync(`${STATE}/authkey`, randomBytes(256), { mode: 0o400 });
+  setupNet(n);
+  const procs = [];
+  for (let i = 1; i <= n; i++) {
+    const dir = join(STATE, `node${i}`);
+    mkdirSync(join(dir, "lib"), { recursive: true });
+    writeFileSync(join(dir, "corosync.conf"), conf(n, token, dir));
+    const script =
+      `mount -t tmpfs tmpfs /run && mount --bind ${dir}/lib /var/lib/corosync && ` +
+      `exec corosync -f -c ${dir}/corosync.conf`;
+    procs.push(
+      spawn("ip", ["netns", "exec", `tcs-n${i}`, "unshare", "-m", "sh", "-c", script], {
+        stdio: "ignore",
+      }),
+    );
+  }
+  const logs = Array.from({ length: n }, (_, i) => join(STATE, `node${i + 1}`, "corosync.log"));
+  try {
+    await waitFor(
+      () => logs.every((f) => memberLines(f).at(-1)?.members.length === n),
+      30_000 + n * 2000,
+      `${n} members`,
+    );
+  } catch (e) {
+    const sizes = logs.map((f) => memberLines(f).at(-1)?.members.length ?? 0);
+    throw new Error(`${e.message} (last membership size per node: ${sizes.join(" ")})`);
+  }
+  return { procs, logs };
+}
+
+/** CPU time (user + system, ms) a process has used so far. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** CPU per corosync process of an idle n-node cluster over `seconds` (after 2 s of settling). */
+export async function realIdleCpu(n, seconds, token = 300) {
+  process.on("exit", () => teardown(n));
+  try {
+    const { procs } = await startCluster(n, token);
+    await sleep(2000);
+    const c0 = procs.map((p) => cpuMs(p.pid));
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const secs = (performance.now() - t0) / 1000;
+    const perNode = procs.map((p, i) => +((cpuMs(p.pid) - c0[i]) / secs).toFixed(1));
+    for (const p of procs) p.kill("SIGKILL");
+    return { nodes: n, token, seconds, cpuMsPerSecPerNode: perNode };
+  } finally {
+    teardown(n);
+    if (!process.env.KEEP_STATE) rmSync(STATE, { recursive: true, force: true });
+  }
+}
+
 /** Kill -9 the highest node id of an n-node real corosync cluster, `runs` times. */
 export async function realDetection(n, runs, token = 300) {
   const times = [];
@@ -137,35 +198,7 @@ export async function realDetection(n, runs, token = 300) {
   process.on("exit", () => teardown(n));
   try {
     for (let r = 0; r < runs; r++) {
-      rmSync(STATE, { recursive: true, force: true });
-      mkdirSync(STATE, { recursive: true });
-      writeFileSync(`${STATE}/authkey`, randomBytes(256), { mode: 0o400 });
-      setupNet(n);
-      const procs = [];
-      for (let i = 1; i <= n; i++) {
-        const dir = join(STATE, `node${i}`);
-        mkdirSync(join(dir, "lib"), { recursive: true });
-        writeFileSync(join(dir, "corosync.conf"), conf(n, token, dir));
-        const script =
-          `mount -t tmpfs tmpfs /run && mount --bind ${dir}/lib /var/lib/corosync && ` +
-          `exec corosync -f -c ${dir}/corosync.conf`;
-        procs.push(
-          spawn("ip", ["netns", "exec", `tcs-n${i}`, "unshare", "-m", "sh", "-c", script], {
-            stdio: "ignore",
-          }),
-        );
-      }
-      const logs = Array.from({ length: n }, (_, i) => join(STATE, `node${i + 1}`, "corosync.log"));
-      try {
-        await waitFor(
-          () => logs.every((f) => memberLines(f).at(-1)?.members.length === n),
-          30_000 + n * 2000,
-          `${n} members`,
-        );
-      } catch (e) {
-        const sizes = logs.map((f) => memberLines(f).at(-1)?.members.length ?? 0);
-        throw new Error(`${e.message} (last membership size per node: ${sizes.join(" ")})`);
-      }
+      const { procs, logs } = await startCluster(n, token);
       await sleep(500);
       rssMiB = procs.map((p) => {
         const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, "utf8"));

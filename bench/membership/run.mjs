@@ -409,6 +409,19 @@ if (only("e")) {
         `UDP packets/s per node (median) sent ${r.packetsPerSecPerNode.sent} received ${r.packetsPerSecPerNode.received}; ` +
         `load ${r.loadBefore.join(" ")} -> ${r.loadAfter.join(" ")}`,
     );
+    if (!realAvailable) continue;
+    try {
+      const { realIdleCpu } = await import(realScript);
+      const c = await realIdleCpu(n, opts.idleSeconds);
+      r.realCorosync = c;
+      const sum = c.cpuMsPerSecPerNode.reduce((a, b) => a + b, 0);
+      console.log(
+        `(e) real corosync ${String(n).padStart(2)} nodes idle ${c.seconds} s (token ${c.token} ms): CPU per node median ` +
+          `${median(c.cpuMsPerSecPerNode)} ms/s (${c.cpuMsPerSecPerNode.join(", ")}); all nodes ${(sum / 10).toFixed(1)} % of a core; load ${load1()}`,
+      );
+    } catch (e) {
+      console.log(`(e) real corosync ${n} nodes: FAILED: ${e.message.slice(0, 300)}`);
+    }
   }
 }
 results.loadavg = loadavg().map((x) => +x.toFixed(1));
