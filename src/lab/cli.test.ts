@@ -123,6 +123,14 @@ describe("failover report", () => {
           faultOutput: "",
           samples,
           events: [{ t: t + 30, node: "node2", text: "tandemd: <node node1 left>" }],
+          split: {
+            agentsMs: 30,
+            idleMs: 15,
+            idle: [],
+            from: t + 25,
+            to: t + 70,
+            actions: [{ node: "node2", rsc: "virtual_ip", op: "start", t0: t + 35, t1: t + 65, rc: "ok" }],
+          },
         },
       ],
     };
@@ -131,6 +139,8 @@ describe("failover report", () => {
     assert.equal((html.match(/<svg /g) ?? []).length, 1);
     assert.match(html, /gap 0\.045 s/);
     assert.ok(html.includes("&lt;node node1 left&gt;"), "event text escaped");
+    // The gap step by step in the table.
+    assert.ok(html.includes("+10 start virtual_ip@node2 30 | +5"), "steps");
     assert.ok(!/<script|src=|href=|url\(/.test(html));
     // Requests coloured by the node that answered: two colours plus the failure's.
     assert.ok(html.includes("#2f7ed8") && html.includes("#e4572e") && html.includes("#c0392b"));

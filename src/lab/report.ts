@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { LabConfig } from "./config.js";
-import type { FailoverResult, FailoverRun } from "./failover.js";
+import { gapSteps } from "./breakdown.js";
+import type { FailoverResult, FailoverRun, GapSplit } from "./failover.js";
 import { median } from "./poller.js";
 
 const PALETTE = ["#2f7ed8", "#e4572e", "#29a35a", "#9b59b6", "#f1a208", "#17becf", "#8c564b", "#e377c2"];
@@ -94,6 +95,9 @@ function runSvg(lab: LabConfig, r: FailoverRun, idx: number): string {
   return parts.join("\n");
 }
 
+/** The gap step by step (breakdown.ts gapSteps), for the table. */
+const stepsCell = (sp: GapSplit | undefined) => (sp ? esc(gapSteps(sp.actions, sp.from, sp.to)) : "");
+
 export function renderReport(lab: LabConfig, res: FailoverResult): string {
   const gaps = res.runs.filter((r) => r.gapMs !== undefined).map((r) => (r.gapMs as number) / 1000);
   const legend = lab.nodes
@@ -105,7 +109,7 @@ export function renderReport(lab: LabConfig, res: FailoverResult): string {
   const rows = res.runs
     .map(
       (r, i) =>
-        `<tr><td>${i + 1}</td><td>${esc(r.from)}</td><td>${esc(r.to ?? "-")}</td><td>${r.gapMs === undefined ? "-" : (r.gapMs / 1000).toFixed(3)}</td><td>${r.failedRequests}</td><td>${r.doubleAnswers}</td><td>${r.failback ? `${esc(r.failback.from)} → ${esc(r.failback.to)} ${((r.failback.gapMs ?? 0) / 1000).toFixed(3)} s` : "-"}</td></tr>`,
+        `<tr><td>${i + 1}</td><td>${esc(r.from)}</td><td>${esc(r.to ?? "-")}</td><td>${r.gapMs === undefined ? "-" : (r.gapMs / 1000).toFixed(3)}</td><td>${r.failedRequests}</td><td>${r.doubleAnswers}</td><td>${r.failback ? `${esc(r.failback.from)} → ${esc(r.failback.to)} ${((r.failback.gapMs ?? 0) / 1000).toFixed(3)} s` : "-"}</td><td class="steps">${stepsCell(r.split)}${r.failback?.split ? `<br>failback: ${stepsCell(r.failback.split)}` : ""}</td></tr>`,
     )
     .join("\n");
   const runs = res.runs
@@ -120,13 +124,13 @@ export function renderReport(lab: LabConfig, res: FailoverResult): string {
 body{font-family:system-ui,sans-serif;margin:24px;color:#222}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
 .key{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
-.err{color:#c0392b} svg{border:1px solid #ddd;margin-bottom:18px}
+.steps{text-align:left;font-size:12px} .err{color:#c0392b} svg{border:1px solid #ddd;margin-bottom:18px}
 </style></head><body>
 <h1>Failover: fault '${esc(res.fault)}', ${res.runs.length} run(s)</h1>
 <p>Client: GET ${esc(res.url)} every 20 ms (new connection each, 250 ms timeout). Gap = end of the last good answer from the old node to the end of the first good answer from the new one.
 Lab ${esc(lab.dir)} (${esc(lab.mode)}), ${lab.nodes.length} nodes.</p>
 <p>${legend} &nbsp; <span class="key" style="background:#c0392b;opacity:.45"></span>failed request</p>
-<table><tr><th>run</th><th>from</th><th>to</th><th>gap (s)</th><th>failed requests</th><th>double answers</th><th>failback</th></tr>
+<table><tr><th>run</th><th>from</th><th>to</th><th>gap (s)</th><th>failed requests</th><th>double answers</th><th>failback</th><th>steps (ms): lead-in, each action, +hop, | tail</th></tr>
 ${rows}
 </table>
 ${gaps.length ? `<p>Gap: min ${Math.min(...gaps).toFixed(3)} s, median ${median(gaps).toFixed(3)} s, max ${Math.max(...gaps).toFixed(3)} s.</p>` : ""}
