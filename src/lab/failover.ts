@@ -124,8 +124,21 @@ async function servingNode(lab: LabConfig, timeoutMs: number): Promise<string> {
   return waitForVip(lab, timeoutMs);
 }
 
-/** Heals what the fault did, then waits until every node is back and the VIP serves. */
-async function heal(lab: LabConfig, node: LabNode, fault: FailoverFault, timeoutMs: number): Promise<void> {
+/**
+ * Heals what the fault did, then waits until every node is back and the VIP serves. The
+ * run's own client (still polling: it measures the failback) tells when the VIP serves: a
+ * second client here (in netns mode a Node process started in the client namespace) would
+ * compete for the CPU with the failback's agents, right when they run, and lengthen the very
+ * gap being measured.
+ */
+async function heal(
+  lab: LabConfig,
+  node: LabNode,
+  fault: FailoverFault,
+  timeoutMs: number,
+  client: { samples: Sample[] },
+): Promise<void> {
+  const tHeal = nowMs();
   const undo = HEAL_OF[fault];
   if (undo) await injectFault(lab, node, undo);
   if (fault === "resource-fail") {
@@ -138,9 +151,13 @@ async function heal(lab: LabConfig, node: LabNode, fault: FailoverFault, timeout
   }
   const alive = lab.nodes[0];
   await waitForCluster(lab, alive, timeoutMs);
-  await waitForVip(lab, timeoutMs);
-  // Settled: the DC has no transition in progress.
   const deadline = Date.now() + timeoutMs;
+  while (!client.samples.some((x) => x.ok && x.node && x.t0 >= tHeal)) {
+    if (Date.now() > deadline)
+      throw new TandemError(ErrorCodes.LAB, `${vipUrl(lab)} did not serve in ${timeoutMs / 1000} s`);
+    await sleep(20);
+  }
+  // Settled: the DC has no transition in progress.
   while (Date.now() < deadline) {
     try {
       const st = await cibRequest(tandemdSocket(alive), "status", {}, { timeoutMs: 2000 });
@@ -233,7 +250,7 @@ export async function runFailover(
     // the service back, also after a fence reboot) is a second client-visible switch.
     const tHeal = nowMs();
     try {
-      await heal(lab, node, o.fault, 90_000);
+      await heal(lab, node, o.fault, 90_000, poller);
       await sleep(300);
     } catch (e) {
       run.error = `heal: ${(e as Error).message}`;
