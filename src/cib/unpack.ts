@@ -6,6 +6,7 @@ import { parseDurationMs } from "../core/duration.js";
 import { ErrorCodes, TandemError } from "../core/errors.js";
 import { parseScore } from "../core/score.js";
 import { child, elements, parseXml, type XmlElement } from "../core/xml.js";
+import { fastParseXml } from "./fast-xml.js";
 import { unpackNodeState } from "./unpack-status.js";
 import type {
   Alert,
@@ -591,7 +592,7 @@ export function unpackCib(root: XmlElement): Cib {
   };
 }
 
-/** Parses CIB XML text and unpacks it. */
+/** Parses CIB XML text and unpacks it (plain documents through the fast path, see fast-xml.ts). */
 export function parseCib(text: string, source?: string): Cib {
-  return unpackCib(parseXml(text, { source }));
+  return unpackCib(fastParseXml(text) ?? parseXml(text, { source }));
 }

@@ -4,11 +4,23 @@
 // with the configuration tells whether the definition changed since the
 // resource started: restart it, or only reload it.
 
-import { createHash } from "node:crypto";
+import type { Hash } from "node:crypto";
+import { createRequire } from "node:module";
 import type { LrmOp } from "../cib/model.js";
 import { resolveNvSets } from "../cib/rules.js";
 import { escapeAttr } from "../core/xml.js";
 import type { SchedResource, WorkingSet } from "./working-set.js";
+
+let newMd5: (() => Hash) | undefined;
+
+/** An MD5 hash; node:crypto is loaded on first use (most crm_simulate runs need no digest). */
+function md5(): Hash {
+  if (!newMd5) {
+    const { createHash } = createRequire("/")("node:crypto") as typeof import("node:crypto");
+    newMd5 = () => createHash("md5");
+  }
+  return newMd5();
+}
 
 /** Pacemaker's digest form: MD5 of ` <parameters a="1" b="2"/>\n`, names sorted. */
 export function paramsDigest(params: Record<string, string>, only?: Set<string>): string {
@@ -16,7 +28,7 @@ export function paramsDigest(params: Record<string, string>, only?: Set<string>)
     .filter((k) => only === undefined || only.has(k))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const body = names.map((k) => ` ${k}="${escapeAttr(params[k])}"`).join("");
-  return createHash("md5").update(` <parameters${body}/>\n`).digest("hex");
+  return md5().update(` <parameters${body}/>\n`).digest("hex");
 }
 
 export type DefinitionChange = "none" | "restart" | "reload";
