@@ -95,7 +95,8 @@ function evalExpression(x: AttrExpression, ctx: RuleContext): boolean {
   return false;
 }
 
-function parseDateSeconds(s: string | undefined): number | undefined {
+/** An ISO 8601 date/time (as date expressions hold it) in seconds since the epoch. */
+export function parseDateSeconds(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   s = s.trim().replace(/\s+([+-]\d\d:?\d\d|Z)$/, "$1"); // "... 09:30:00 +01:00" as crm_resource writes
   const t = Date.parse(s.includes("T") || s.includes(" ") ? s.replace(" ", "T") : `${s}T00:00:00Z`);

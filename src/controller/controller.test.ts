@@ -354,3 +354,48 @@ test("a lost node the CIB knows nothing of is recorded unclean (expected=member)
   // node2 has expected=down recorded (it was leaving cleanly): kept as it is
   assert.deepEqual(of("2").attrs, { in_ccm: "false", crmd: "offline" });
 });
+
+test("a lifetime constraint ends on time: the DC rechecks when the rule changes, not at cluster-recheck-interval", () => {
+  const c = new SimCluster(2, 50, policyScheduler);
+  c.twoNode = true;
+  c.reconfigure();
+  c.run();
+  c.setProperty(1, "stonith-enabled", "false");
+  c.run();
+  c.createResource(1, "d1");
+  c.run();
+  const home = c.placement().get("d1")![0];
+  const other = home === "node1" ? "node2" : "node1";
+  // d1 prefers its node (with stickiness 0 an equal score would keep it where it runs).
+  c.change(1, {
+    type: "request",
+    reqId: 9000,
+    op: {
+      op: "create",
+      section: "constraints",
+      xml: `<rsc_location id="loc-d1" rsc="d1" node="${home}" score="50"/>`,
+    },
+  });
+  c.run();
+  // `pcs resource move d1 OTHER lifetime=PT5S`: a location rule that holds until now + 5 s.
+  const end = new Date(c.now + 5_000).toISOString();
+  c.change(1, {
+    type: "request",
+    reqId: 9001,
+    op: {
+      op: "create",
+      section: "constraints",
+      xml: `<rsc_location id="cli-prefer-d1" rsc="d1" role="Started"><rule id="cli-prefer-rule-d1" score="INFINITY" boolean-op="and"><expression id="cli-prefer-expr-d1" attribute="#uname" operation="eq" value="${other}" type="string"/><date_expression id="cli-prefer-lifetime-end-d1" operation="lt" end="${end}"/></rule></rsc_location>`,
+    },
+  });
+  const t0 = c.now;
+  c.run(2_000);
+  assert.deepEqual(c.placement().get("d1"), [other], "moved while the rule holds");
+  // Nothing else happens: the recheck armed for the rule's end brings d1 home.
+  c.run(10_000);
+  assert.deepEqual(c.placement().get("d1"), [home], "back once the lifetime ended");
+  const back = c.execLog.findIndex((e) => e === `${home} d1_start_0`, 1);
+  assert.ok(back > 0);
+  assert.ok(c.now - t0 < 15 * 60_000);
+  assert.ok(c.nodes.get(1)!.ctl.settled);
+});

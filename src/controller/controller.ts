@@ -68,7 +68,7 @@ interface Transition {
 }
 
 /** Actions recorded as pending in the CIB before they are sent (what makes a resource possibly active). */
-const PENDING_RECORDED = new Set(["start", "promote", "demote", "migrate_from"]);
+const PENDING_RECORDED = new Set(["start", "stop", "promote", "demote", "migrate_from"]);
 
 const TIMER_SCHEDULE = "schedule";
 const TIMER_JOIN = "join-timeout";
@@ -109,6 +109,8 @@ export class Controller {
   private deadtimeLogged = false;
   /** Members the fencer reported fenced: down cleanly when they leave, not unclean. */
   private readonly fencedMembers = new Set<number>();
+  /** When the last scheduler run said a rule changes next (ms since the epoch). */
+  private ruleChangeAt: number | undefined;
 
   constructor(opts: ControllerOptions) {
     this.nodeId = opts.nodeId;
@@ -506,6 +508,7 @@ export class Controller {
     let graph: TransitionGraph;
     try {
       graph = this.opts.scheduler(this.cib, this.now);
+      this.ruleChangeAt = graph.recheckAtMs;
     } catch (e) {
       // A configuration the scheduler cannot handle: say so, keep what runs, wait for the next change.
       fx.push({ type: "log", level: "error", msg: `scheduler failed: ${(e as Error).message}` });
@@ -549,7 +552,13 @@ export class Controller {
     }
     const recheck =
       parseDurationMs(this.cib ? crmConfig(this.cib, "cluster-recheck-interval") : undefined) ?? 15 * 60_000;
-    if (recheck > 0) fx.push({ type: "set-timer", name: TIMER_RECHECK, ms: recheck });
+    // Sooner when a rule changes its value before then (a lifetime's end), as Pacemaker 2.1 does.
+    const untilRule =
+      this.ruleChangeAt === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(1000, this.ruleChangeAt - this.now);
+    const ms = Math.min(recheck > 0 ? recheck : Number.POSITIVE_INFINITY, untilRule);
+    if (Number.isFinite(ms)) fx.push({ type: "set-timer", name: TIMER_RECHECK, ms });
     return fx;
   }
 

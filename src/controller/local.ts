@@ -125,10 +125,11 @@ export class LocalController {
         else this.digests.delete(opKey);
         // A stop ends the resource's recurring monitors first (their results would be noise).
         if (msg.req.action === "stop") fx.push({ type: "cancel", rscId: msg.req.rscId });
-        // An action that may leave the resource active is in this node's history as pending
-        // until its result: a join while it runs reports it (as the DC's record-pending wrote
-        // it), instead of erasing it and letting a new DC start the resource elsewhere.
-        const activating = ["start", "promote", "demote", "migrate_from"].includes(msg.req.action);
+        // An action that may leave the resource active (a stop too, until it is done) is in this
+        // node's history as pending until its result: a join while it runs reports it (as the
+        // DC's record-pending wrote it), instead of erasing it and letting a new DC start the
+        // resource elsewhere.
+        const activating = ["start", "stop", "promote", "demote", "migrate_from"].includes(msg.req.action);
         if (activating && msg.req.intervalMs === 0) {
           let h = this.history.get(msg.req.rscId);
           if (!h) {

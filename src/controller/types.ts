@@ -41,6 +41,8 @@ export interface GraphAction {
 
 export interface TransitionGraph {
   actions: GraphAction[];
+  /** When a rule of the configuration next changes its value (ms since the epoch): recheck then. */
+  recheckAtMs?: number;
 }
 
 /**

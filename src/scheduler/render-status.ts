@@ -66,11 +66,22 @@ function isDisabled(r: SchedResource): boolean {
   return false;
 }
 
+const PENDING_ROLE: Record<string, string> = {
+  start: "Starting",
+  stop: "Stopping",
+  promote: "Promoting",
+  demote: "Demoting",
+  migrate_to: "Migrating",
+  migrate_from: "Migrating",
+};
+
 function primitiveState(r: SchedResource, ws: WorkingSet, nodesOverride?: string[]): string {
   const nodes = nodesOverride ?? r.runningOn;
   const failed = nodes.some((n) => r.history.get(n)?.failed);
   const blocked = r.blocked || nodes.some((n) => r.history.get(n)?.blocked);
-  const pending = nodes.length > 0 && nodes.every((n) => r.history.get(n)?.pending?.operation === "start");
+  // A pending operation (record-pending) shows as Pacemaker's crm_mon does: Starting, Stopping...
+  const tasks = new Set(nodes.map((n) => r.history.get(n)?.pending?.operation));
+  const pending = nodes.length > 0 && tasks.size === 1 ? PENDING_ROLE[[...tasks][0] ?? ""] : undefined;
   const flags: string[] = [];
   if (isDisabled(r)) flags.push("disabled");
   if (blocked) flags.push("blocked");
@@ -82,7 +93,7 @@ function primitiveState(r: SchedResource, ws: WorkingSet, nodesOverride?: string
     if (notInstalled && flags.length === 0) s += " (not installed) ";
     return s;
   }
-  const role = failed ? "FAILED" : pending ? "Starting" : "Started";
+  const role = failed ? "FAILED" : (pending ?? "Started");
   const prefix = r.orphan ? "ORPHANED " : "";
   const monitoring = nodes.some((n) => {
     const h = r.history.get(n);

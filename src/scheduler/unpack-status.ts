@@ -255,7 +255,14 @@ export function unpackHistory(
     const isProbe = task === "monitor" && op.interval === 0;
     if (op.opStatus === -1 || op.callId === -1) {
       h.pending = op;
-      if (task === "start" || task === "promote" || task === "demote" || task === "migrate_from")
+      // A stop in flight has not stopped anything yet: the resource may still be active there.
+      if (
+        task === "start" ||
+        task === "stop" ||
+        task === "promote" ||
+        task === "demote" ||
+        task === "migrate_from"
+      )
         h.active = true;
       if (task === "monitor" && op.interval > 0) h.recurring.set(op.interval, op);
       continue;
