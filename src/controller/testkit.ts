@@ -138,6 +138,26 @@ export class SimCluster {
     this.reconfigure();
   }
 
+  /**
+   * Someone else's fencer fenced `target` (stonith_admin): its services and daemon end, and every
+   * live controller hears the result, before the membership loss or after it.
+   */
+  manualFence(target: string, resultBeforeLoss: boolean): void {
+    const victim = [...this.nodes.values()].find((x) => x.uname === target)!;
+    const notify = () => {
+      for (const n of this.nodes.values())
+        if (n.up)
+          this.ctlFx(
+            n.id,
+            n.ctl.handle({ type: "fence-notify", target, action: "reboot", ok: true, now: this.now }),
+          );
+    };
+    if (resultBeforeLoss) notify();
+    victim.running.clear();
+    this.crash(victim.id);
+    if (!resultBeforeLoss) notify();
+  }
+
   /** The daemon of a crashed node starts again: CIB configuration from its disk, services as they are. */
   restart(id: number): void {
     const old = this.nodes.get(id)!;
