@@ -3,7 +3,8 @@
 // location), so stonith_admin -B f3 on f1 is executed by f2 (delegate=f2, origin=f1), the
 // history shows it on every node, and the DC records f3 down without fencing it again.
 // Then fencing topology: `pcs stonith level add` writes the levels, level 1 (a device that
-// cannot reach its target) fails and level 2 fences; `level verify`, `level clear`.
+// cannot reach its target) fails and level 2 fences; `level verify`, `level clear`. Last, a
+// node asked to fence itself has another member do it.
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -160,6 +161,22 @@ test("3 tandemd nodes: manual fencing runs on a delegate, the DC does not fence 
     );
     assert.equal((await cli(pcsCommand, root("f1"), ["stonith", "level", "clear"])).code, 0);
     assert.equal((await cli(pcsCommand, root("f1"), ["stonith", "level"])).out, "");
+
+    // A node asked to fence itself does not run the agent (it would die before recording the
+    // result): another member does, and records it.
+    start("f3");
+    await waitFor("f3 back once more", threeUp, 30_000);
+    await cli(stonithAdminCommand, root("f3"), ["--reboot", "f3"]).catch(() => undefined);
+    await waitFor("f3's daemon gone a third time", () => gone("f3"), 10_000);
+    await waitFor(
+      "the self-requested fencing recorded by its delegate",
+      async () =>
+        new RegExp(
+          `^reboot of f3 successful: delegate=f2, client=stonith_admin\\.${process.pid}, origin=f3, `,
+          "m",
+        ).test((await cli(stonithAdminCommand, root("f1"), ["-H", "f3"])).out),
+      10_000,
+    );
   } catch (e) {
     const logs = NODES.map((n) => {
       const f = nodePaths(root(n.name)).logFile;
