@@ -369,8 +369,14 @@ for (const [mode, m] of Object.entries(results.tandem))
   for (const [s, x] of Object.entries(m ?? {}))
     if (x?.idle_median !== undefined)
       lines.push(
-        `tandem ${mode} ${s}: no agent running during the gap: median ${f(x.idle_median)} s (failback ${f(x.failback_idle_median)} s)`,
+        `tandem ${mode} ${s}: no agent running during the gap: median ${f(x.idle_median)} s (failback ${f(x.failback_idle_median)} s); hops between actions ${x.hops_median?.join("/") ?? "-"} ms (failback ${x.failback_hops_median?.join("/") ?? "-"} ms)`,
       );
+if (results.pacemaker?.sequences?.length) {
+  const seqs = results.pacemaker.sequences;
+  lines.push(
+    `pacemaker: apache stop ${seqs.map((q) => q.web_stop_ms).join(" ")} ms; hops between actions (sum) median ${median(seqs.map((q) => q.hops_ms))} ms`,
+  );
+}
 const dbl = [results.tandem.loopback, results.tandem.netns, results.tandem.netns_web]
   .flatMap((m) => (m ? Object.values(m) : []))
   .reduce((a, x) => a + (x?.double_answers ?? 0), 0);
