@@ -29,7 +29,18 @@ async function warmInputs() {
   const { placementCib } = await import(join(root, "dist", "scheduler", "placement-cib.js"));
   const small = placementCib(3, 6, 60);
   const pretty = placementCib(5, 8, 120).replace(/></g, ">\n  <");
-  return [small, pretty];
+  // ... plus what the generator does not make: orders (plain, to and from a group), a clone.
+  const extras = placementCib(7, 4, 30)
+    .replace(
+      "</resources>",
+      '<clone id="warm-clone"><primitive id="warm-c" class="ocf" provider="pacemaker" type="Dummy"/></clone></resources>',
+    )
+    .replace(
+      "</constraints>",
+      '<rsc_order id="warm-o1" first="rsc1" then="rsc2"/><rsc_order id="warm-o2" first="warm-clone" then="rsc3" kind="Optional"/>' +
+        '<rsc_order id="warm-o3" first="rsc4" then="rsc5" symmetrical="false"/></constraints>',
+    );
+  return [small, pretty, extras];
 }
 
 async function buildCrmSimulate() {

@@ -11,9 +11,13 @@
 // the anchor's *-placement.txt for scratch inputs, marked "(anchor)").
 //
 // Usage: node bench/scheduler/run.mjs [--runs N] [--real-timeout SECONDS]
-//          [--no-real] [--only SUBSTRING] [--json] [--commit REF]
+//          [--no-real] [--only SUBSTRING] [--json] [--commit REF] [--without-extra-ca]
 // --commit REF measures that commit (exported and built in a temporary folder)
 // instead of the work tree's current build.
+// When NODE_EXTRA_CA_CERTS is set (some sandboxes point it at the whole system
+// CA bundle), every Node process parses that file before running any code; the
+// bench says how much that adds to each start, and --without-extra-ca runs ours
+// without it (the real crm_simulate is C and never reads it).
 
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -27,7 +31,15 @@ const REAL = "/usr/sbin/crm_simulate";
 const TIME = "/usr/bin/time";
 
 function parseArgs(argv) {
-  const o = { runs: 3, realTimeout: 60, real: true, only: undefined, json: false, commit: undefined };
+  const o = {
+    runs: 3,
+    realTimeout: 60,
+    real: true,
+    only: undefined,
+    json: false,
+    commit: undefined,
+    withoutExtraCa: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--runs") o.runs = Number(argv[++i]);
@@ -36,6 +48,7 @@ function parseArgs(argv) {
     else if (a === "--only") o.only = argv[++i];
     else if (a === "--json") o.json = true;
     else if (a === "--commit") o.commit = argv[++i];
+    else if (a === "--without-extra-ca") o.withoutExtraCa = true;
     else {
       console.error(`bench:scheduler: unknown option '${a}'`);
       process.exit(2);
@@ -53,12 +66,16 @@ function fail(msg) {
 }
 
 /** Runs a command under /usr/bin/time -v in its own process group; kills the group on timeout. */
-function measure(cmd, args, timeoutS) {
+function measure(cmd, args, timeoutS, env = process.env) {
   return new Promise((done) => {
     const useTime = existsSync(TIME);
     const argv = useTime ? ["-v", cmd, ...args] : args;
     const start = process.hrtime.bigint();
-    const child = spawn(useTime ? TIME : cmd, argv, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(useTime ? TIME : cmd, argv, {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env,
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {
@@ -199,8 +216,34 @@ function ensureOurs(o) {
   return snapshot();
 }
 
+/** Median start-up time of `node -e 0` with and without NODE_EXTRA_CA_CERTS (alternating). */
+async function extraCaCost(withoutEnv) {
+  const withCa = [];
+  const without = [];
+  for (let i = 0; i < 7; i++) {
+    withCa.push((await measure(process.execPath, ["-e", "0"], 60)).wall);
+    without.push((await measure(process.execPath, ["-e", "0"], 60, withoutEnv)).wall);
+  }
+  return { with: median(withCa), without: median(without) };
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+  const withoutEnv = { ...process.env };
+  delete withoutEnv.NODE_EXTRA_CA_CERTS;
+  const oursEnv = o.withoutExtraCa ? withoutEnv : process.env;
+  let extraCaStart;
+  if (extraCa) {
+    extraCaStart = await extraCaCost(withoutEnv);
+    console.error(
+      `bench:scheduler: NODE_EXTRA_CA_CERTS is set (${extraCa}): every Node start loads it, ` +
+        `node -e 0 takes ${extraCaStart.with.toFixed(3)} s with it, ${extraCaStart.without.toFixed(3)} s without; ` +
+        (o.withoutExtraCa
+          ? "ours runs without it (--without-extra-ca)"
+          : "ours runs with it (--without-extra-ca: without)"),
+    );
+  }
   if (!existsSync(cibDir)) fail(`anchor CIBs not found at ${cibDir}`);
   const ours = ensureOurs(o);
   await loadPlacementReader();
@@ -226,7 +269,7 @@ async function main() {
     const row = { input: name, ours: undefined, real: undefined, placement: undefined };
     const runs = [];
     for (let i = 0; i < o.runs; i++) {
-      const r = await measure(process.execPath, [ours, "-x", file, "-R"], 600);
+      const r = await measure(process.execPath, [ours, "-x", file, "-R"], 600, oursEnv);
       if (r.code !== 0 || r.timedOut) {
         row.oursError = r.timedOut
           ? "timed out after 600 s"
@@ -282,7 +325,20 @@ async function main() {
   console.log(`load average (1 min) at start ${loadStart}, at end ${loadEnd}, on ${cpus().length} CPUs`);
   if (o.json)
     console.log(
-      JSON.stringify({ runs: o.runs, realTimeout: o.realTimeout, loadStart, loadEnd, rows }, null, 2),
+      JSON.stringify(
+        {
+          runs: o.runs,
+          realTimeout: o.realTimeout,
+          loadStart,
+          loadEnd,
+          nodeExtraCaCerts: extraCa
+            ? { file: extraCa, startup: extraCaStart, usedByOurs: !o.withoutExtraCa }
+            : null,
+          rows,
+        },
+        null,
+        2,
+      ),
     );
 }
 
