@@ -3,15 +3,17 @@
 // scripts/build-bundles.mjs during `npm run build`) starts from that bundle and
 // its V8 code cache when both are up to date; otherwise, or when
 // TANDEM_NO_BUNDLE is set, from the ES modules in dist/ as every other program.
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import vm from "node:vm";
+// bin/ is CommonJS (bin/package.json): a CommonJS entry starts without Node's ES
+// module loader, which a bundled run never needs (a few ms of every start).
+const { existsSync, readFileSync, statSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { join } = require("node:path");
+const { pathToFileURL } = require("node:url");
+const vm = require("node:vm");
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const root = join(__dirname, "..");
 
-export async function launch(program) {
+async function launch(program) {
   const bundle = process.env.TANDEM_NO_BUNDLE ? undefined : loadBundle(program);
   if (bundle) {
     await bundle.run(process.argv.slice(2));
@@ -22,12 +24,12 @@ export async function launch(program) {
     process.stderr.write(`${program}: tandem is not built yet: run 'npm run build' in ${root}\n`);
     process.exit(1);
   }
-  const { main } = await import(dist);
+  const { main } = await import(pathToFileURL(dist).href);
   await main(program);
 }
 
 /** Where the single-file build of a program lives. */
-export function bundlePaths(program) {
+function bundlePaths(program) {
   const dir = join(root, "dist", "bundle");
   return {
     dir,
@@ -38,7 +40,7 @@ export function bundlePaths(program) {
 }
 
 /** What the manifest records of a file: size, mtime and content hash (undefined when missing). */
-export function stamp(file) {
+function stamp(file) {
   try {
     const s = statSync(file);
     return { size: s.size, mtimeMs: s.mtimeMs, sha1: sha1(readFileSync(file)) };
@@ -49,7 +51,7 @@ export function stamp(file) {
 
 function sha1(bytes) {
   // (loaded only when needed: most launches never hash anything)
-  const { createHash } = createRequire(import.meta.url)("node:crypto");
+  const { createHash } = require("node:crypto");
   return createHash("sha1").update(bytes).digest("hex");
 }
 
@@ -72,7 +74,7 @@ function unchanged(file, rec) {
  * from, so a later `tsc` alone (or a missing file) makes the launcher fall
  * back to dist/ instead of running old code.
  */
-export function loadBundle(program, { useCache = true } = {}) {
+function loadBundle(program, { useCache = true } = {}) {
   const p = bundlePaths(program);
   const skip = (why) => {
     if (process.env.TANDEM_DEBUG) process.stderr.write(`${program}: bundle not used: ${why}\n`);
@@ -103,3 +105,5 @@ export function loadBundle(program, { useCache = true } = {}) {
     return skip(String(e));
   }
 }
+
+module.exports = { launch, bundlePaths, stamp, loadBundle };

@@ -12,9 +12,10 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundlePaths, loadBundle, stamp } from "../bin/launch.js";
+import launcher from "../bin/launch.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { bundlePaths, loadBundle, stamp } = launcher;
 
 let esbuild;
 try {
