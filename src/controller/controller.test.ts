@@ -235,7 +235,7 @@ test("graceful stop: shutdown-escalation bounds the wait; the node leaves anyway
       ],
     }),
   });
-  ctl.handle({ type: "membership", members: [1], quorate: true, now: 0 });
+  ctl.handle({ type: "membership", members: [1], ring: "1.1", quorate: true, now: 0 });
   ctl.handle({ type: "cib", cib: sim.cibOf(1), configChanged: true, now: 1 });
   const fx = ctl.handle({ type: "shutdown", now: 10 });
   const timer = fx.find((f) => f.type === "set-timer" && f.name === "shutdown-escalation");
@@ -269,7 +269,7 @@ test("an action whose result never comes times out and the graph is re-run", () 
       ],
     }),
   });
-  ctl.handle({ type: "membership", members: [1], quorate: true, now: 0 });
+  ctl.handle({ type: "membership", members: [1], ring: "1.1", quorate: true, now: 0 });
   const cib = new SimCluster(1).cibOf(1);
   ctl.handle({
     type: "cib",
@@ -360,13 +360,13 @@ test("a lost node the CIB knows nothing of is recorded unclean (expected=member)
     [3, "node3"],
   ]);
   const ctl = new Controller({ nodeId: 1, nodes, scheduler: () => ({ actions: [] }) });
-  ctl.handle({ type: "membership", members: [1, 2, 3], quorate: true, now: 0 });
+  ctl.handle({ type: "membership", members: [1, 2, 3], ring: "1.1", quorate: true, now: 0 });
   // the copy this DC holds (adopted at a merge) has a node_state for node2 only
   const cib = parseXml(
     '<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status><node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="down"/></status></cib>',
   );
   ctl.handle({ type: "cib", cib, configChanged: false, now: 1 });
-  const fx = ctl.handle({ type: "membership", members: [1], quorate: false, now: 2 });
+  const fx = ctl.handle({ type: "membership", members: [1], ring: "1.2", quorate: false, now: 2 });
   const writes = fx.flatMap((f) => (f.type === "cib" && f.op.op === "status" ? f.op.changes : []));
   const of = (id: string) =>
     writes.find((c) => c.kind === "node-state" && c.nodeId === id) as { attrs: Record<string, string> };
@@ -417,4 +417,96 @@ test("a lifetime constraint ends on time: the DC rechecks when the rule changes,
   assert.equal(c.execLog.filter((e) => e === `${home} d1_start_0`).length, 2, "started at home again");
   assert.ok(c.now - t0 < 15 * 60_000);
   assert.ok(c.nodes.get(1)!.ctl.settled);
+});
+
+test("a command is obeyed only in the configuration it was planned in (same DC, same members, new ring: refused)", () => {
+  const nodes = new Map([
+    [1, "node1"],
+    [2, "node2"],
+  ]);
+  const startOnNode2 = {
+    id: 1,
+    kind: "rsc" as const,
+    task: "start",
+    node: "node2",
+    rsc: { id: "x", agent: { class: "ocf", provider: "tandem", type: "Dummy" }, params: {} },
+    intervalMs: 0,
+    timeoutMs: 1000,
+    deps: [],
+  };
+  const dc = new Controller({ nodeId: 1, nodes, scheduler: () => ({ actions: [startOnNode2] }) });
+  const node2 = new Controller({ nodeId: 2, nodes, scheduler: () => ({ actions: [] }) });
+  const cib = new SimCluster(2).cibOf(1);
+  const join = (id: number) => ({
+    type: "cib" as const,
+    cib,
+    op: {
+      op: "status" as const,
+      changes: [{ kind: "lrm-replace" as const, nodeId: String(id), uname: `node${id}`, lrm: "<lrm/>" }],
+    },
+    origin: id,
+    configChanged: false,
+    now: 1,
+  });
+  for (const c of [dc, node2]) c.handle({ type: "membership", members: [1, 2], ring: "1.4", quorate: true, now: 0 });
+  dc.handle(join(1));
+  dc.handle(join(2));
+  const planned = dc.handle({ type: "timer", name: "schedule", now: 60 });
+  const send = planned.find((f) => f.type === "send" && f.msg.t === "exec");
+  assert.ok(send && send.type === "send" && send.msg.t === "exec", JSON.stringify(planned));
+  const exec = send.msg;
+  assert.equal(exec.round, "1.4/1,2");
+  // delivered in the configuration it was planned in: run
+  assert.ok(node2.handle({ type: "deliver", from: 1, msg: exec, now: 61 }).some((f) => f.type === "exec"));
+  // a new ring with the same members (node1 was paused, came back, is DC again): the DC drops its
+  // transition, and the old command, delivered now, is refused
+  const dropped = dc.handle({ type: "membership", members: [1, 2], ring: "1.8", quorate: true, now: 70 });
+  assert.ok(dropped.some((f) => f.type === "log" && /transition 1 dropped: the membership changed/.test(f.msg)));
+  assert.equal(dc.currentTransition, undefined);
+  node2.handle({ type: "membership", members: [1, 2], ring: "1.8", quorate: true, now: 70 });
+  const late = node2.handle({ type: "deliver", from: 1, msg: exec, now: 71 });
+  assert.ok(!late.some((f) => f.type === "exec"), JSON.stringify(late));
+  assert.ok(late.some((f) => f.type === "log" && /planned in configuration 1\.4\/1,2, this is 1\.8\/1,2/.test(f.msg)));
+  // the DC plans again only after the new join: the new command carries the new configuration
+  assert.deepEqual(dc.handle({ type: "timer", name: "schedule", now: 120 }), []);
+  dc.handle(join(1));
+  dc.handle(join(2));
+  const again = dc.handle({ type: "timer", name: "schedule", now: 180 });
+  const send2 = again.find((f) => f.type === "send" && f.msg.t === "exec");
+  assert.ok(send2 && send2.type === "send" && send2.msg.t === "exec" && send2.msg.round === "1.8/1,2");
+  assert.ok(node2.handle({ type: "deliver", from: 1, msg: send2.msg, now: 181 }).some((f) => f.type === "exec"));
+});
+
+test("a fence still running when its transition is dropped is waited for, not run a second time", () => {
+  const nodes = new Map([
+    [1, "node1"],
+    [2, "node2"],
+    [3, "node3"],
+  ]);
+  const fence = { id: 1, kind: "fence" as const, task: "reboot", node: "node3", intervalMs: 0, timeoutMs: 1000, deps: [] };
+  const dc = new Controller({ nodeId: 1, nodes, scheduler: () => ({ actions: [fence] }) });
+  const cib = new SimCluster(3).cibOf(1);
+  const joinAll = (members: number[]) => {
+    for (const id of members)
+      dc.handle({
+        type: "cib",
+        cib,
+        op: { op: "status", changes: [{ kind: "lrm-replace", nodeId: String(id), uname: `node${id}`, lrm: "<lrm/>" }] },
+        origin: id,
+        configChanged: false,
+        now: 1,
+      });
+  };
+  dc.handle({ type: "membership", members: [1, 2], ring: "1.4", quorate: true, now: 0 });
+  joinAll([1, 2]);
+  const first = dc.handle({ type: "timer", name: "schedule", now: 60 });
+  assert.equal(first.filter((f) => f.type === "fence").length, 1);
+  dc.handle({ type: "membership", members: [1, 2], ring: "1.8", quorate: true, now: 70 });
+  joinAll([1, 2]);
+  const second = dc.handle({ type: "timer", name: "schedule", now: 130 });
+  assert.equal(second.filter((f) => f.type === "fence").length, 0, JSON.stringify(second));
+  assert.equal(dc.currentTransition?.actions, 1);
+  // the first operation's result completes the new transition's fence action
+  const res = dc.handle({ type: "fence-result", target: "node3", ok: true, reason: "", now: 200 });
+  assert.ok(res.some((f) => f.type === "log" && /transition 2 complete/.test(f.msg)), JSON.stringify(res));
 });

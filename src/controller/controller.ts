@@ -94,6 +94,16 @@ export class Controller {
     scheduler: SchedulerFn;
   };
   private members: number[] = [];
+  /**
+   * The configuration this node is in: its ring and members ("ring/1,2,3"), the same at every
+   * member. The DC's commands carry the one they were planned in; a node obeys a command only
+   * in that configuration, so a command queued in an earlier one — a paused DC's, or one sent
+   * just before a membership change — is never run in a later one, even where its sender is
+   * DC again (seed 4204).
+   */
+  private round = "";
+  /** Fencing operations this node runs (target names): a new transition waits for them, it does not fence again. */
+  private fencing = new Set<string>();
   private quorate = false;
   private cib: XmlElement | undefined;
   private awaitingJoin = new Set<number>();
@@ -161,7 +171,7 @@ export class Controller {
     this.now = ev.now;
     switch (ev.type) {
       case "membership":
-        return this.onMembership(ev.members, ev.quorate);
+        return this.onMembership(ev.members, ev.ring, ev.quorate);
       case "quorum":
         if (ev.quorate === this.quorate) return [];
         this.quorate = ev.quorate;
@@ -173,17 +183,27 @@ export class Controller {
       case "cib":
         return this.onCib(ev.cib, ev.op, ev.origin);
       case "deliver": {
-        // Only the DC of this configuration directs the nodes: a node that was paused or cut
-        // off may still believe it is DC and its messages can arrive in the new configuration.
-        const directive = ev.msg.t === "exec" || ev.msg.t === "cancel" || ev.msg.t === "shutdown-ok";
-        if (directive && ev.from !== this.dc)
-          return [
-            {
-              type: "log",
-              level: "warning",
-              msg: `ignoring ${ev.msg.t} from node ${ev.from}: the DC is node ${this.dc ?? "none"}`,
-            },
-          ];
+        // Only the DC of this configuration directs the nodes, and only with what it planned in
+        // this configuration: a node that was paused or cut off may still believe it is DC, and
+        // messages queued before a membership change are delivered after it (in a configuration
+        // where their sender may be DC again).
+        const m = ev.msg;
+        if (m.t === "exec" || m.t === "cancel" || m.t === "shutdown-ok") {
+          const why =
+            ev.from !== this.dc
+              ? `the DC is node ${this.dc ?? "none"}`
+              : m.round !== this.round
+                ? `planned in configuration ${m.round}, this is ${this.round}`
+                : undefined;
+          if (why !== undefined)
+            return [
+              {
+                type: "log",
+                level: m.node === this.nodeId ? "warning" : "debug",
+                msg: `ignoring ${m.t} from node ${ev.from}: ${why}`,
+              },
+            ];
+        }
         const fx = this.local.onMessage(ev.msg);
         return fx;
       }
@@ -204,20 +224,25 @@ export class Controller {
     }
   }
 
-  private onMembership(members: number[], quorate: boolean): ControllerEffect[] {
+  private onMembership(members: number[], ring: string, quorate: boolean): ControllerEffect[] {
     const wasDc = this.isDc;
     const before = new Set(this.members);
     this.members = [...new Set(members)].sort((a, b) => a - b);
+    this.round = `${ring}/${this.members.join(",")}`;
     this.quorate = quorate;
     for (const n of this.members) if (!before.has(n)) this.fencedMembers.delete(n);
     const fx: ControllerEffect[] = [];
     fx.push(...this.checkDeadtime());
+    // A transition belongs to the configuration it was planned in: its commands are refused in
+    // any other, and what it assumed (who is up, what runs where) may be wrong now. It is
+    // dropped; the DC plans again once the join has given it every member's history (actions
+    // still running report through it: an activating one as pending, local.ts).
+    fx.push(...this.discardTransition());
     if (!this.isDc) {
       for (const n of before) if (!this.members.includes(n)) this.fencedMembers.delete(n);
       fx.push(...this.local.join());
       if (wasDc) {
         fx.push({ type: "log", level: "notice", msg: `no longer the DC (node ${this.dc} is)` });
-        this.transition = undefined;
         fx.push({ type: "cancel-timer", name: TIMER_SCHEDULE }, { type: "cancel-timer", name: TIMER_JOIN });
         fx.push({ type: "cancel-timer", name: TIMER_RECHECK });
         this.scheduleArmed = false;
@@ -272,25 +297,28 @@ export class Controller {
     fx.push({ type: "cib", op: { op: "status", changes } });
     fx.push(...this.local.join());
     this.awaitingJoin = new Set(this.members);
-    const t = this.transition;
-    if (t) {
-      if (!t.aborted) this.abort("membership changed");
-      // Actions in flight on nodes that are gone will never report: they are lost, not pending.
-      for (const a of t.graph.actions) {
-        if (t.state.get(a.id) !== "running" || a.kind !== "rsc") continue;
-        const node = a.node === undefined ? undefined : this.idOf(a.node);
-        if (node !== undefined && this.members.includes(node)) continue;
-        t.state.set(a.id, "failed");
-        fx.push({ type: "cancel-timer", name: `action:${t.id}:${a.id}` });
-        fx.push({
-          type: "log",
-          level: "warning",
-          msg: `transition ${t.id}: action ${a.id} lost with node ${a.node}`,
-        });
-      }
-      fx.push(...this.advance());
-    }
     fx.push({ type: "set-timer", name: TIMER_JOIN, ms: this.opts.joinTimeoutMs });
+    return fx;
+  }
+
+  /** Drops the transition in progress (a new configuration): nothing more of it is sent or awaited. */
+  private discardTransition(): ControllerEffect[] {
+    const t = this.transition;
+    if (!t) return [];
+    this.transition = undefined;
+    const fx: ControllerEffect[] = [];
+    let running = 0;
+    for (const a of t.graph.actions)
+      if (t.state.get(a.id) === "running") {
+        running++;
+        fx.push({ type: "cancel-timer", name: `action:${t.id}:${a.id}` });
+      }
+    const done = [...t.state.values()].filter((s) => s === "done").length;
+    fx.push({
+      type: "log",
+      level: "notice",
+      msg: `transition ${t.id} dropped: the membership changed (${done}/${t.graph.actions.length} done, ${running} in flight)`,
+    });
     return fx;
   }
 
@@ -455,7 +483,10 @@ export class Controller {
   private onTimer(name: string): ControllerEffect[] {
     if (name === TIMER_SCHEDULE) {
       this.scheduleArmed = false;
-      if (!this.isDc || this.transition) return [];
+      // Never plan before the join of this configuration is complete: until then the CIB may not
+      // hold every member's history (or even the cluster's copy: the members' reports are applied
+      // only once the copies were compared and synced). The join's end asks for a run.
+      if (!this.isDc || this.transition || this.awaitingJoin.size > 0) return [];
       return this.deadtimeWait() ?? this.runScheduler();
     }
     if (name === TIMER_DEADTIME)
@@ -548,7 +579,7 @@ export class Controller {
       const ta = child(ns, "transient_attributes");
       const wants =
         ta && elements(ta).some((set) => elements(set, "nvpair").some((p) => p.attrs.name === "shutdown"));
-      if (wants) fx.push({ type: "send", msg: { t: "shutdown-ok", node: n } });
+      if (wants) fx.push({ type: "send", msg: { t: "shutdown-ok", node: n, round: this.round } });
     }
     const recheck =
       parseDurationMs(this.cib ? crmConfig(this.cib, "cluster-recheck-interval") : undefined) ?? 15 * 60_000;
@@ -600,7 +631,7 @@ export class Controller {
         level: "notice",
         msg: `transition ${t.id} complete: this node (the DC) may leave`,
       });
-      fx.push({ type: "send", msg: { t: "shutdown-ok", node: this.nodeId } });
+      fx.push({ type: "send", msg: { t: "shutdown-ok", node: this.nodeId, round: this.round } });
     }
     if (ok && t.graph.actions.every((a) => a.kind === "pseudo")) {
       // Only ordering points (a do_shutdown already answered...): nothing changed, nothing to re-check.
@@ -624,7 +655,7 @@ export class Controller {
       // would drop the rest of it (the starts elsewhere) and the next DC would plan it again.
       if (target === this.nodeId) t.releaseSelf = true;
       else if (target !== undefined && this.members.includes(target))
-        fx.push({ type: "send", msg: { t: "shutdown-ok", node: target } });
+        fx.push({ type: "send", msg: { t: "shutdown-ok", node: target, round: this.round } });
       t.state.set(a.id, "done");
       return "done";
     }
@@ -645,12 +676,19 @@ export class Controller {
         return "failed";
       }
       t.state.set(a.id, "running");
-      fx.push({
-        type: "log",
-        level: "crit",
-        msg: `fencing node ${a.node} (${a.task}) before recovering its resources`,
-      });
-      fx.push({ type: "fence", target: a.node ?? "", action: a.task, key });
+      const target = a.node ?? "";
+      if (this.fencing.has(target))
+        // Still running from a transition that was dropped: its result confirms this action.
+        fx.push({ type: "log", level: "notice", msg: `waiting for the fencing of ${target} in progress` });
+      else {
+        this.fencing.add(target);
+        fx.push({
+          type: "log",
+          level: "crit",
+          msg: `fencing node ${target} (${a.task}) before recovering its resources`,
+        });
+        fx.push({ type: "fence", target, action: a.task, key });
+      }
       fx.push({
         type: "set-timer",
         name: `action:${t.id}:${a.id}`,
@@ -710,6 +748,7 @@ export class Controller {
         t: "exec",
         node,
         key,
+        round: this.round,
         ...(a.rsc.digest ? { digest: a.rsc.digest } : {}),
         req: {
           rscId: a.rsc.id,
@@ -777,6 +816,7 @@ export class Controller {
   }
 
   private onFenceResult(target: string, ok: boolean, reason: string): ControllerEffect[] {
+    this.fencing.delete(target);
     const t = this.transition;
     const fx: ControllerEffect[] = [];
     const a = t?.graph.actions.find(

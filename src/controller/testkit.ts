@@ -89,6 +89,7 @@ export class SimCluster {
   private partitions: number[][] | undefined;
   /** The membership each node was last given (to tell nodes only about changes they see). */
   private lastConf = new Map<number, string>();
+  private rings = 0;
 
   /** The members of node `id`'s configuration: up nodes it can reach. */
   membersOf(id: number): number[] {
@@ -105,6 +106,8 @@ export class SimCluster {
   /** Installs the configurations the membership layer would form now, on the nodes whose changed. */
   reconfigure(): void {
     const up = this.members();
+    // Every configuration installed by this call is a new ring (one per partition).
+    this.rings++;
     // Messages of a departed sender are lost; the others are delivered in the old configuration,
     // before the new one is installed (extended virtual synchrony, as the membership layer gives).
     this.queue = this.queue.filter((q) => up.includes(q.from));
@@ -120,6 +123,7 @@ export class SimCluster {
         this.nodes.get(id)!.ctl.handle({
           type: "membership",
           members,
+          ring: `${members[0]}.${this.rings}`,
           quorate: this.twoNode ? members.length > 0 : members.length * 2 > this.nodes.size,
           now: this.now,
         }),

@@ -83,19 +83,27 @@ export interface ExecResult {
   userData?: string;
 }
 
-/** Controller-to-controller messages, sent through the process group in total order. */
+/**
+ * Controller-to-controller messages, sent through the process group in total order.
+ * The DC's commands carry the configuration (`round`: ring and members, see
+ * Controller.round) they were planned in; a node obeys them only in that configuration.
+ */
 export type ControllerMessage =
   /** DC -> node: run this action. */
-  | { t: "exec"; node: number; key: string; req: ExecRequest; digest?: string }
+  | { t: "exec"; node: number; key: string; req: ExecRequest; digest?: string; round: string }
   /** DC -> node: stop recurring operations of a resource (before a stop or after cleanup). */
-  | { t: "cancel"; node: number; rscId: string }
+  | { t: "cancel"; node: number; rscId: string; round: string }
   /** Cleanup: the node forgets a resource's history (all history without rscId) so it is probed again. */
   | { t: "forget"; node: number; rscId?: string }
   /** DC -> shutting-down node: its resources are gone, it may leave. */
-  | { t: "shutdown-ok"; node: number };
+  | { t: "shutdown-ok"; node: number; round: string };
 
 export type ControllerEvent =
-  | { type: "membership"; members: number[]; quorate: boolean; now: number }
+  /**
+   * A new configuration: its members and the ring it belongs to (the same at every member; a
+   * new ring is a new configuration even with the same members).
+   */
+  | { type: "membership"; members: number[]; ring: string; quorate: boolean; now: number }
   /** Quorum changed without a membership change. */
   | { type: "quorum"; quorate: boolean; now: number }
   /** The local CIB copy changed (origin: node that made the change, when known). */

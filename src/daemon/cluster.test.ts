@@ -16,7 +16,7 @@ import { crmFailcountCommand } from "../cli/crm_failcount.js";
 import { captureIO } from "../cli/io.js";
 import { ipcRequest } from "../transport/ipc.js";
 import { cibRequest } from "./protocol.js";
-import { tandemdBin } from "./testutil.js";
+import { FENCE_AGENT, tandemdBin } from "./testutil.js";
 import { nodePaths } from "./paths.js";
 import { waitFor } from "../core/wait.js";
 
@@ -301,33 +301,6 @@ test("3 tandemd nodes: monitor failure restarts in place, migration-threshold mo
 });
 
 /** A fence agent for this test: "fences" a node by removing its Dummy services' state files. */
-const FENCE_AGENT = `#!/bin/sh
-action=""; nodename=""; roots=""
-while IFS='=' read -r k v; do
-  case "$k" in
-    action) action=$v ;;
-    nodename) nodename=$v ;;
-    roots) roots=$v ;;
-  esac
-done
-case "$action" in
-  metadata) echo '<resource-agent name="fence_testkill"><parameters/><actions/></resource-agent>'; exit 0 ;;
-  monitor|status|list) exit 0 ;;
-  off|reboot)
-    dir=$(echo "$roots" | tr ';' '\\n' | sed -n "s/^$nodename://p")
-    [ -n "$dir" ] || { echo "unknown node $nodename" >&2; exit 1; }
-    # a reboot takes the node's daemon too (only the daemon of that node root)
-    pidf="$dir/run/tandem/tandemd.pid"
-    if [ -f "$pidf" ]; then
-      pid=$(cat "$pidf")
-      if tr '\\0' '\\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "TANDEM_ROOT=$dir"; then kill -9 "$pid"; fi
-    fi
-    rm -f "$dir"/run/tandem/rsctmp/*.state
-    date +%s%N >> "$dir/fenced"
-    exit 0 ;;
-esac
-exit 1
-`;
 
 test("2 tandemd nodes with stonith: the daemon of the node running d1 is killed (d1 still up) -> fenced before d1 starts on the survivor", async (t) => {
   const two = NODES.slice(0, 2);

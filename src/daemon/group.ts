@@ -13,8 +13,12 @@ export interface ClusterGroup {
   start(): Promise<void>;
   send(data: Buffer, guarantee: DeliveryGuarantee): void;
   onDeliver(fn: (sender: number, data: Buffer) => void): void;
-  /** A new configuration of the group: the node ids of its members. */
-  onConfChange(fn: (members: number[]) => void): void;
+  /**
+   * A new configuration of the group: the node ids of its members and the ring it belongs to
+   * (every member of one configuration is given the same ring; a new ring is a new
+   * configuration even with the same members: src/daemon/group-rounds.ts).
+   */
+  onConfChange(fn: (members: number[], ring: string) => void): void;
   onQuorum(fn: (quorate: boolean) => void): void;
   quorate(): boolean;
   /** Leave the group and stop (graceful shutdown). */
@@ -24,7 +28,7 @@ export interface ClusterGroup {
 /** A cluster of one node: every message is delivered to itself, in order, asynchronously. */
 export class SoloGroup implements ClusterGroup {
   private deliver: ((sender: number, data: Buffer) => void) | undefined;
-  private conf: ((members: number[]) => void) | undefined;
+  private conf: ((members: number[], ring: string) => void) | undefined;
   private running = false;
   private queue: Buffer[] = [];
   private scheduled = false;
@@ -33,7 +37,7 @@ export class SoloGroup implements ClusterGroup {
 
   async start(): Promise<void> {
     this.running = true;
-    setImmediate(() => this.conf?.([this.nodeId]));
+    setImmediate(() => this.conf?.([this.nodeId], `${this.nodeId}.1`));
   }
   send(data: Buffer): void {
     if (!this.running) return;
@@ -50,7 +54,7 @@ export class SoloGroup implements ClusterGroup {
   onDeliver(fn: (sender: number, data: Buffer) => void): void {
     this.deliver = fn;
   }
-  onConfChange(fn: (members: number[]) => void): void {
+  onConfChange(fn: (members: number[], ring: string) => void): void {
     this.conf = fn;
   }
   onQuorum(): void {}

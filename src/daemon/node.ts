@@ -138,7 +138,7 @@ export class NodeDaemon {
   async start(): Promise<void> {
     const g = this.o.group;
     g.onDeliver((sender, data) => this.guard(() => this.onGroupMessage(sender, data)));
-    g.onConfChange((members) => this.guard(() => this.onConfChange(members)));
+    g.onConfChange((members, ring) => this.guard(() => this.onConfChange(members, ring)));
     g.onQuorum((q) =>
       this.guard(() => {
         this.quorate = q;
@@ -173,13 +173,19 @@ export class NodeDaemon {
     }
   }
 
-  private onConfChange(members: number[]): void {
+  private onConfChange(members: number[], ring: string): void {
     this.members = [...members].sort((a, b) => a - b);
     this.quorate = this.o.group.quorate();
     this.log.log("notice", `membership: [${this.members.map((m) => this.o.nodes.get(m) ?? m).join(", ")}]`);
     this.replicaFx(this.replica.handle({ type: "confchange", members: this.members, quorate: this.quorate }));
     this.o.fencing?.()?.membership(this.members);
-    this.toController({ type: "membership", members: this.members, quorate: this.quorate, now: this.wall() });
+    this.toController({
+      type: "membership",
+      members: this.members,
+      ring,
+      quorate: this.quorate,
+      now: this.wall(),
+    });
   }
 
   private onGroupMessage(sender: number, data: Buffer): void {

@@ -8,15 +8,22 @@ import type { ClusterConfig } from "../transport/cluster-config.js";
 import type { IpcHandler } from "../transport/ipc.js";
 import { MembershipRuntime } from "../transport/runtime.js";
 import type { ClusterGroup, DeliveryGuarantee } from "./group.js";
+import { GroupRounds } from "./group-rounds.js";
 
 export const GROUP_NAME = "tandem";
 
 export class RuntimeGroup implements ClusterGroup {
   private deliver: ((sender: number, data: Buffer) => void) | undefined;
-  private conf: ((members: number[]) => void) | undefined;
+  private conf: ((members: number[], ring: string) => void) | undefined;
   private quorum: ((q: boolean) => void) | undefined;
+  private readonly rounds: GroupRounds;
 
-  constructor(readonly runtime: MembershipRuntime) {}
+  constructor(
+    readonly runtime: MembershipRuntime,
+    nodeId: number,
+  ) {
+    this.rounds = new GroupRounds(nodeId);
+  }
 
   /**
    * Callbacks run in order, after the engine's whole batch of effects: a configuration change
@@ -41,10 +48,16 @@ export class RuntimeGroup implements ClusterGroup {
     this.runtime.onCpgDeliver((e) => {
       if (e.group === GROUP_NAME) this.defer(() => this.deliver?.(e.sender.nodeId, e.data));
     });
+    // Every new ring is a new configuration, even with the same group members (group-rounds.ts).
+    this.runtime.onConfigChange((c) => {
+      if (c.kind !== "regular") return;
+      const g = this.rounds.totem(`${c.ringId.rep}.${c.ringId.seq}`, c.members);
+      if (g) this.defer(() => this.conf?.(g.members, g.ring));
+    });
     this.runtime.onCpgConfChange((e) => {
       if (e.group !== GROUP_NAME) return;
-      const members = [...new Set(e.members.map((m) => m.nodeId))].sort((a, b) => a - b);
-      this.defer(() => this.conf?.(members));
+      const g = this.rounds.cpg(e.members.map((m) => m.nodeId));
+      if (g) this.defer(() => this.conf?.(g.members, g.ring));
     });
     this.runtime.onQuorumChange((q) => this.defer(() => this.quorum?.(q.quorate)));
     await this.runtime.start();
@@ -56,7 +69,7 @@ export class RuntimeGroup implements ClusterGroup {
   onDeliver(fn: (sender: number, data: Buffer) => void): void {
     this.deliver = fn;
   }
-  onConfChange(fn: (members: number[]) => void): void {
+  onConfChange(fn: (members: number[], ring: string) => void): void {
     this.conf = fn;
   }
   onQuorum(fn: (q: boolean) => void): void {
@@ -87,5 +100,5 @@ export async function membershipGroupFactory(args: {
     engine: (config) => new MembershipEngine(config),
     logger: args.log,
   });
-  return { group: new RuntimeGroup(runtime), ipcHandlers: runtime.ipcHandlers() };
+  return { group: new RuntimeGroup(runtime, args.nodeId), ipcHandlers: runtime.ipcHandlers() };
 }

@@ -80,3 +80,37 @@ export function writeTestCluster(
     return root;
   });
 }
+
+/**
+ * A fence agent for tests (stdin options, as fence agents take them): `roots` maps node names
+ * to their TANDEM_ROOT ("n1:/dir;n2:/dir"); off/reboot kills that node's tandemd (only the one
+ * running with that root), removes its Dummy state files (its services die with the node) and
+ * appends the time to ROOT/fenced.
+ */
+export const FENCE_AGENT = `#!/bin/sh
+action=""; nodename=""; roots=""
+while IFS='=' read -r k v; do
+  case "$k" in
+    action) action=$v ;;
+    nodename) nodename=$v ;;
+    roots) roots=$v ;;
+  esac
+done
+case "$action" in
+  metadata) echo '<resource-agent name="fence_testkill"><parameters/><actions/></resource-agent>'; exit 0 ;;
+  monitor|status|list) exit 0 ;;
+  off|reboot)
+    dir=$(echo "$roots" | tr ';' '\\n' | sed -n "s/^$nodename://p")
+    [ -n "$dir" ] || { echo "unknown node $nodename" >&2; exit 1; }
+    # a reboot takes the node's daemon too (only the daemon of that node root)
+    pidf="$dir/run/tandem/tandemd.pid"
+    if [ -f "$pidf" ]; then
+      pid=$(cat "$pidf")
+      if tr '\\0' '\\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "TANDEM_ROOT=$dir"; then kill -9 "$pid"; fi
+    fi
+    rm -f "$dir"/run/tandem/rsctmp/*.state
+    date +%s%N >> "$dir/fenced"
+    exit 0 ;;
+esac
+exit 1
+`;

@@ -23,6 +23,7 @@ import type {
 import type { Effect } from "../membership/types.js";
 import { SimCluster } from "../sim/cluster.js";
 import { Prng } from "../sim/prng.js";
+import { type GroupConfiguration, GroupRounds } from "./group-rounds.js";
 
 type Envelope = { ch: "cib"; m: ReplicaMessage } | { ch: "crmd"; m: ControllerMessage };
 
@@ -33,6 +34,7 @@ interface App {
   timers: Map<string, number>;
   quorate: boolean;
   up: boolean;
+  rounds: GroupRounds;
 }
 
 const GROUP = "tandem";
@@ -74,12 +76,18 @@ class TotemStack {
         if (env.ch === "cib") this.replicaFx(app, app.replica.handle({ type: "deliver", from, msg: env.m }));
         else this.ctl(app, { type: "deliver", from, msg: env.m, now: this.sim.now });
       });
-    } else if (e.type === "cpg_config_change" && e.group === GROUP) {
-      const members = [...new Set(e.members.map((m) => m.nodeId))].sort((a, b) => a - b);
+    } else if (e.type === "config_change" || (e.type === "cpg_config_change" && e.group === GROUP)) {
+      // As src/daemon/runtime-group.ts: every new ring is a new configuration (group-rounds.ts).
+      let g: GroupConfiguration | undefined;
+      if (e.type === "config_change") {
+        if (e.change.kind === "regular")
+          g = app.rounds.totem(`${e.change.ringId.rep}.${e.change.ringId.seq}`, e.change.members);
+      } else g = app.rounds.cpg(e.members.map((m) => m.nodeId));
+      if (!g) return;
+      const { members, ring } = g;
       this.later(app, () => {
-        if (!members.includes(app.id)) return;
         this.replicaFx(app, app.replica.handle({ type: "confchange", members }));
-        this.ctl(app, { type: "membership", members, quorate: app.quorate, now: this.sim.now });
+        this.ctl(app, { type: "membership", members, ring, quorate: app.quorate, now: this.sim.now });
       });
     } else if (e.type === "quorum_change") {
       const q = e.quorum.quorate;
@@ -99,6 +107,7 @@ class TotemStack {
       timers: new Map(),
       quorate: false,
       up: true,
+      rounds: new GroupRounds(id),
     };
     this.apps.set(id, app);
     this.sim.start(id);

@@ -26,6 +26,7 @@ import type {
   ExecRequest,
   SchedulerFn,
 } from "../../controller/types.js";
+import { type GroupConfiguration, GroupRounds } from "../../daemon/group-rounds.js";
 import type { Effect } from "../../membership/types.js";
 import { SimCluster } from "../cluster.js";
 import type { Prng } from "../prng.js";
@@ -71,6 +72,8 @@ interface Daemon {
   /** The executor: operations queued per resource, recurring monitors armed. */
   busy: Map<string, number>;
   recurring: Map<string, { req: ExecRequest; token: number; lastRc: number | null }>;
+  /** Which configurations the daemon is told about (as src/daemon/runtime-group.ts). */
+  rounds: GroupRounds;
 }
 
 /** A client change waiting for its acknowledgement. */
@@ -194,13 +197,21 @@ export class ClusterWorld {
         if (env.ch === "cib") this.replicaFx(d, d.replica.handle({ type: "deliver", from, msg: env.m }));
         else this.ctl(d, { type: "deliver", from, msg: env.m, now: this.sim.now });
       });
-    } else if (e.type === "cpg_config_change" && e.group === GROUP) {
-      const members = [...new Set(e.members.map((m) => m.nodeId))].sort((a, b) => a - b);
-      this.later(d, () => {
-        if (!members.includes(d.id)) return;
-        this.replicaFx(d, d.replica.handle({ type: "confchange", members, quorate: d.quorateSeen }));
-        this.ctl(d, { type: "membership", members, quorate: d.quorate, now: this.sim.now });
-      });
+    }
+    if (e.type === "config_change" || (e.type === "cpg_config_change" && e.group === GROUP)) {
+      // Every new ring is a new configuration, even with the same group members (group-rounds.ts).
+      let g: GroupConfiguration | undefined;
+      if (e.type === "config_change") {
+        if (e.change.kind === "regular")
+          g = d.rounds.totem(`${e.change.ringId.rep}.${e.change.ringId.seq}`, e.change.members);
+      } else g = d.rounds.cpg(e.members.map((m) => m.nodeId));
+      if (g) {
+        const { members, ring } = g;
+        this.later(d, () => {
+          this.replicaFx(d, d.replica.handle({ type: "confchange", members, quorate: d.quorateSeen }));
+          this.ctl(d, { type: "membership", members, ring, quorate: d.quorate, now: this.sim.now });
+        });
+      }
     } else if (e.type === "quorum_change") {
       // The membership runtime's current quorum (node.ts asks the group for it at a
       // membership change); the controller also gets the change as its own event.
@@ -234,6 +245,7 @@ export class ClusterWorld {
       backlog: [],
       busy: new Map(),
       recurring: new Map(),
+      rounds: new GroupRounds(id),
     };
     this.daemons.set(id, d);
     this.log(`n${id} tandemd start (gen ${d.gen}); services running: [${[...this.os.get(id)!]}]`);
