@@ -61,8 +61,25 @@ export interface LrmResourceRef {
 
 /** Status-section changes written by the controller and attrd. */
 export type StatusChange =
-  /** Create the node_state if needed and set these attributes on it. */
-  | { kind: "node-state"; nodeId: string; uname: string; attrs: Record<string, string> }
+  /**
+   * Create the node_state if needed and set these attributes on it; `unknownAttrs` too when it
+   * has no `expected` (new here, or from a copy that never saw the node join) — decided on the
+   * copy the change is applied to, which after a merge may not be the one it was made from.
+   */
+  | {
+      kind: "node-state";
+      nodeId: string;
+      uname: string;
+      attrs: Record<string, string>;
+      unknownAttrs?: Record<string, string>;
+    }
+  /**
+   * The DC's record of a membership: every node outside `members` that is recorded up
+   * (in_ccm=true or crmd=online) is set down (in_ccm=false crmd=offline, join/expected kept:
+   * a node that left while expected up is unclean), and one with no `expected` is set
+   * join=down expected=member. Decided on the copy it is applied to (see node-state).
+   */
+  | { kind: "non-members-down"; members: string[] }
   /** Record operation history: upsert lrm_rsc_op elements (by id), remove others by id. */
   | {
       kind: "lrm-op";
@@ -307,7 +324,23 @@ function applyStatus(cib: XmlElement, ch: StatusChange): void {
   switch (ch.kind) {
     case "node-state": {
       const ns = nodeState(cib, ch.nodeId, ch.uname);
+      const unknown = ns.attrs.expected === undefined;
       for (const [k, v] of Object.entries(ch.attrs)) ns.attrs[k] = v;
+      if (unknown) for (const [k, v] of Object.entries(ch.unknownAttrs ?? {})) ns.attrs[k] = v;
+      return;
+    }
+    case "non-members-down": {
+      const status = child(cib, "status");
+      for (const ns of status ? elements(status, "node_state") : []) {
+        if (ch.members.includes(ns.attrs.id ?? "")) continue;
+        if (ns.attrs.in_ccm !== "true" && ns.attrs.crmd !== "online") continue;
+        ns.attrs.in_ccm = "false";
+        ns.attrs.crmd = "offline";
+        if (ns.attrs.expected === undefined) {
+          ns.attrs.join = "down";
+          ns.attrs.expected = "member";
+        }
+      }
       return;
     }
     case "node-state-list": {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { child, elements, parseXml, serializeXml } from "../core/xml.js";
+import { applyOperation } from "../cib/store.js";
 import { Controller } from "./controller.js";
 import { policyScheduler } from "./policy.js";
 import { SimCluster } from "./testkit.js";
@@ -367,12 +368,36 @@ test("a lost node the CIB knows nothing of is recorded unclean (expected=member)
   );
   ctl.handle({ type: "cib", cib, configChanged: false, now: 1 });
   const fx = ctl.handle({ type: "membership", members: [1], ring: "1.2", quorate: false, now: 2 });
-  const writes = fx.flatMap((f) => (f.type === "cib" && f.op.op === "status" ? f.op.changes : []));
+  // applied to the copy this DC holds
+  let after = cib;
+  for (const f of fx) if (f.type === "cib") after = applyOperation(after, f.op, {}).cib;
   const of = (id: string) =>
-    writes.find((c) => c.kind === "node-state" && c.nodeId === id) as { attrs: Record<string, string> };
-  assert.deepEqual(of("3").attrs, { in_ccm: "false", crmd: "offline", join: "down", expected: "member" });
+    elements(child(after, "status")!, "node_state").find((n) => n.attrs.id === id)!.attrs;
+  assert.deepEqual(
+    { ...of("3"), uname: undefined },
+    { id: "3", uname: undefined, in_ccm: "false", crmd: "offline", join: "down", expected: "member" },
+  );
   // node2 has expected=down recorded (it was leaving cleanly): kept as it is
-  assert.deepEqual(of("2").attrs, { in_ccm: "false", crmd: "offline" });
+  assert.deepEqual(of("2"), {
+    id: "2",
+    uname: "node2",
+    in_ccm: "false",
+    crmd: "offline",
+    join: "member",
+    expected: "down",
+  });
+  // applied to a copy adopted at a merge that never saw node2 or node3 (totem-sim seed 12): unclean too
+  let merged = parseXml(
+    '<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>',
+  );
+  for (const f of fx) if (f.type === "cib") merged = applyOperation(merged, f.op, {}).cib;
+  const ofMerged = (id: string) =>
+    elements(child(merged, "status")!, "node_state").find((n) => n.attrs.id === id)!.attrs;
+  for (const id of ["2", "3"]) {
+    assert.equal(ofMerged(id).expected, "member");
+    assert.equal(ofMerged(id).join, "down");
+    assert.equal(ofMerged(id).crmd, "offline");
+  }
 });
 
 test("a lifetime constraint ends on time: the DC rechecks when the rule changes, not at cluster-recheck-interval", () => {
@@ -448,7 +473,8 @@ test("a command is obeyed only in the configuration it was planned in (same DC, 
     configChanged: false,
     now: 1,
   });
-  for (const c of [dc, node2]) c.handle({ type: "membership", members: [1, 2], ring: "1.4", quorate: true, now: 0 });
+  for (const c of [dc, node2])
+    c.handle({ type: "membership", members: [1, 2], ring: "1.4", quorate: true, now: 0 });
   dc.handle(join(1));
   dc.handle(join(2));
   const planned = dc.handle({ type: "timer", name: "schedule", now: 60 });
@@ -461,12 +487,16 @@ test("a command is obeyed only in the configuration it was planned in (same DC, 
   // a new ring with the same members (node1 was paused, came back, is DC again): the DC drops its
   // transition, and the old command, delivered now, is refused
   const dropped = dc.handle({ type: "membership", members: [1, 2], ring: "1.8", quorate: true, now: 70 });
-  assert.ok(dropped.some((f) => f.type === "log" && /transition 1 dropped: the membership changed/.test(f.msg)));
+  assert.ok(
+    dropped.some((f) => f.type === "log" && /transition 1 dropped: the membership changed/.test(f.msg)),
+  );
   assert.equal(dc.currentTransition, undefined);
   node2.handle({ type: "membership", members: [1, 2], ring: "1.8", quorate: true, now: 70 });
   const late = node2.handle({ type: "deliver", from: 1, msg: exec, now: 71 });
   assert.ok(!late.some((f) => f.type === "exec"), JSON.stringify(late));
-  assert.ok(late.some((f) => f.type === "log" && /planned in configuration 1\.4\/1,2, this is 1\.8\/1,2/.test(f.msg)));
+  assert.ok(
+    late.some((f) => f.type === "log" && /planned in configuration 1\.4\/1,2, this is 1\.8\/1,2/.test(f.msg)),
+  );
   // the DC plans again only after the new join: the new command carries the new configuration
   assert.deepEqual(dc.handle({ type: "timer", name: "schedule", now: 120 }), []);
   dc.handle(join(1));
@@ -474,7 +504,9 @@ test("a command is obeyed only in the configuration it was planned in (same DC, 
   const again = dc.handle({ type: "timer", name: "schedule", now: 180 });
   const send2 = again.find((f) => f.type === "send" && f.msg.t === "exec");
   assert.ok(send2 && send2.type === "send" && send2.msg.t === "exec" && send2.msg.round === "1.8/1,2");
-  assert.ok(node2.handle({ type: "deliver", from: 1, msg: send2.msg, now: 181 }).some((f) => f.type === "exec"));
+  assert.ok(
+    node2.handle({ type: "deliver", from: 1, msg: send2.msg, now: 181 }).some((f) => f.type === "exec"),
+  );
 });
 
 test("a fence still running when its transition is dropped is waited for, not run a second time", () => {
@@ -483,7 +515,15 @@ test("a fence still running when its transition is dropped is waited for, not ru
     [2, "node2"],
     [3, "node3"],
   ]);
-  const fence = { id: 1, kind: "fence" as const, task: "reboot", node: "node3", intervalMs: 0, timeoutMs: 1000, deps: [] };
+  const fence = {
+    id: 1,
+    kind: "fence" as const,
+    task: "reboot",
+    node: "node3",
+    intervalMs: 0,
+    timeoutMs: 1000,
+    deps: [],
+  };
   const dc = new Controller({ nodeId: 1, nodes, scheduler: () => ({ actions: [fence] }) });
   const cib = new SimCluster(3).cibOf(1);
   const joinAll = (members: number[]) => {
@@ -491,7 +531,10 @@ test("a fence still running when its transition is dropped is waited for, not ru
       dc.handle({
         type: "cib",
         cib,
-        op: { op: "status", changes: [{ kind: "lrm-replace", nodeId: String(id), uname: `node${id}`, lrm: "<lrm/>" }] },
+        op: {
+          op: "status",
+          changes: [{ kind: "lrm-replace", nodeId: String(id), uname: `node${id}`, lrm: "<lrm/>" }],
+        },
         origin: id,
         configChanged: false,
         now: 1,
@@ -508,5 +551,40 @@ test("a fence still running when its transition is dropped is waited for, not ru
   assert.equal(dc.currentTransition?.actions, 1);
   // the first operation's result completes the new transition's fence action
   const res = dc.handle({ type: "fence-result", target: "node3", ok: true, reason: "", now: 200 });
-  assert.ok(res.some((f) => f.type === "log" && /transition 2 complete/.test(f.msg)), JSON.stringify(res));
+  assert.ok(
+    res.some((f) => f.type === "log" && /transition 2 complete/.test(f.msg)),
+    JSON.stringify(res),
+  );
+});
+
+test("a DC does not plan before the join with a new member is complete (its copy not yet synced): no startup fence of the peer", () => {
+  // node1 (lowest id) restarted alone while node2 runs d1, with fencing on and Pacemaker's
+  // default startup-fencing: its copy (from disk) knows nothing of node2's state.
+  const c = new SimCluster(2, 50, policyScheduler);
+  c.twoNode = true;
+  c.reconfigure();
+  c.run();
+  c.setProperty(1, "stonith-enabled", "true");
+  c.setProperty(1, "dc-deadtime", "5s");
+  c.createResource(1, "d1");
+  c.run();
+  c.shutdown(1);
+  c.run();
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  c.partition([[1], [2]]);
+  const from = c.logs.length;
+  c.restart(1);
+  c.run(0); // node1's own join completes: it asks for a scheduler run (debounced)
+  assert.ok(c.logs.slice(from).some((l) => /^node1 info: join complete: \[1\]/.test(l)));
+  // the merge comes before that run is due, and the run comes due before the copies are synced
+  c.partition(undefined);
+  c.fire(1, "schedule");
+  const planned = () => c.logs.slice(from).some((l) => /^node1 notice: transition \d+:/.test(l));
+  assert.ok(!planned(), "node1 planned before the join");
+  c.run();
+  assert.deepEqual(c.fenced, [], "node2 fenced by the restarted node1");
+  assert.deepEqual(c.placement().get("d1"), ["node2"]);
+  assert.equal(c.execLog.filter((e) => e === "node2 d1_start_0").length, 1);
+  assert.equal(c.execLog.filter((e) => e === "node2 d1_stop_0").length, 0);
+  assert.ok(c.nodes.get(1)!.ctl.isDc && c.nodes.get(1)!.ctl.settled);
 });

@@ -255,13 +255,12 @@ export class Controller {
     const changes: StatusChange[] = [{ kind: "cluster", dcUuid: String(this.nodeId), haveQuorum: quorate }];
     // A lost node keeps join/expected as they were: expected=member with the node gone is what
     // makes it unclean (to be fenced) rather than cleanly shut down.
-    // A node of which the CIB knows nothing (no node_state, or one without `expected`: the copy
+    // A node of which the copy knows nothing (no node_state, or one without `expected`: the copy
     // came from a side that never saw it) left while expected up as far as anyone here can
     // tell: recorded so (unclean), not as a bare offline entry the scheduler would read as a
-    // clean shutdown.
-    const states = new Map(this.nodeStates().map((ns) => [ns.attrs.id, ns]));
-    const unknown = (n: string): Record<string, string> =>
-      states.get(n)?.attrs.expected === undefined ? { join: "down", expected: "member" } : {};
+    // clean shutdown. Which copy that is gets decided only when the write is applied — after the
+    // members' copies were compared, and the winner may not be this node's (totem-sim seed 12) —
+    // so the store decides it there (`unknownAttrs`, `non-members-down`).
     for (const n of lost) {
       if (this.fencedMembers.delete(n)) {
         // Fenced (by stonith_admin, or by itself) before its departure was seen: down cleanly.
@@ -274,24 +273,14 @@ export class Controller {
         kind: "node-state",
         nodeId: String(n),
         uname: this.uname(n),
-        attrs: { in_ccm: "false", crmd: "offline", ...unknown(String(n)) },
+        attrs: { in_ccm: "false", crmd: "offline" },
+        unknownAttrs: { join: "down", expected: "member" },
       });
       // A node's transient attributes (fail counts, shutdown request...) leave with it, as attrd's do.
       changes.push({ kind: "attrs-clear", nodeId: String(n) });
     }
-    // Nodes that were never seen but are recorded as up in the CIB (DC restarted alone) are down too.
-    for (const ns of this.nodeStates())
-      if (
-        !this.members.includes(Number(ns.attrs.id)) &&
-        !lost.includes(Number(ns.attrs.id)) &&
-        ns.attrs.crmd === "online"
-      )
-        changes.push({
-          kind: "node-state",
-          nodeId: ns.attrs.id,
-          uname: ns.attrs.uname ?? ns.attrs.id,
-          attrs: { in_ccm: "false", crmd: "offline", ...unknown(ns.attrs.id) },
-        });
+    // Nodes recorded as up that are not members (a DC restarted alone, a copy adopted at a merge) are down too.
+    changes.push({ kind: "non-members-down", members: this.members.map(String) });
     // The DC's bookkeeping goes out before its own join report: when the join completes (the
     // DC has seen every report, its own included), the CIB says who is DC and whether we have quorum.
     fx.push({ type: "cib", op: { op: "status", changes } });

@@ -363,6 +363,12 @@ export class SimCluster {
     }
   }
 
+  /** Fires node `id`'s timer `name` now, ahead of anything queued (a timer that comes due first). */
+  fire(id: number, name: string): void {
+    this.timers.delete(`${id}|${name}`);
+    this.ctlFx(id, this.nodes.get(id)!.ctl.handle({ type: "timer", name, now: this.now }));
+  }
+
   /** Delivers everything due and fires timers until nothing is left or `untilMs` of virtual time passed. */
   run(untilMs = 60_000): void {
     const end = this.now + untilMs;

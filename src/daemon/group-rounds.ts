@@ -26,12 +26,18 @@ export class GroupRounds {
 
   /**
    * A regular Totem configuration was installed: the group keeps the members that are still
-   * in the ring (the process group drops the others right after, with the same result).
+   * in the ring and did not leave it in between (the process group drops the others right
+   * after, with the same result; one that left and came back rejoins through the group).
    */
-  totem(ring: string, ringMembers: readonly number[]): GroupConfiguration | undefined {
+  totem(
+    ring: string,
+    ringMembers: readonly number[],
+    left: readonly number[] = [],
+  ): GroupConfiguration | undefined {
     this.ring = ring;
     const present = new Set(ringMembers);
-    return this.announce(this.group.filter((m) => present.has(m)));
+    const gone = new Set(left);
+    return this.announce(this.group.filter((m) => present.has(m) && !gone.has(m)));
   }
 
   /** The process group's member list changed. */

@@ -51,7 +51,7 @@ export class RuntimeGroup implements ClusterGroup {
     // Every new ring is a new configuration, even with the same group members (group-rounds.ts).
     this.runtime.onConfigChange((c) => {
       if (c.kind !== "regular") return;
-      const g = this.rounds.totem(`${c.ringId.rep}.${c.ringId.seq}`, c.members);
+      const g = this.rounds.totem(`${c.ringId.rep}.${c.ringId.seq}`, c.members, c.left);
       if (g) this.defer(() => this.conf?.(g.members, g.ring));
     });
     this.runtime.onCpgConfChange((e) => {

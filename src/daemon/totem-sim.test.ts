@@ -38,6 +38,8 @@ interface App {
 }
 
 const GROUP = "tandem";
+/** TOTEM_SIM_TRACE=1: the controllers' memberships, log lines, agent calls and fences on stderr. */
+const TRACE = process.env.TOTEM_SIM_TRACE === "1";
 
 class TotemStack {
   readonly sim: SimCluster;
@@ -81,7 +83,11 @@ class TotemStack {
       let g: GroupConfiguration | undefined;
       if (e.type === "config_change") {
         if (e.change.kind === "regular")
-          g = app.rounds.totem(`${e.change.ringId.rep}.${e.change.ringId.seq}`, e.change.members);
+          g = app.rounds.totem(
+            `${e.change.ringId.rep}.${e.change.ringId.seq}`,
+            e.change.members,
+            e.change.left,
+          );
       } else g = app.rounds.cpg(e.members.map((m) => m.nodeId));
       if (!g) return;
       const { members, ring } = g;
@@ -142,6 +148,11 @@ class TotemStack {
 
   private replicaFx(app: App, fx: ReplicaEffect[]): void {
     for (const f of fx) {
+      if (TRACE && f.type === "log") console.error(`${this.sim.now.toFixed(1)} n${app.id} ${f.msg}`);
+      if (TRACE && f.type === "changed" && f.op && JSON.stringify(f.op).includes('"nodeId":"3"'))
+        console.error(
+          `${this.sim.now.toFixed(1)} n${app.id} applied from n${f.origin}: ${JSON.stringify(f.op).slice(0, 300)}`,
+        );
       if (f.type === "broadcast") this.send(app, { ch: "cib", m: f.msg });
       else if (f.type === "changed" && !(f.cause === "op" && f.op?.op === "status"))
         this.ctl(app, {
@@ -166,7 +177,22 @@ class TotemStack {
   }
 
   private ctl(app: App, ev: ControllerEvent): void {
+    if (TRACE && ev.type === "membership")
+      console.error(
+        `${this.sim.now.toFixed(1)} n${app.id} membership [${ev.members}] ring ${ev.ring} q=${ev.quorate}`,
+      );
     for (const f of app.ctl.handle(ev) as ControllerEffect[]) {
+      if (TRACE && f.type === "log" && f.level !== "debug")
+        console.error(`${this.sim.now.toFixed(1)} n${app.id} ${f.msg}`);
+      if (TRACE && f.type === "log" && / action\(s\)$/.test(f.msg))
+        for (const ns of elements(child(app.replica.cib, "status")!, "node_state"))
+          console.error(
+            `   ${JSON.stringify(ns.attrs)} ${JSON.stringify(ns).match(/a_last_0[^}]*/)?.[0] ?? ""}`,
+          );
+      if (TRACE && (f.type === "exec" || f.type === "fence"))
+        console.error(
+          `${this.sim.now.toFixed(1)} n${app.id} ${f.type} ${f.type === "exec" ? `${f.req.rscId}_${f.req.action}` : f.target}`,
+        );
       switch (f.type) {
         case "cib":
           this.replicaFx(

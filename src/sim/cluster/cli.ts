@@ -29,7 +29,18 @@ Options:
   --trace          print the event trace (with --seed)
 `;
 
-export const clusterSimCommand: Command = async (argv, io) => {
+/** The command over a given seed runner (tests pass one that fails a seed on purpose). */
+export function clusterSimCommandWith(run: typeof runClusterSeed): Command {
+  return (argv, io) => clusterSim(run, argv, io);
+}
+
+export const clusterSimCommand: Command = clusterSimCommandWith(runClusterSeed);
+
+async function clusterSim(
+  run: typeof runClusterSeed,
+  argv: string[],
+  io: Parameters<Command>[1],
+): Promise<number> {
   const opts: ClusterRunOptions = {};
   const { seeds, start, single, trace, help } = parseSeedRunArgs("tandem cluster-sim", argv, (a, next) => {
     switch (a) {
@@ -56,7 +67,7 @@ export const clusterSimCommand: Command = async (argv, io) => {
   const count = single === null ? seeds : 1;
   let failed = 0;
   for (let s = first; s < first + count; s++) {
-    const r = runClusterSeed(s, { ...opts, trace });
+    const r = run(s, { ...opts, trace });
     if (trace) io.stdout(`${r.trace.join("\n")}\n`);
     const what = `${r.nodes} nodes, faults ${r.faults.join(",") || "none"}`;
     if (!r.ok) {
@@ -75,4 +86,4 @@ export const clusterSimCommand: Command = async (argv, io) => {
   }
   io.stdout(`${count - failed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
-};
+}

@@ -203,7 +203,11 @@ export class ClusterWorld {
       let g: GroupConfiguration | undefined;
       if (e.type === "config_change") {
         if (e.change.kind === "regular")
-          g = d.rounds.totem(`${e.change.ringId.rep}.${e.change.ringId.seq}`, e.change.members);
+          g = d.rounds.totem(
+            `${e.change.ringId.rep}.${e.change.ringId.seq}`,
+            e.change.members,
+            e.change.left,
+          );
       } else g = d.rounds.cpg(e.members.map((m) => m.nodeId));
       if (g) {
         const { members, ring } = g;
@@ -333,7 +337,7 @@ export class ClusterWorld {
           configChanged: f.configChanged,
           now: this.sim.now,
         });
-      else if (f.type === "applied")
+      else if (f.type === "applied") {
         this.ctl(d, {
           type: "cib",
           cib: f.cib,
@@ -342,7 +346,7 @@ export class ClusterWorld {
           configChanged: false,
           now: this.sim.now,
         });
-      else if (f.type === "reply") {
+      } else if (f.type === "reply") {
         const c = this.pending.get(f.reqId);
         if (!c) continue;
         this.pending.delete(f.reqId);
@@ -486,6 +490,8 @@ export class ClusterWorld {
 
   private report(d: Daemon, req: ExecRequest, rc: number, changed: boolean): void {
     const now = Math.floor(this.sim.now / 1000);
+    if (this.sim.trace)
+      this.log(`n${d.id} agent result ${req.rscId}_${req.action}_${req.intervalMs} rc=${rc}`);
     this.ctl(d, {
       type: "exec-result",
       now: this.sim.now,
