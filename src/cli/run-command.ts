@@ -3,25 +3,31 @@
 // bundles (crm_simulate-bundle.ts), which must not pull in the whole registry.
 
 import { TandemError } from "../core/errors.js";
-import type { Command } from "./io.js";
+import type { Command, CommandIO } from "./io.js";
 import { processIO } from "./io.js";
 
+/** A reader that went away (`pcs status | head`) is not an error: end quietly, as C tools do on SIGPIPE. */
+export function quietOnEpipe(stream: NodeJS.WritableStream): void {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+/** Runs the command with `io` (default: the process's streams) and sets the exit status. */
 export async function runCommand(
   program: string,
   load: () => Promise<Command>,
   argv: string[],
+  io?: CommandIO,
 ): Promise<void> {
-  // A reader that went away (`pcs status | head`) is not an error: end quietly, as C tools do on SIGPIPE.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+  if (!io) quietOnEpipe(process.stdout);
   try {
     const cmd = await load();
-    const code = await cmd(argv, processIO());
+    const code = await cmd(argv, io ?? processIO());
     process.exitCode = code;
   } catch (e) {
-    process.exitCode = reportError(program, e);
+    process.exitCode = io ? reportError(program, e, io.stderr) : reportError(program, e);
   }
 }
 
@@ -29,7 +35,9 @@ export async function runCommand(
 export function reportError(
   program: string,
   e: unknown,
-  write = (t: string) => process.stderr.write(t),
+  write: (t: string) => void = (t) => {
+    process.stderr.write(t);
+  },
 ): number {
   if (e instanceof TandemError) {
     write(`${program}: ${e.message}\n`);
