@@ -77,6 +77,20 @@ test("crm_simulate bundle: same results as dist/, used only while up to date", (
     }
     const expected = run(root, ["-x", cib, "-S"]).out;
 
+    // A reader that goes away early (`| head`): the run ends quietly with status 0.
+    const big = path.join(root, "big.xml");
+    writeFileSync(big, placementCib(12, 16, 1000));
+    const early = spawnSync(
+      "bash",
+      [
+        "-c",
+        `"${process.execPath}" "${path.join(root, "bin", "crm_simulate")}" -x "${big}" -S | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+      ],
+      { encoding: "utf8", env: { ...process.env, TANDEM_NO_BUNDLE: "", TANDEM_DEBUG: "1" } },
+    );
+    assert.equal(early.stdout.trim(), "0");
+    assert.equal(early.stderr, "");
+
     // Without its cache, the bundle still runs (compiling as usual).
     rmSync(path.join(root, "dist", "bundle", "crm_simulate.cache"));
     const noCache = run(root, ["-x", cib, "-S"]);
