@@ -56,6 +56,9 @@ export function cmapEntries(engine: MembershipEngine): CmapEntry[] {
     ["mcast_tx", s.mcastTx],
     ["memb_commit_token_rx", s.memb_commit_token_rx],
     ["orf_token_rx", s.orfTokenRx],
+    ["orf_token_tx", s.orfTokenTx],
+    ["token_hold_cancel_rx", s.holdCancelRx],
+    ["token_hold_cancel_tx", s.holdCancelTx],
     ["token_lost", s.tokenLost],
   ];
   for (const [k, v] of srp) out.push({ key: `runtime.totem.pg.mrp.srp.${k}`, type: "u64", value: v });

@@ -76,6 +76,21 @@ test("a message sent on an idle ring by any member is delivered in about one rot
       assert.ok(last - t0 < hold / 2, `from node ${from} at +${offset}: ${last - t0} ms (hold ${hold} ms)`);
     }
   }
+  // corosync's cmap counters: members asked, the representative (node 1) was asked.
+  const key = (id: NodeId, k: string) =>
+    Number(
+      c
+        .node(id)
+        .engine?.cmap()
+        .find((e) => e.key === `runtime.totem.pg.mrp.srp.${k}`)?.value,
+    );
+  assert.ok(key(3, "token_hold_cancel_tx") >= 1 && key(2, "token_hold_cancel_tx") >= 1);
+  assert.equal(key(1, "token_hold_cancel_tx"), 0, "the representative releases its own hold");
+  assert.equal(
+    key(1, "token_hold_cancel_rx"),
+    key(2, "token_hold_cancel_tx") + key(3, "token_hold_cancel_tx"),
+  );
+  assert.ok(key(2, "orf_token_tx") > 0);
 });
 
 test("a crash on an idle ring is noticed within the token timeout, at any phase of the hold", () => {

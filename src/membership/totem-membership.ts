@@ -5,10 +5,11 @@
 // ring deliver the same set before the new configuration is installed).
 
 import { RingLog } from "./ringlog.js";
-import { installRing, sameRingId, type Totem } from "./totem.js";
+import { sameRingId, type Totem } from "./totem.js";
 import type {
   CommitMember,
   CommitTokenMessage,
+  ConfigChange,
   JoinMessage,
   MergeDetectMessage,
   NodeId,
@@ -427,4 +428,58 @@ function startRingToken(t: Totem): void {
     t.deliverReady(cur);
   }
   t.visit(token);
+}
+
+/**
+ * Installs the ring being recovered: delivers the transitional configuration, the old
+ * ring's remaining messages (holes are messages of failed members that nobody has),
+ * then the new regular configuration.
+ */
+export function installRing(t: Totem): void {
+  const cur = t.cur as RingLog;
+  const old = t.old;
+  const trans = t.transMembers;
+  if (old.installed) {
+    t.upper.onConfigChange({
+      kind: "transitional",
+      ringId: old.ringId,
+      members: [...trans],
+      joined: [],
+      left: old.members.filter((n) => !trans.includes(n)),
+    });
+    t.out.push({
+      type: "config_change",
+      change: {
+        kind: "transitional",
+        ringId: old.ringId,
+        members: [...trans],
+        joined: [],
+        left: old.members.filter((n) => !trans.includes(n)),
+      },
+    });
+    for (let s = old.delivered + 1; s <= t.oldTargetHigh; s++) {
+      const e = old.buf.get(s);
+      if (!e || e.encap) continue;
+      t.deliverOne(old, s, e.sender, e.guarantee, e.payload, true);
+    }
+  }
+  const change: ConfigChange = {
+    kind: "regular",
+    ringId: cur.ringId,
+    members: [...cur.members],
+    joined: cur.members.filter((n) => !trans.includes(n)),
+    left: old.installed ? old.members.filter((n) => !trans.includes(n)) : [],
+  };
+  cur.installed = true;
+  t.old = cur;
+  t.state = "operational";
+  t.recoveryQueue = [];
+  t.commitRing = null;
+  t.idleRotations = 0;
+  t.aruStuckRotations = 0;
+  t.log("info", `installed ring ${cur.ringId.rep}.${cur.ringId.seq} members ${cur.members.join(",")}`);
+  for (const n of cur.members) t.excludedUntil.delete(n);
+  t.out.push({ type: "config_change", change });
+  t.upper.onConfigChange(change);
+  if (cur.ringId.rep === t.me) t.setTimer("merge", t.timeouts.merge);
 }

@@ -7,6 +7,7 @@
 import { RingLog } from "./ringlog.js";
 import {
   enterGather,
+  installRing,
   onCommitToken,
   onJoin,
   onMergeDetect,
@@ -122,6 +123,9 @@ export class Totem {
   /** Counters for cmap (runtime.totem.*). */
   readonly stats = {
     orfTokenRx: 0,
+    orfTokenTx: 0,
+    holdCancelTx: 0,
+    holdCancelRx: 0,
     mcastTx: 0,
     mcastRx: 0,
     mcastRetx: 0,
@@ -267,6 +271,7 @@ export class Totem {
             t.type === "token"
               ? this.successor(this.cur ? this.cur.members : [this.me])
               : this.successor(t.memb.map((e) => e.nodeId));
+          if (t.type === "token") this.stats.orfTokenTx++;
           this.send(to, t);
           this.setTimer("token_retransmit", this.timeouts.token_retransmit);
         }
@@ -322,6 +327,7 @@ export class Totem {
       this.idleRotations >= this.timeouts.seqno_unchanged_const - 1
     ) {
       this.holdCancelSent = true;
+      this.stats.holdCancelTx++;
       this.send(rep, {
         type: "token_hold_cancel",
         from: this.me,
@@ -335,6 +341,7 @@ export class Totem {
   private onHoldCancel(m: TokenHoldCancelMessage): void {
     if (this.state !== "operational" || !this.isCurRing(m.ringId) || m.ringId.rep !== this.me) return;
     if (!(this.cur as RingLog).memberSet.has(m.from)) return;
+    this.stats.holdCancelRx++;
     this.idleRotations = 0;
     if (this.heldToken) {
       this.cancelTimer("hold");
@@ -640,6 +647,7 @@ export class Totem {
       return;
     }
     this.lastSentToken = t;
+    this.stats.orfTokenTx++;
     this.send(next, t);
     this.setTimer("token_retransmit", this.timeouts.token_retransmit);
   }
@@ -655,6 +663,7 @@ export class Totem {
       return;
     }
     this.lastSentToken = t;
+    this.stats.orfTokenTx++;
     this.send(next, t);
     this.setTimer("token_retransmit", this.timeouts.token_retransmit);
   }
@@ -662,58 +671,4 @@ export class Totem {
 
 export function sameRingId(a: RingId, b: RingId): boolean {
   return a.rep === b.rep && a.seq === b.seq;
-}
-
-/**
- * Installs the ring being recovered: delivers the transitional configuration, the old
- * ring's remaining messages (holes are messages of failed members that nobody has),
- * then the new regular configuration.
- */
-export function installRing(t: Totem): void {
-  const cur = t.cur as RingLog;
-  const old = t.old;
-  const trans = t.transMembers;
-  if (old.installed) {
-    t.upper.onConfigChange({
-      kind: "transitional",
-      ringId: old.ringId,
-      members: [...trans],
-      joined: [],
-      left: old.members.filter((n) => !trans.includes(n)),
-    });
-    t.out.push({
-      type: "config_change",
-      change: {
-        kind: "transitional",
-        ringId: old.ringId,
-        members: [...trans],
-        joined: [],
-        left: old.members.filter((n) => !trans.includes(n)),
-      },
-    });
-    for (let s = old.delivered + 1; s <= t.oldTargetHigh; s++) {
-      const e = old.buf.get(s);
-      if (!e || e.encap) continue;
-      t.deliverOne(old, s, e.sender, e.guarantee, e.payload, true);
-    }
-  }
-  const change: ConfigChange = {
-    kind: "regular",
-    ringId: cur.ringId,
-    members: [...cur.members],
-    joined: cur.members.filter((n) => !trans.includes(n)),
-    left: old.installed ? old.members.filter((n) => !trans.includes(n)) : [],
-  };
-  cur.installed = true;
-  t.old = cur;
-  t.state = "operational";
-  t.recoveryQueue = [];
-  t.commitRing = null;
-  t.idleRotations = 0;
-  t.aruStuckRotations = 0;
-  t.log("info", `installed ring ${cur.ringId.rep}.${cur.ringId.seq} members ${cur.members.join(",")}`);
-  for (const n of cur.members) t.excludedUntil.delete(n);
-  t.out.push({ type: "config_change", change });
-  t.upper.onConfigChange(change);
-  if (cur.ringId.rep === t.me) t.setTimer("merge", t.timeouts.merge);
 }
