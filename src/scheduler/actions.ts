@@ -56,11 +56,15 @@ export interface RscActions {
   /** Stop per node (uname); "" for the placeholder when the resource runs nowhere. */
   stops: Map<string, Action>;
   /**
-   * Probes, made when first read (the graph reads them; -R never does): there are
-   * nodes x resources of them, with no edges, and they are always required and
-   * runnable. Their ids are reserved when the other actions are made.
+   * Where the resource is probed (node names, in id order from `firstProbeId`).
+   * The probe actions are made when first asked for (probesOf; the graph asks,
+   * -R never does): there are nodes x resources of them, with no edges, always
+   * required and runnable. Their ids are reserved when the other actions are made.
    */
-  readonly probes: Action[];
+  probeNodes: string[];
+  firstProbeId: number;
+  /** The probe actions, once made (see probesOf). */
+  probeActions?: Action[];
   monitors: Action[];
   /** Pseudo actions of groups / clones. */
   running?: Action;
@@ -83,6 +87,7 @@ export interface ActionSet {
 }
 
 const NO_EDGES: Edge[] = [];
+const NO_PROBES: string[] = [];
 Object.freeze(NO_EDGES);
 
 export function newAction(set: ActionSet, a: Omit<Action, "id" | "before" | "after">): Action {
@@ -185,7 +190,7 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
       "",
       newAction(set, { rsc: r, task: "stop", interval: 0, pseudo: true, required: false, runnable: true }),
     );
-  const probeNodes: string[] = [];
+  let probeNodes = NO_PROBES;
   if (!r.orphan && !ws.options.maintenanceMode)
     for (let k = ws.nodes.length - 1; k >= 0; k--) {
       // (in reverse node order, as crm_simulate lists probes)
@@ -196,37 +201,11 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
         // Anonymous clones are probed once per node (by the first instance without history there).
         if (!r.parent.kind || !cloneProbeHere(r, n.uname)) continue;
       }
+      if (probeNodes === NO_PROBES) probeNodes = [];
       probeNodes.push(n.uname);
     }
   const firstProbeId = set.size;
   set.size += probeNodes.length;
-  let probes: Action[] | undefined;
-  const probesOf = (): Action[] => {
-    if (probes) return probes;
-    const timeout = defaultTimeout(r, "monitor", 0);
-    probes = probeNodes.map(
-      (node, i): Action => ({
-        id: firstProbeId + i,
-        rsc: r,
-        task: "monitor",
-        node,
-        interval: 0,
-        pseudo: false,
-        required: true,
-        runnable: true,
-        reason: undefined,
-        timeout,
-        anyRunnable: undefined,
-        minRunnable: undefined,
-        probe: true,
-        implied: undefined,
-        inhibited: undefined,
-        before: NO_EDGES,
-        after: NO_EDGES,
-      }),
-    );
-    return probes;
-  };
   const monitors: Action[] = [];
   if (next !== null && managed)
     for (const op of r.ops) {
@@ -245,14 +224,7 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
       });
       monitors.push(m);
     }
-  const acts: RscActions = {
-    start,
-    stops,
-    get probes() {
-      return probesOf();
-    },
-    monitors,
-  };
+  const acts: RscActions = { start, stops, probeNodes, firstProbeId, monitors };
   // A changed definition restarts the resource (or reloads it, when only reloadable parameters changed).
   const startOp = next !== null ? r.history.get(next)?.startOp : undefined;
   if (healthyOnNext && managed && startOp && !start.required) {
@@ -277,6 +249,35 @@ function primitiveActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
   // Probes come before the resource's start and stops; the graph orders them
   // (graph.ts) without an edge object each: there are nodes x resources of them.
   return acts;
+}
+
+/** A primitive's probe actions (made on first use, see RscActions.probeNodes). */
+export function probesOf(acts: RscActions): Action[] {
+  if (acts.probeActions) return acts.probeActions;
+  const r = acts.start.rsc!;
+  const timeout = acts.probeNodes.length > 0 ? defaultTimeout(r, "monitor", 0) : undefined;
+  acts.probeActions = acts.probeNodes.map(
+    (node, i): Action => ({
+      id: acts.firstProbeId + i,
+      rsc: r,
+      task: "monitor",
+      node,
+      interval: 0,
+      pseudo: false,
+      required: true,
+      runnable: true,
+      reason: undefined,
+      timeout,
+      anyRunnable: undefined,
+      minRunnable: undefined,
+      probe: true,
+      implied: undefined,
+      inhibited: undefined,
+      before: NO_EDGES,
+      after: NO_EDGES,
+    }),
+  );
+  return acts.probeActions;
 }
 
 /** For a clone child: only the first instance without history on that node probes it. */
@@ -310,7 +311,8 @@ function containerActions(r: SchedResource, ws: WorkingSet, set: ActionSet): Rsc
   const acts: RscActions = {
     start: startPseudo,
     stops: new Map([["", stopPseudo]]),
-    probes: [],
+    probeNodes: [],
+    firstProbeId: 0,
     monitors: [],
     running,
     stopped,

@@ -4,7 +4,7 @@
 // the graph as Pacemaker-like transition XML (-G) and as graphviz (-D).
 
 import { el, serializeXml, type XmlElement } from "../core/xml.js";
-import type { Action, ActionSet } from "./actions.js";
+import { type Action, type ActionSet, probesOf } from "./actions.js";
 
 export interface GraphAction {
   id: number;
@@ -41,7 +41,7 @@ export function buildGraph(set: ActionSet): TransitionGraph {
   // All actions in id order: the probes (made here, see RscActions.probes) between the others.
   const byId: (Action | undefined)[] = new Array(set.size);
   for (const a of set.all) byId[a.id] = a;
-  for (const acts of set.byRsc.values()) for (const p of acts.probes) byId[p.id] = p;
+  for (const acts of set.byRsc.values()) for (const p of probesOf(acts)) byId[p.id] = p;
   const actions: GraphAction[] = [];
   for (const a of byId) {
     if (!a || !included(a)) continue;
@@ -54,7 +54,8 @@ export function buildGraph(set: ActionSet): TransitionGraph {
     let probeInputs: number[] = NONE;
     // A resource's probes come before its start and stops (implicit edges).
     if (a.rsc?.kind === "primitive" && (a.task === "start" || a.task === "stop")) {
-      const probes = set.byRsc.get(a.rsc)?.probes;
+      const acts = set.byRsc.get(a.rsc);
+      const probes = acts ? probesOf(acts) : undefined;
       if (probes && probes.length > 0) {
         probeInputs = [];
         for (const p of probes) if (gidOf[p.id] >= 0) probeInputs.push(gidOf[p.id]);
