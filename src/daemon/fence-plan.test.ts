@@ -218,3 +218,54 @@ test("identical requests are merged; a delegate that leaves fails the request", 
   assert.deepEqual([lost.ok, lost.reason], [false, "the delegate n2 left the cluster"]);
   t2.release();
 });
+
+test("pcmk_host_check: the agent's list (asked once a minute), its status, or none; the default from its meta-data", async () => {
+  const calls: string[] = [];
+  const devs = (id: string, extra = "") =>
+    `<primitive id="${id}" class="stonith" type="fence_${id}"><instance_attributes id="${id}-ia">${extra}</instance_attributes></primitive>`;
+  const cib = cibXml({
+    devices:
+      devs("lister") +
+      devs("statusy", '<nvpair id="s-hc" name="pcmk_host_check" value="status"/>') +
+      devs("plain"),
+  });
+  let now = 1_000_000;
+  const f = new Fencer({
+    nodes: new Map([
+      [1, "n1"],
+      [2, "n2"],
+      [3, "n3"],
+    ]),
+    uname: "n1",
+    cib: () => cib,
+    submit: async () => {},
+    wallClock: () => now,
+    runAgent: async (req) => {
+      calls.push(`${req.agent}:${req.action}${req.target ? `:${req.target}` : ""}`);
+      if (req.action === "metadata")
+        return {
+          rc: 0,
+          status: 0,
+          exitReason: "",
+          stdout: req.agent === "fence_lister" ? '<actions><action name="list"/></actions>' : "<actions/>",
+        };
+      if (req.action === "list") return { rc: 0, status: 0, exitReason: "", stdout: "n2,alias\nn3\n" };
+      if (req.action === "status")
+        return req.target === "n3"
+          ? { rc: 7, status: 0, exitReason: "" }
+          : { rc: 1, status: 4, exitReason: "?" };
+      return { rc: 0, status: 0, exitReason: "" };
+    },
+    log: createLogger({ sink: () => {}, level: "crit" }),
+  });
+  const ids = async (target: string) => (await f.devicesFor(target)).map((d) => d.id);
+  // lister: by its list; statusy: the agent knows n3 (off is fine), not n2; plain: no list or status, any.
+  assert.deepEqual(await ids("n3"), ["lister", "statusy", "plain"]);
+  assert.deepEqual(await ids("n2"), ["lister", "plain"]);
+  assert.deepEqual(await ids("n1"), ["plain"]);
+  assert.equal(calls.filter((c) => c === "fence_lister:list").length, 1, "the list is cached");
+  assert.equal(calls.filter((c) => c.endsWith(":metadata")).length, 2, "meta-data once per agent");
+  now += 61_000;
+  await ids("n3");
+  assert.equal(calls.filter((c) => c === "fence_lister:list").length, 2, "asked again after a minute");
+});

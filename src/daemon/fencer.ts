@@ -67,6 +67,8 @@ export interface FencerOptions {
 
 /** A pending entry of another node younger than this is taken as in flight (merged into). */
 const IN_FLIGHT_MS = 120_000;
+/** How long a device's `list` answer is used before the agent is asked again (ms), as Pacemaker's fencer caches it. */
+const LIST_CACHE_MS = 60_000;
 /** A successful fencing of a node that has not rejoined since answers a DC's request (ms). */
 const RECENT_MS = 60_000;
 
@@ -98,6 +100,8 @@ export class Fencer {
   private readonly recent = new Map<string, { entry: FenceHistoryEntry; at: number }>();
   private lastMembers = new Set<number>();
   private readonly actionsCache = new Map<string, Promise<Set<string>>>();
+  /** A device's `list` output (by its type and parameters) and when it was asked. */
+  private readonly listCache = new Map<string, { at: number; hosts: string[] }>();
 
   constructor(opts: FencerOptions) {
     this.o = opts;
@@ -147,6 +151,10 @@ export class Fencer {
     if (check === "none") return true;
     if (check === "static-list") return (d.targets ?? []).includes(target);
     const action = check === "status" ? "status" : "list";
+    const key = `${d.type}\0${JSON.stringify(d.params)}`;
+    const cached = this.listCache.get(key);
+    if (action === "list" && cached && this.wall() - cached.at < LIST_CACHE_MS)
+      return cached.hosts.includes(target);
     try {
       const r = await this.o.runAgent({
         agent: d.type,
@@ -156,7 +164,10 @@ export class Fencer {
         timeoutMs: 20_000,
       });
       if (action === "status") return r.status === 0 && (r.rc === 0 || r.rc === 7); // on, or off (exit 2)
-      return r.rc === 0 && r.status === 0 && parseAgentList(r.stdout ?? "").includes(target);
+      if (!(r.rc === 0 && r.status === 0)) return false;
+      const hosts = parseAgentList(r.stdout ?? "");
+      this.listCache.set(key, { at: this.wall(), hosts });
+      return hosts.includes(target);
     } catch (e) {
       this.o.log.log("warning", `${d.id}: ${action} action failed: ${(e as Error).message}`);
       return false;
