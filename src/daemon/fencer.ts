@@ -228,7 +228,7 @@ export class Fencer {
       return { ok: false, reason: `unknown node '${target}'`, noDevice: true };
     const merged = this.merge(target, action, opts.controller === true);
     if (merged) return merged;
-    const p = this.start(target, action, client, timeoutMs);
+    const p = this.start(target, action, client, timeoutMs, opts.controller === true);
     this.inflight.set(`${target}\0${action}`, p);
     try {
       return await p;
@@ -279,7 +279,8 @@ export class Fencer {
     target: string,
     action: string,
     client: string,
-    timeoutMs?: number,
+    timeoutMs: number | undefined,
+    controller: boolean,
   ): Promise<FenceOutcome> {
     const plan = await this.plan(target);
     if (plan.steps.length === 0)
@@ -293,12 +294,16 @@ export class Fencer {
       };
     const entry = this.newEntry(target, action, client);
     entry.delegate = delegate;
-    await this.record(entry);
+    // The DC fencing by itself does not wait for the history (a node is down: every ms counts);
+    // its records are still submitted in order, before the controller's own status update.
+    const quick = controller && delegate === this.o.uname;
+    const pending = this.record(entry);
+    if (!quick) await pending;
     this.o.log.log(
       "notice",
       `fencing ${target} (${action}) on request of ${client}${delegate === this.o.uname ? "" : `, executed by ${delegate}`}`,
     );
-    if (delegate === this.o.uname) return this.execute(entry, timeoutMs);
+    if (delegate === this.o.uname) return this.execute(entry, timeoutMs, quick);
     const wait = this.waitDone(entry.id, delegate, this.budget(plan, timeoutMs) + 15_000);
     this.o.broadcast?.({ t: "exec", delegate, entry, ...(timeoutMs ? { timeoutMs } : {}) });
     return wait;
@@ -336,7 +341,7 @@ export class Fencer {
   }
 
   /** Runs the plan for `entry` here (this node is its delegate); records and announces the result. */
-  private async execute(entry: FenceHistoryEntry, timeoutMs?: number): Promise<FenceOutcome> {
+  private async execute(entry: FenceHistoryEntry, timeoutMs?: number, quick = false): Promise<FenceOutcome> {
     const { target, action } = entry;
     const plan = await this.plan(target);
     const cib = this.o.cib();
@@ -368,7 +373,8 @@ export class Fencer {
     entry.delegate = this.o.uname;
     entry.completed = this.wall();
     if (!ok) entry.reason = reason;
-    await this.record(entry);
+    const recorded = this.record(entry);
+    if (!quick) await recorded;
     if (ok)
       this.o.log.log(
         "notice",
