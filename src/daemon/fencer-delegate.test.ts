@@ -1,4 +1,4 @@
-// Fencing across nodes with real processes: three tandemd nodes on loopback (127.0.44.x),
+// Fencing across nodes with real processes: three tandemd nodes on loopback (127.247.x.1-3),
 // the real fence_tandem agent (env method). The device may not run on f1 (a -INFINITY
 // location), so stonith_admin -B f3 on f1 is executed by f2 (delegate=f2, origin=f1), the
 // history shows it on every node, and the DC records f3 down without fencing it again.
@@ -20,7 +20,7 @@ import { stonithAdminCommand } from "../cli/stonith_admin.js";
 import { waitFor } from "../core/wait.js";
 import { nodePaths } from "./paths.js";
 import { cibRequest } from "./protocol.js";
-import { tandemdBin } from "./testutil.js";
+import { tandemdBin, testNodes } from "./testutil.js";
 
 const all: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -35,11 +35,8 @@ async function cli(cmd: typeof cibadminCommand, root: string, argv: string[]) {
   return { code, out: c.stdout, err: c.stderr };
 }
 
-const NODES = [
-  { id: 1, name: "f1", addr: "127.0.44.1" },
-  { id: 2, name: "f2", addr: "127.0.44.2" },
-  { id: 3, name: "f3", addr: "127.0.44.3" },
-];
+// f1..f3 on a random block of 127.247.x.0/24 (two runs at once do not share addresses).
+const NODES = testNodes(3, 247).map((n) => ({ ...n, name: n.name.replace("n", "f") }));
 
 test("3 tandemd nodes: manual fencing runs on a delegate, the DC does not fence again; topology levels in order", async (t) => {
   const base = mkdtempSync(join(tmpdir(), "tandem-fdeleg-"));
@@ -86,6 +83,18 @@ test("3 tandemd nodes: manual fencing runs on a delegate, the DC does not fence 
     const ns = new RegExp(`<node_state [^>]*uname="${target}"[^>]*>`).exec(st.cib)?.[0] ?? "";
     return idle && /expected="down"/.test(ns) && /join="down"/.test(ns);
   };
+  /** Waits until node's `stonith_admin -H f3` matches; returns that output. */
+  const historyShows = async (node: string, re: RegExp) => {
+    let out = "";
+    await waitFor(
+      `history of f3 on ${node} to match ${re}`,
+      async () => re.test((out = (await cli(stonithAdminCommand, root(node), ["-H", "f3"])).out)),
+      20_000,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}; last:\n${out}`);
+    });
+    return out;
+  };
   try {
     for (const n of NODES) start(n.name);
     await waitFor("three members on every node", threeUp, 30_000);
@@ -108,10 +117,8 @@ test("3 tandemd nodes: manual fencing runs on a delegate, the DC does not fence 
       `^reboot of f3 successful: delegate=f2, client=stonith_admin\\.${process.pid}, origin=f1, completed='[^']+'$`,
       "m",
     );
-    for (const n of ["f1", "f2"]) {
-      const h = await cli(stonithAdminCommand, root(n), ["--history", "f3"]);
-      assert.match(h.out, line, `history on ${n}`);
-    }
+    // (Waited for: under load the membership may split and merge again meanwhile.)
+    for (const n of ["f1", "f2"]) await historyShows(n, line);
     await waitFor("f3 down cleanly on the DC", () => settledDown("f3"), 20_000);
     await new Promise((r) => setTimeout(r, 2500));
     const once = await cli(stonithAdminCommand, root("f2"), ["-H", "f3"]);
@@ -144,9 +151,11 @@ test("3 tandemd nodes: manual fencing runs on a delegate, the DC does not fence 
     const log2 = readFileSync(nodePaths(root("f2")).logFile, "utf8");
     assert.match(log2, /reboot of f3: level 1 failed: .*no-such\.sock/);
     assert.match(log2, /reboot of f3: level 2 \(fence-lab\) succeeded/);
-    const h2 = await cli(stonithAdminCommand, root("f1"), ["-H", "f3"]);
-    assert.equal(h2.out.trim().split("\n").length, 2, h2.out);
-    assert.match(h2.out, /^reboot of f3 successful: delegate=f2, client=stonith_admin\.\d+, origin=f2/m);
+    const h2 = await historyShows(
+      "f1",
+      /^reboot of f3 successful: delegate=f2, client=stonith_admin\.\d+, origin=f2, completed=/m,
+    );
+    assert.equal(h2.trim().split("\n").length, 2, h2);
     await waitFor("f3 down cleanly again", () => settledDown("f3"), 20_000);
 
     // Only level 1 left: it fails, and so does the request (recorded as failed).
@@ -154,9 +163,8 @@ test("3 tandemd nodes: manual fencing runs on a delegate, the DC does not fence 
     const failed = await cli(stonithAdminCommand, root("f1"), ["-B", "f3", "-t", "20"]);
     assert.equal(failed.code, 1, failed.err);
     assert.match(failed.err, /^Command failed: .*no-such\.sock/);
-    const h3 = await cli(stonithAdminCommand, root("f2"), ["-H", "f3"]);
-    assert.match(
-      h3.out,
+    await historyShows(
+      "f2",
       /^reboot of f3 failed: delegate=f1, client=stonith_admin\.\d+, origin=f1, last-failed='/m,
     );
     assert.equal((await cli(pcsCommand, root("f1"), ["stonith", "level", "clear"])).code, 0);

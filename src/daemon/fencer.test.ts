@@ -1,5 +1,5 @@
 // The fencer's user-facing half with real processes: two tandemd nodes on loopback
-// (127.0.0.8x), stonith through the real fence_tandem agent (env method: a node's
+// (127.248.x.1/2), stonith through the real fence_tandem agent (env method: a node's
 // processes are those whose environment carries its TANDEM_ROOT). stonith_admin -B
 // fences node n2 (its daemon gone) and the DC does not fence it again; the history
 // shows it on the survivor, through pcs, and after the DC changes; unknown node /
@@ -20,7 +20,7 @@ import { historyLine, readHistory } from "./fence-history.js";
 import { parseAgentList } from "./fencer.js";
 import { nodePaths } from "./paths.js";
 import { cibRequest } from "./protocol.js";
-import { tandemdBin } from "./testutil.js";
+import { tandemdBin, testNodes } from "./testutil.js";
 import { parseXml } from "../core/xml.js";
 import { waitFor } from "../core/wait.js";
 
@@ -76,10 +76,8 @@ test("fence-history wording and the agent list parser", () => {
   assert.equal(readHistory(cib, "node1").length, 0);
 });
 
-const NODES = [
-  { id: 1, name: "n1", addr: "127.0.0.81" },
-  { id: 2, name: "n2", addr: "127.0.0.82" },
-];
+// n1, n2 on a random block of 127.248.x.0/24 (two runs at once do not share addresses).
+const NODES = testNodes(2, 248);
 
 test("2 tandemd nodes + fence_tandem: stonith_admin -B n2 fences n2; history on the survivor, via pcs and after a DC change", async (t) => {
   const base = mkdtempSync(join(tmpdir(), "tandem-fencer-"));
