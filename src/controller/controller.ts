@@ -780,7 +780,8 @@ export class Controller {
     const t = this.transition;
     const ours = (state: ActionState) =>
       t?.graph.actions.find((x) => x.kind === "fence" && x.node === target && t.state.get(x.id) === state);
-    if (ours("running")) return []; // our own fencing: its fence-result does the rest
+    // Our own fencing of it (in this transition or a dropped one): its fence-result does the rest.
+    if (ours("running") || this.fencing.has(target)) return [];
     if (this.members.includes(id)) {
       this.fencedMembers.add(id);
       return [];
