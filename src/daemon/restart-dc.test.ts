@@ -64,10 +64,14 @@ test("2 nodes with fencing and startup-fencing on: node1 restarted while node2 r
   const root = (name: string) => roots.get(name)!;
   const sock = (name: string) => nodePaths(root(name)).socket;
   const procs = new Map<string, ChildProcess>();
+  let stderr = "";
   const start = (name: string) => {
     const p = spawn(process.execPath, [tandemdBin(), "--log-level", "debug"], {
       env: { ...process.env, TANDEM_ROOT: root(name), TANDEM_NODE_NAME: name, TANDEM_FENCE_DIRS: agentDir },
-      stdio: ["ignore", "ignore", "ignore"],
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    p.stderr?.on("data", (d: Buffer) => {
+      stderr += `[${name}] ${d}`;
     });
     procs.set(name, p);
     all.push(p);
@@ -172,6 +176,8 @@ test("2 nodes with fencing and startup-fencing on: node1 restarted while node2 r
         .filter((l) => !l.includes("/membership") && !l.includes("token"))
         .slice(-40)
         .join("\n");
-    throw new Error(`${(e as Error).message}\n--- n1 ---\n${tail("n1")}\n--- n2 ---\n${tail("n2")}`);
+    throw new Error(
+      `${(e as Error).message}\n--- n1 ---\n${tail("n1")}\n--- n2 ---\n${tail("n2")}\n${stderr}`,
+    );
   }
 });

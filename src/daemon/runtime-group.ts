@@ -8,7 +8,7 @@ import type { ClusterConfig } from "../transport/cluster-config.js";
 import type { IpcHandler } from "../transport/ipc.js";
 import { MembershipRuntime } from "../transport/runtime.js";
 import type { ClusterGroup, DeliveryGuarantee } from "./group.js";
-import { GroupRounds } from "./group-rounds.js";
+import { GroupRounds, type GroupStep } from "./group-rounds.js";
 
 export const GROUP_NAME = "tandem";
 
@@ -44,20 +44,29 @@ export class RuntimeGroup implements ClusterGroup {
     });
   }
 
+  /** Carries out what the configuration logic (group-rounds.ts) decided, in order. */
+  private apply(steps: GroupStep[]): void {
+    for (const st of steps) {
+      if (st.type === "send") this.runtime.cpgSend(GROUP_NAME, st.data, "agreed");
+      else if (st.type === "conf") this.conf?.(st.members, st.ring);
+      else this.deliver?.(st.from, st.data);
+    }
+  }
+
   async start(): Promise<void> {
-    this.runtime.onCpgDeliver((e) => {
-      if (e.group === GROUP_NAME) this.defer(() => this.deliver?.(e.sender.nodeId, e.data));
-    });
-    // Every new ring is a new configuration, even with the same group members (group-rounds.ts).
+    // Every new ring is a new configuration, which begins at the same point of the total order
+    // at every member (group-rounds.ts).
     this.runtime.onConfigChange((c) => {
-      if (c.kind !== "regular") return;
-      const g = this.rounds.totem(`${c.ringId.rep}.${c.ringId.seq}`, c.members, c.left);
-      if (g) this.defer(() => this.conf?.(g.members, g.ring));
+      if (c.kind === "regular")
+        this.defer(() => this.apply(this.rounds.totem(`${c.ringId.rep}.${c.ringId.seq}`, c.members, c.left)));
     });
     this.runtime.onCpgConfChange((e) => {
       if (e.group !== GROUP_NAME) return;
-      const g = this.rounds.cpg(e.members.map((m) => m.nodeId));
-      if (g) this.defer(() => this.conf?.(g.members, g.ring));
+      const members = e.members.map((m) => m.nodeId);
+      this.defer(() => this.apply(this.rounds.cpg(members)));
+    });
+    this.runtime.onCpgDeliver((e) => {
+      if (e.group === GROUP_NAME) this.defer(() => this.apply(this.rounds.deliver(e.sender.nodeId, e.data)));
     });
     this.runtime.onQuorumChange((q) => this.defer(() => this.quorum?.(q.quorate)));
     await this.runtime.start();

@@ -23,7 +23,7 @@ import type {
 import type { Effect } from "../membership/types.js";
 import { SimCluster } from "../sim/cluster.js";
 import { Prng } from "../sim/prng.js";
-import { type GroupConfiguration, GroupRounds } from "./group-rounds.js";
+import { GroupRounds, type GroupStep } from "./group-rounds.js";
 
 type Envelope = { ch: "cib"; m: ReplicaMessage } | { ch: "crmd"; m: ControllerMessage };
 
@@ -71,31 +71,45 @@ class TotemStack {
   private observe(node: number, e: Effect): void {
     const app = this.apps.get(node);
     if (!app?.up) return;
-    if (e.type === "cpg_deliver" && e.group === GROUP) {
-      const env = JSON.parse(e.data.toString("utf8")) as Envelope;
-      const from = e.sender.nodeId;
-      this.later(app, () => {
-        if (env.ch === "cib") this.replicaFx(app, app.replica.handle({ type: "deliver", from, msg: env.m }));
-        else this.ctl(app, { type: "deliver", from, msg: env.m, now: this.sim.now });
-      });
-    } else if (e.type === "config_change" || (e.type === "cpg_config_change" && e.group === GROUP)) {
-      // As src/daemon/runtime-group.ts: every new ring is a new configuration (group-rounds.ts).
-      let g: GroupConfiguration | undefined;
-      if (e.type === "config_change") {
-        if (e.change.kind === "regular")
-          g = app.rounds.totem(
-            `${e.change.ringId.rep}.${e.change.ringId.seq}`,
-            e.change.members,
-            e.change.left,
-          );
-      } else g = app.rounds.cpg(e.members.map((m) => m.nodeId));
-      if (!g) return;
-      const { members, ring } = g;
-      this.later(app, () => {
-        this.replicaFx(app, app.replica.handle({ type: "confchange", members }));
-        this.ctl(app, { type: "membership", members, ring, quorate: app.quorate, now: this.sim.now });
-      });
-    } else if (e.type === "quorum_change") {
+    // As src/daemon/runtime-group.ts (group-rounds.ts).
+    let steps: GroupStep[] = [];
+    if (e.type === "cpg_deliver" && e.group === GROUP) steps = app.rounds.deliver(e.sender.nodeId, e.data);
+    else if (e.type === "cpg_config_change" && e.group === GROUP)
+      steps = app.rounds.cpg(e.members.map((m) => m.nodeId));
+    else if (e.type === "config_change" && e.change.kind === "regular")
+      steps = app.rounds.totem(
+        `${e.change.ringId.rep}.${e.change.ringId.seq}`,
+        e.change.members,
+        e.change.left,
+      );
+    for (const st of steps) {
+      if (st.type === "send")
+        this.later(app, () =>
+          this.sim.input(app.id, {
+            type: "cpg_send",
+            group: GROUP,
+            pid: 1,
+            data: st.data,
+            guarantee: "agreed",
+          }),
+        );
+      else if (st.type === "conf") {
+        const { members, ring } = st;
+        this.later(app, () => {
+          this.replicaFx(app, app.replica.handle({ type: "confchange", members }));
+          this.ctl(app, { type: "membership", members, ring, quorate: app.quorate, now: this.sim.now });
+        });
+      } else {
+        const env = JSON.parse(st.data.toString("utf8")) as Envelope;
+        const from = st.from;
+        this.later(app, () => {
+          if (env.ch === "cib")
+            this.replicaFx(app, app.replica.handle({ type: "deliver", from, msg: env.m }));
+          else this.ctl(app, { type: "deliver", from, msg: env.m, now: this.sim.now });
+        });
+      }
+    }
+    if (e.type === "quorum_change") {
       const q = e.quorum.quorate;
       this.later(app, () => {
         app.quorate = q;

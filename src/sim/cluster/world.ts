@@ -26,7 +26,7 @@ import type {
   ExecRequest,
   SchedulerFn,
 } from "../../controller/types.js";
-import { type GroupConfiguration, GroupRounds } from "../../daemon/group-rounds.js";
+import { GroupRounds, type GroupStep } from "../../daemon/group-rounds.js";
 import type { Effect } from "../../membership/types.js";
 import { SimCluster } from "../cluster.js";
 import type { Prng } from "../prng.js";
@@ -190,33 +190,37 @@ export class ClusterWorld {
       const members = [...e.change.members];
       this.later(d, () => this.view.set(node, members));
     }
-    if (e.type === "cpg_deliver" && e.group === GROUP) {
-      const env = JSON.parse(e.data.toString("utf8")) as Envelope;
-      const from = e.sender.nodeId;
-      this.later(d, () => {
-        if (env.ch === "cib") this.replicaFx(d, d.replica.handle({ type: "deliver", from, msg: env.m }));
-        else this.ctl(d, { type: "deliver", from, msg: env.m, now: this.sim.now });
-      });
-    }
-    if (e.type === "config_change" || (e.type === "cpg_config_change" && e.group === GROUP)) {
-      // Every new ring is a new configuration, even with the same group members (group-rounds.ts).
-      let g: GroupConfiguration | undefined;
-      if (e.type === "config_change") {
-        if (e.change.kind === "regular")
-          g = d.rounds.totem(
-            `${e.change.ringId.rep}.${e.change.ringId.seq}`,
-            e.change.members,
-            e.change.left,
-          );
-      } else g = d.rounds.cpg(e.members.map((m) => m.nodeId));
-      if (g) {
-        const { members, ring } = g;
+    // The group's configurations and deliveries go through the same logic as tandemd's
+    // (src/daemon/group-rounds.ts: every ring a configuration, begun at one point of the
+    // total order everywhere).
+    let steps: GroupStep[] = [];
+    if (e.type === "cpg_deliver" && e.group === GROUP) steps = d.rounds.deliver(e.sender.nodeId, e.data);
+    else if (e.type === "cpg_config_change" && e.group === GROUP)
+      steps = d.rounds.cpg(e.members.map((m) => m.nodeId));
+    else if (e.type === "config_change" && e.change.kind === "regular")
+      steps = d.rounds.totem(
+        `${e.change.ringId.rep}.${e.change.ringId.seq}`,
+        e.change.members,
+        e.change.left,
+      );
+    for (const st of steps) {
+      if (st.type === "send") this.later(d, () => this.sendRaw(d, st.data, "agreed"));
+      else if (st.type === "conf") {
+        const { members, ring } = st;
         this.later(d, () => {
           this.replicaFx(d, d.replica.handle({ type: "confchange", members, quorate: d.quorateSeen }));
           this.ctl(d, { type: "membership", members, ring, quorate: d.quorate, now: this.sim.now });
         });
+      } else {
+        const env = JSON.parse(st.data.toString("utf8")) as Envelope;
+        const from = st.from;
+        this.later(d, () => {
+          if (env.ch === "cib") this.replicaFx(d, d.replica.handle({ type: "deliver", from, msg: env.m }));
+          else this.ctl(d, { type: "deliver", from, msg: env.m, now: this.sim.now });
+        });
       }
-    } else if (e.type === "quorum_change") {
+    }
+    if (e.type === "quorum_change") {
       // The membership runtime's current quorum (node.ts asks the group for it at a
       // membership change); the controller also gets the change as its own event.
       const q = e.quorum.quorate;
@@ -316,13 +320,11 @@ export class ClusterWorld {
   // ───────── wiring (as src/daemon/node.ts) ─────────
 
   private send(d: Daemon, env: Envelope): void {
-    this.sim.input(d.id, {
-      type: "cpg_send",
-      group: GROUP,
-      pid: 1,
-      data: Buffer.from(JSON.stringify(env)),
-      guarantee: env.ch === "cib" ? "safe" : "agreed",
-    });
+    this.sendRaw(d, Buffer.from(JSON.stringify(env)), env.ch === "cib" ? "safe" : "agreed");
+  }
+
+  private sendRaw(d: Daemon, data: Buffer, guarantee: "safe" | "agreed"): void {
+    this.sim.input(d.id, { type: "cpg_send", group: GROUP, pid: 1, data, guarantee });
   }
 
   private replicaFx(d: Daemon, fx: ReplicaEffect[]): void {
