@@ -312,16 +312,9 @@ async function enableFencing(lab: LabConfig, log: (t: string) => void): Promise<
     if (r.code !== 0)
       throw new TandemError(ErrorCodes.LAB, `pcs stonith create lab-fence: ${(r.stderr || r.stdout).trim()}`);
   }
-  // startup-fencing=false: still needed (re-checked 2026-11-28 08:25): a node restarted
-  // while its peer runs becomes DC and schedules from its stale CIB copy right after the
-  // membership merge, before the join and the copy exchange complete, and fences the
-  // running peer (docs/lab.md, Fencing).
-  const r = await runTool(lab, n1, "pcs", [
-    "property",
-    "set",
-    "stonith-enabled=true",
-    "startup-fencing=false",
-  ]);
+  // Pacemaker's default startup-fencing (true): a restarted DC plans only after its join
+  // (docs/daemon.md, Join), so it no longer fences the peer it has not heard from yet.
+  const r = await runTool(lab, n1, "pcs", ["property", "set", "stonith-enabled=true"]);
   if (r.code !== 0)
     throw new TandemError(
       ErrorCodes.LAB,

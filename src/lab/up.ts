@@ -153,7 +153,6 @@ export function scenarioCommands(lab: LabConfig): string[][] {
         `lab_dir=${lab.dir}`,
       ],
       ["property", "set", "stonith-enabled=true"],
-      ["property", "set", "startup-fencing=false"],
     );
   } else cmds.push(["property", "set", "stonith-enabled=false"]);
   cmds.push(["property", "set", "no-quorum-policy=ignore"]);
