@@ -18,7 +18,7 @@ import { waitFor } from "../core/wait.js";
 import { ipcRequest } from "../transport/ipc.js";
 import { nodePaths } from "./paths.js";
 import { cibRequest } from "./protocol.js";
-import { FENCE_AGENT, tandemdBin } from "./testutil.js";
+import { FENCE_AGENT, tandemdBin, testCorosyncConf, testNodes } from "./testutil.js";
 
 const all: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -36,12 +36,8 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-// Addresses of this test process only (other suites may run at the same time).
-const net = `127.${100 + (process.pid % 100)}.${(process.pid >> 7) % 250}`;
-const NODES = [
-  { id: 1, name: "n1", addr: `${net}.1` },
-  { id: 2, name: "n2", addr: `${net}.2` },
-];
+// A loopback block of its own (other suites may run at the same time).
+const NODES = testNodes(2, 243);
 
 test("2 nodes with fencing and startup-fencing on: node1 restarted while node2 runs d1 becomes DC without fencing node2 or touching d1", async (t) => {
   const key = randomBytes(256);
@@ -49,10 +45,7 @@ test("2 nodes with fencing and startup-fencing on: node1 restarted while node2 r
   const agentDir = mkdtempSync(join(tmpdir(), "tandem-fence-"));
   dirs.push(agentDir);
   writeFileSync(join(agentDir, "fence_testkill"), FENCE_AGENT, { mode: 0o755 });
-  const nodelist = NODES.map(
-    (n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`,
-  ).join("");
-  const conf = `totem {\n  version: 2\n  cluster_name: restart\n  transport: knet\n}\nnodelist {\n${nodelist}}\nquorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\n`;
+  const conf = testCorosyncConf(NODES, { clusterName: "restart" });
   for (const n of NODES) {
     const root = mkdtempSync(join(tmpdir(), `tandemd-${n.name}-`));
     dirs.push(root);
