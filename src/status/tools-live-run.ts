@@ -175,7 +175,18 @@ export async function statusToolsLive(t: TestContext): Promise<void> {
     );
     assert.match(await ok(crmMonCommand, "--output-as=xml"), /<failure op_key="d1_monitor_1000" node="n1"/);
     // A cleanup of another operation or of a resource that did not fail keeps the failure.
-    const before = (await cibRequest(socket, "cib.query", {})).version;
+    // (First the recovery of d1 is over: its pending and result records change the version.)
+    let last = "";
+    const before = await waitFor("the recovery of d1 over (the CIB version still for 0.5 s)", async () => {
+      const v = (await cibRequest(socket, "cib.query", {})).version;
+      const seen = JSON.stringify(v);
+      if (seen !== last) {
+        last = seen;
+        await new Promise((r) => setTimeout(r, 500));
+        return undefined;
+      }
+      return v;
+    });
     assert.equal(
       await ok(crmResourceCommand, "--cleanup -r d1 -n start"),
       "Cleaned up d1 on n1\n", // nothing asked of the controller: no "Waiting for" lines
