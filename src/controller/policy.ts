@@ -10,7 +10,7 @@ import { resolveNvSets } from "../cib/rules.js";
 import { unpackCib } from "../cib/unpack.js";
 import { paramsDigest } from "../scheduler/digest.js";
 import { schedule } from "../scheduler/index.js";
-import { nextRuleChange } from "../scheduler/recheck.js";
+import { nextFailureExpiry, nextRuleChange } from "../scheduler/recheck.js";
 import type { GraphAction, TransitionGraph } from "./types.js";
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -87,7 +87,8 @@ export function policyScheduler(cibXml: XmlElement, nowMs: number): TransitionGr
   // A partition without quorum may not fence (Pacemaker's pe_can_fence): two halves that each
   // think the other is gone would shoot each other. What depends on such a fence waits too.
   const quorumOk = t.ws.options.haveQuorum || t.ws.options.noQuorumPolicy === "ignore";
-  const change = nextRuleChange(cib, now);
+  const changes = [nextRuleChange(cib, now), nextFailureExpiry(t.ws, now)].filter((c) => c !== undefined);
+  const change = changes.length > 0 ? Math.min(...changes) : undefined;
   return {
     actions: quorumOk ? actions : withoutFencing(actions),
     ...(change !== undefined ? { recheckAtMs: change * 1000 } : {}),

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseCib } from "../cib/unpack.js";
 import { schedule } from "./index.js";
+import { nextFailureExpiry } from "./recheck.js";
 import { formatSummary } from "./summary.js";
 
 interface Rsc {
@@ -90,6 +91,26 @@ test("fail counts: migration-threshold bans the node; failure-timeout expires th
   };
   assert.deepEqual(summary(cib(expiring), 1030), ["* Move a ( n1 -> n2 )"]);
   assert.deepEqual(summary(cib(expiring), 1100), []);
+});
+
+test("failure expiry is a recheck time: the count stops counting exactly then, not a second before", () => {
+  const failing = {
+    rscs: [{ id: "a", meta: { "migration-threshold": "2" }, history: running("n1") }],
+    transient: { n1: { "fail-count-a#monitor_10000": "2", "last-failure-a#monitor_10000": "1000" } },
+  };
+  const expiry = (xml: string, now: number) => nextFailureExpiry(schedule(parseCib(xml), { now }).ws, now);
+  // No failure-timeout: the failure never expires by itself.
+  assert.equal(expiry(cib(failing), 1030), undefined);
+  const expiring = {
+    ...failing,
+    rscs: [{ ...failing.rscs[0], meta: { "migration-threshold": "2", "failure-timeout": "60s" } }],
+  };
+  const at = expiry(cib(expiring), 1030);
+  assert.equal(at, 1060);
+  assert.deepEqual(summary(cib(expiring), (at ?? 0) - 1), ["* Move a ( n1 -> n2 )"]);
+  assert.deepEqual(summary(cib(expiring), at), []);
+  // Once expired there is nothing left to wait for.
+  assert.equal(expiry(cib(expiring), 1060), undefined);
 });
 
 test("on-fail: restart (default) recovers in place, stop stops, standby empties the node", () => {
