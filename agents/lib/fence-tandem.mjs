@@ -163,7 +163,12 @@ function askLab(socketPath, request, timeoutMs) {
       c.destroy();
       rej(new FenceError(`lab control socket ${socketPath} did not answer in ${timeoutMs}ms`));
     }, timeoutMs);
-    c.on("connect", () => c.write(`${JSON.stringify({ v: 1, op: "fence", ...request })}\n`));
+    // "from": the node asking (its TANDEM_ROOT), so that the lab can tell a request sent
+    // from a cut-off node even when that node's processes are gone by the time it is read.
+    const from = process.env.TANDEM_ROOT;
+    c.on("connect", () =>
+      c.write(`${JSON.stringify({ v: 1, op: "fence", ...request, ...(from ? { from } : {}) })}\n`),
+    );
     c.on("data", (d) => {
       buf += d.toString("utf8");
       const nl = buf.indexOf("\n");

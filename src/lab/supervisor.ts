@@ -9,7 +9,7 @@
 
 import { appendFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { controlSocket, type LabConfig, loadLab, supervisorPidFile } from "./config.js";
 import { bootNode, isolatedList } from "./faults.js";
 import { findProcesses, killAll } from "./procs.js";
@@ -19,6 +19,8 @@ interface Request {
   op?: string;
   action?: string;
   node?: string;
+  /** TANDEM_ROOT of the asking fence_tandem (absent from a manual run outside any node). */
+  from?: string;
 }
 
 /** The nodes of running fence_tandem processes (who is asking). */
@@ -32,6 +34,8 @@ function requesters(lab: LabConfig): string[] {
   return out;
 }
 
+const sameRoot = (a: string, b: string) => resolve(a) === resolve(b);
+
 const powered = (lab: LabConfig, name: string) => {
   const n = lab.nodes.find((x) => x.name === name);
   return n !== undefined && findProcesses({ root: n.root }).length > 0;
@@ -44,8 +48,13 @@ export async function handle(lab: LabConfig, req: Request, log: (t: string) => v
   if (!node) return { ok: false, error: `unknown node '${req.node ?? ""}'` };
   if (req.action === "status") return { ok: true, power: powered(lab, node.name) ? "on" : "off" };
   const cut = new Set(isolatedList(lab));
-  // A node does not fence itself: when both sides race, the other fence_tandem is the asker.
-  const asking = requesters(lab).filter((n) => n !== node.name);
+  // The asker is the node the request names as its origin; a request without one (a manual
+  // run) is put down to the fence_tandem processes running now — a node does not fence
+  // itself, so when both sides race the other one is the asker. Reading the origin from the
+  // request matters in that race: the winner's fence may have killed the loser's agent
+  // (and with it every trace of who asked) before the loser's request is read here.
+  const origin = req.from ? lab.nodes.find((n) => sameRoot(n.root, req.from ?? "")) : undefined;
+  const asking = origin ? [origin.name] : requesters(lab).filter((n) => n !== node.name);
   if (asking.length > 0 && asking.every((a) => cut.has(a))) {
     log(`refused ${req.action} of ${node.name}: requested from ${asking.join(",")}, which is cut off`);
     return { ok: false, error: `fence device unreachable from ${asking.join(",")} (isolated)` };
