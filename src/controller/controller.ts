@@ -63,6 +63,8 @@ interface Transition {
   state: Map<number, ActionState>;
   aborted: boolean;
   reason?: string;
+  /** Aborted while actions were still running: the re-plan waited for them already. */
+  abortWaited?: boolean;
   /** This node (the DC) may leave once this transition has completed (its do_shutdown ran). */
   releaseSelf?: boolean;
 }
@@ -467,6 +469,7 @@ export class Controller {
     if (!t || t.aborted) return;
     t.aborted = true;
     t.reason = reason;
+    t.abortWaited = [...t.state.values()].some((s) => s === "running");
   }
 
   private onTimer(name: string): ControllerEffect[] {
@@ -631,7 +634,13 @@ export class Controller {
     const failedFence = t.graph.actions.some((a) => a.kind === "fence" && t.state.get(a.id) === "failed");
     // Transitions that keep aborting back off (up to 5 s), so a stuck action cannot spin the DC.
     this.abortStreak = ok ? 0 : this.abortStreak + 1;
-    const backoff = Math.min(5_000, this.opts.debounceMs * 2 ** Math.max(0, this.abortStreak - 2));
+    // A first abort that had to wait for running actions (an agent's stop of seconds) is
+    // re-planned at once: its cause is that long past, and its results are in the CIB already
+    // (actions are confirmed from it); waiting the debounce again only lengthens a failover.
+    const backoff =
+      !ok && this.abortStreak === 1 && t.abortWaited
+        ? 0
+        : Math.min(5_000, this.opts.debounceMs * 2 ** Math.max(0, this.abortStreak - 2));
     fx.push(...this.requestSchedule(failedFence ? Math.max(this.opts.fenceRetryMs, backoff) : backoff));
     return fx;
   }
