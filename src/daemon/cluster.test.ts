@@ -1,12 +1,11 @@
-// Three real tandemd processes on loopback (127.0.0.7x, a temp TANDEM_ROOT
+// Three real tandemd processes on loopback (a random 127.242.x block, a temp TANDEM_ROOT
 // each, one cluster key): a CIB change made on one node is visible on all,
 // ocf:tandem:Dummy resources in a group start where the scheduler says, and
 // after kill -9 of the node running them they run elsewhere.
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -16,7 +15,14 @@ import { crmFailcountCommand } from "../cli/crm_failcount.js";
 import { captureIO } from "../cli/io.js";
 import { ipcRequest } from "../transport/ipc.js";
 import { cibRequest } from "./protocol.js";
-import { FENCE_AGENT, tandemdBin } from "./testutil.js";
+import {
+  FENCE_AGENT,
+  killAndWait,
+  tandemdBin,
+  type TestNode,
+  testNodes,
+  writeTestCluster,
+} from "./testutil.js";
 import { nodePaths } from "./paths.js";
 import { waitFor } from "../core/wait.js";
 
@@ -28,16 +34,7 @@ const stderrOf = new Map<ChildProcess, string>();
 
 /** Kills every daemon still running and waits until they are gone (their UDP ports free). */
 async function killAll(): Promise<void> {
-  await Promise.all(
-    all.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.exitCode !== null || p.signalCode !== null) return resolve();
-          p.once("exit", () => resolve());
-          p.kill("SIGKILL");
-        }),
-    ),
-  );
+  await killAndWait(all);
   procs.clear();
 }
 after(async () => {
@@ -45,31 +42,17 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const NODES = [
-  { id: 1, name: "n1", addr: "127.0.0.71" },
-  { id: 2, name: "n2", addr: "127.0.0.72" },
-  { id: 3, name: "n3", addr: "127.0.0.73" },
-];
+// n1..n3 on a random block of 127.242.x.0/24 (two runs at once do not share addresses).
+const NODES = testNodes(3, 242);
 
-function conf(): string {
-  const nodes = NODES.map(
-    (n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`,
-  ).join("");
-  return `totem {\n  version: 2\n  cluster_name: trio\n  transport: knet\n}\nnodelist {\n${nodes}}\nquorum {\n  provider: corosync_votequorum\n}\n`;
-}
-
-function makeRoots(): Map<string, string> {
-  const key = randomBytes(256);
-  const roots = new Map<string, string>();
-  for (const n of NODES) {
-    const root = mkdtempSync(join(tmpdir(), `tandemd-${n.name}-`));
+/** A root per node (corosync.conf of these nodes, one authkey), by node name. */
+function makeRoots(nodes: readonly TestNode[] = NODES, clusterName = "trio"): Map<string, string> {
+  const roots = writeTestCluster(nodes, { clusterName }, () => {
+    const root = mkdtempSync(join(tmpdir(), "tandemd-"));
     dirs.push(root);
-    mkdirSync(join(root, "etc/tandem"), { recursive: true });
-    writeFileSync(join(root, "etc/tandem/corosync.conf"), conf());
-    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
-    roots.set(n.name, root);
-  }
-  return roots;
+    return root;
+  });
+  return new Map(nodes.map((n, i) => [n.name, roots[i]]));
 }
 
 function start(name: string, root: string): ChildProcess {
@@ -304,23 +287,10 @@ test("3 tandemd nodes: monitor failure restarts in place, migration-threshold mo
 
 test("2 tandemd nodes with stonith: the daemon of the node running d1 is killed (d1 still up) -> fenced before d1 starts on the survivor", async (t) => {
   const two = NODES.slice(0, 2);
-  const key = randomBytes(256);
-  const roots = new Map<string, string>();
   const agentDir = mkdtempSync(join(tmpdir(), "tandem-fence-"));
   dirs.push(agentDir);
   writeFileSync(join(agentDir, "fence_testkill"), FENCE_AGENT, { mode: 0o755 });
-  const nodes = two
-    .map((n) => `  node {\n    ring0_addr: ${n.addr}\n    name: ${n.name}\n    nodeid: ${n.id}\n  }\n`)
-    .join("");
-  const text = `totem {\n  version: 2\n  cluster_name: duo\n  transport: knet\n}\nnodelist {\n${nodes}}\nquorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\n`;
-  for (const n of two) {
-    const root = mkdtempSync(join(tmpdir(), `tandemd-${n.name}-`));
-    dirs.push(root);
-    mkdirSync(join(root, "etc/tandem"), { recursive: true });
-    writeFileSync(join(root, "etc/tandem/corosync.conf"), text);
-    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
-    roots.set(n.name, root);
-  }
+  const roots = makeRoots(two, "duo");
   const sock = (name: string) => nodePaths(roots.get(name)!).socket;
   try {
     for (const n of two) {
@@ -495,19 +465,10 @@ test("3 tandemd nodes: the DC is killed in the middle of a transition; the new D
 });
 
 test("3 tandemd nodes with stonith: the node running d1 is cut off by a partition -> the quorate side fences it, then runs d1; the cut-off node fences nobody", async (t) => {
-  const key = randomBytes(256);
-  const roots = new Map<string, string>();
   const agentDir = mkdtempSync(join(tmpdir(), "tandem-fence-"));
   dirs.push(agentDir);
   writeFileSync(join(agentDir, "fence_testkill"), FENCE_AGENT, { mode: 0o755 });
-  for (const n of NODES) {
-    const root = mkdtempSync(join(tmpdir(), `tandemd-${n.name}-`));
-    dirs.push(root);
-    mkdirSync(join(root, "etc/tandem"), { recursive: true });
-    writeFileSync(join(root, "etc/tandem/corosync.conf"), conf());
-    writeFileSync(join(root, "etc/tandem/authkey"), key, { mode: 0o400 });
-    roots.set(n.name, root);
-  }
+  const roots = makeRoots();
   const sock = (name: string) => nodePaths(roots.get(name)!).socket;
   const launch = (name: string) => {
     const p = spawn(process.execPath, [tandemdBin(), "--log-level", "debug"], {

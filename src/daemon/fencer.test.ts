@@ -20,23 +20,14 @@ import { historyLine, readHistory } from "./fence-history.js";
 import { parseAgentList } from "./fencer.js";
 import { nodePaths } from "./paths.js";
 import { cibRequest } from "./protocol.js";
-import { tandemdBin, testNodes } from "./testutil.js";
+import { killAndWait, tandemdBin, testNodes } from "./testutil.js";
 import { parseXml } from "../core/xml.js";
 import { waitFor } from "../core/wait.js";
 
 const all: ChildProcess[] = [];
 const dirs: string[] = [];
 after(async () => {
-  await Promise.all(
-    all.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.exitCode !== null || p.signalCode !== null) return resolve();
-          p.once("exit", () => resolve());
-          p.kill("SIGKILL");
-        }),
-    ),
-  );
+  await killAndWait(all);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

@@ -18,21 +18,12 @@ import { waitFor } from "../core/wait.js";
 import { ipcRequest } from "../transport/ipc.js";
 import { nodePaths } from "./paths.js";
 import { cibRequest } from "./protocol.js";
-import { FENCE_AGENT, tandemdBin, testCorosyncConf, testNodes } from "./testutil.js";
+import { FENCE_AGENT, killAndWait, tandemdBin, testCorosyncConf, testNodes } from "./testutil.js";
 
 const all: ChildProcess[] = [];
 const dirs: string[] = [];
 after(async () => {
-  await Promise.all(
-    all.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.exitCode !== null || p.signalCode !== null) return resolve();
-          p.once("exit", () => resolve());
-          p.kill("SIGKILL");
-        }),
-    ),
-  );
+  await killAndWait(all);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

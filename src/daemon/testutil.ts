@@ -3,6 +3,7 @@
 // progress, a watcher) cannot change or half-write the modules under the daemons; and the
 // node roots of a test cluster (corosync.conf, authkey) on a loopback block of its own.
 
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -114,3 +115,17 @@ case "$action" in
 esac
 exit 1
 `;
+
+/** Kills (SIGKILL) every process still running and waits until all have exited (ports free). */
+export async function killAndWait(procs: Iterable<ChildProcess>): Promise<void> {
+  await Promise.all(
+    [...procs].map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.exitCode !== null || p.signalCode !== null) return resolve();
+          p.once("exit", () => resolve());
+          p.kill("SIGKILL");
+        }),
+    ),
+  );
+}

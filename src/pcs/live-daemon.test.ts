@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { pcs, repoRoot, tempDir, words } from "./test-support.js";
 import { waitFor } from "../core/wait.js";
-import { testNodes, writeTestCluster } from "../daemon/testutil.js";
+import { killAndWait, testNodes, writeTestCluster } from "../daemon/testutil.js";
 
 function makeRoot(t: TestContext, addr: string): string {
   const root = tempDir(t);
@@ -166,16 +166,7 @@ test("pcs resource move on a real two-node tandemd cluster: moves, then removes 
     }),
   );
   t.after(async () => {
-    await Promise.all(
-      daemons.map(
-        (d) =>
-          new Promise<void>((r) => {
-            if (d.exitCode !== null || d.signalCode !== null) return r();
-            d.once("exit", () => r());
-            d.kill("SIGKILL");
-          }),
-      ),
-    );
+    await killAndWait(daemons);
   });
   const env = { TANDEM_ROOT: roots[0], TANDEM_PCS_WAIT_MS: "30000" };
   const run = (cmd: string) => pcs(words(cmd), { cwd: roots[0], env });

@@ -16,7 +16,7 @@ import { crmResourceCommand } from "../cli/crm_resource.js";
 import { type Command, captureIO } from "../cli/io.js";
 import { pcsCommand } from "../cli/pcs.js";
 import { type Probe, waitFor as pollUntil } from "../core/wait.js";
-import { testNodes, writeTestCluster } from "../daemon/testutil.js";
+import { killAndWait, testNodes, writeTestCluster } from "../daemon/testutil.js";
 
 const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
@@ -184,15 +184,6 @@ export async function opsLive(t: TestContext): Promise<void> {
     const tail = existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-30).join("\n") : "(no log)";
     throw new Error(`${(e as Error).message}\n--- n1 tandemd.log ---\n${tail}`);
   } finally {
-    await Promise.all(
-      daemons.map(
-        (d) =>
-          new Promise<void>((r) => {
-            if (d.exitCode !== null || d.signalCode !== null) return r();
-            d.once("exit", () => r());
-            d.kill("SIGKILL");
-          }),
-      ),
-    );
+    await killAndWait(daemons);
   }
 }
