@@ -347,7 +347,12 @@ test("2 tandemd nodes with stonith: the daemon of the node running d1 is killed 
     t.diagnostic(`kill -9 of n1's daemon -> fenced and d1 started on n2 after ${Date.now() - killedAt} ms`);
     assert.ok(existsSync(fencedFile), "n1 was fenced");
     assert.ok(fencedFirst, "d1 started on n2 before n1 was fenced");
-    const log = readFileSync(nodePaths(roots.get("n2")!).logFile, "utf8");
+    // The agent makes d1's state file before the executor logs its result: wait for the line.
+    const n2Log = () => readFileSync(nodePaths(roots.get("n2")!).logFile, "utf8");
+    await waitFor("d1's start result in n2's log", () =>
+      n2Log().includes("Result of start operation for d1 on n2"),
+    );
+    const log = n2Log();
     const fencedAt = log.indexOf("node n1 was fenced");
     const startedAt = log.indexOf("Result of start operation for d1 on n2");
     assert.ok(fencedAt >= 0 && startedAt > fencedAt, "the fence is recorded before d1 starts on n2");
